@@ -1,0 +1,177 @@
+"""The operator's only door to the API server.
+
+A thin JSON layer over the official client's connection handling (auth, TLS, proxies):
+objects in and out are plain dicts, exactly what `render` produces. Writes are
+server-side apply with one field manager, forced, so every reconcile states the whole
+desired object and drift is undone (DESIGN.md, reconciliation rules).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+from collections.abc import Mapping
+from typing import Any
+
+from kubernetes import client as k8s_client
+from kubernetes import config as k8s_config
+
+from .errors import ApiError, NotFound, api_error
+from .resources import resource_for
+
+__all__ = ["Kube", "FIELD_MANAGER", "connect"]
+
+FIELD_MANAGER = "ecs-operator"
+Obj = dict[str, Any]
+
+
+class Kube:
+    """Requests against one cluster; safe to share between threads."""
+
+    def __init__(self, api_client: k8s_client.ApiClient, *, impersonate: str | None = None) -> None:
+        self._api = api_client
+        self._headers: dict[str, str] = {"Accept": "application/json"}
+        if impersonate:
+            self._headers["Impersonate-User"] = impersonate
+        self._lock = threading.Lock()
+        self.requests = 0  # counted for benchmarks: API requests this process made
+
+    # -- transport -------------------------------------------------------------------------
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        query: Mapping[str, Any] | None = None,
+        body: Any = None,
+        content_type: str = "application/json",
+        timeout: float = 30,
+    ) -> Obj:
+        headers = dict(self._headers)
+        payload = None
+        if body is not None:
+            headers["Content-Type"] = content_type
+            payload = json.dumps(body, separators=(",", ":")).encode()
+        params = [(k, v) for k, v in (query or {}).items() if v is not None]
+        _, url, hdrs, _, _ = self._api.param_serialize(
+            method=method, resource_path=path, query_params=params, header_params=headers
+        )
+        with self._lock:
+            self.requests += 1
+        try:
+            response = self._api.call_api(method, url, header_params=hdrs, body=payload,
+                                          _request_timeout=timeout)
+            data = response.read()
+            status = response.status
+        except k8s_client.ApiException as exc:  # raised by the REST layer for non-2xx
+            data = exc.body or b""
+            status = exc.status or 0
+        if status >= 400:
+            raise _error_from(status, data)
+        return json.loads(data) if data else {}
+
+    # -- objects ---------------------------------------------------------------------------
+    def apply(self, obj: Obj, *, dry_run: bool = False) -> Obj:
+        """Server-side apply `obj` (forced, field manager `ecs-operator`)."""
+        res = resource_for(obj["apiVersion"], obj["kind"])
+        meta = obj["metadata"]
+        return self.request(
+            "PATCH",
+            res.path(meta.get("namespace"), meta["name"]),
+            query={"fieldManager": FIELD_MANAGER, "force": "true", "dryRun": "All" if dry_run else None},
+            body=obj,
+            content_type="application/apply-patch+yaml",
+        )
+
+    def apply_status(self, obj: Obj) -> Obj:
+        """Server-side apply of the status subresource (obj carries only identity + status)."""
+        res = resource_for(obj["apiVersion"], obj["kind"])
+        meta = obj["metadata"]
+        return self.request(
+            "PATCH",
+            res.path(meta.get("namespace"), meta["name"], "status"),
+            query={"fieldManager": FIELD_MANAGER, "force": "true"},
+            body=obj,
+            content_type="application/apply-patch+yaml",
+        )
+
+    def patch(self, api_version: str, kind: str, namespace: str | None, name: str, patch: Obj,
+              *, subresource: str | None = None) -> Obj:
+        res = resource_for(api_version, kind)
+        return self.request("PATCH", res.path(namespace, name, subresource), body=patch,
+                            content_type="application/merge-patch+json")
+
+    def create(self, obj: Obj) -> Obj:
+        res = resource_for(obj["apiVersion"], obj["kind"])
+        return self.request("POST", res.path(obj["metadata"].get("namespace")), body=obj)
+
+    def get(self, api_version: str, kind: str, namespace: str | None, name: str) -> Obj:
+        return self.request("GET", resource_for(api_version, kind).path(namespace, name))
+
+    def get_or_none(self, api_version: str, kind: str, namespace: str | None, name: str) -> Obj | None:
+        try:
+            return self.get(api_version, kind, namespace, name)
+        except NotFound:
+            return None
+
+    def list(self, api_version: str, kind: str, namespace: str | None = None,
+             *, labels: Mapping[str, str] | None = None, selector: str | None = None,
+             field_selector: str | None = None) -> list[Obj]:
+        label_selector = selector or (",".join(f"{k}={v}" for k, v in labels.items()) if labels else None)
+        res = resource_for(api_version, kind)
+        body = self.request("GET", res.path(namespace), query={
+            "labelSelector": label_selector, "fieldSelector": field_selector})
+        return list(body.get("items", []))
+
+    def delete(self, api_version: str, kind: str, namespace: str | None, name: str,
+               *, uid: str | None = None, propagation: str = "Background") -> bool:
+        """Delete; True when this call deleted it, False when it was already gone."""
+        body: Obj = {"apiVersion": "v1", "kind": "DeleteOptions", "propagationPolicy": propagation}
+        if uid:
+            body["preconditions"] = {"uid": uid}
+        try:
+            self.request("DELETE", resource_for(api_version, kind).path(namespace, name), body=body)
+            return True
+        except NotFound:
+            return False
+        except ApiError as exc:
+            if exc.status == 409 and uid:  # the uid precondition failed: a newer object has the name
+                return False
+            raise
+
+    def resource_exists(self, api_version: str, plural: str) -> bool:
+        """Is an API (e.g. a CRD like TargetGroupBinding) served by this cluster?"""
+        base = "/api/v1" if api_version == "v1" else f"/apis/{api_version}"
+        try:
+            body = self.request("GET", base)
+        except NotFound:
+            return False
+        return any(r.get("name") == plural for r in body.get("resources", []))
+
+
+def _error_from(status: int, data: bytes | str) -> ApiError:
+    try:
+        body = json.loads(data)
+        return api_error(status, body.get("reason", ""), body.get("message", str(body)))
+    except (ValueError, TypeError):
+        text = data.decode(errors="replace") if isinstance(data, bytes) else str(data)
+        return api_error(status, "", text[:500])
+
+
+def connect(kubeconfig: str | None = None, *, context: str | None = None,
+            impersonate: str | None = None, qps_pool: int = 32) -> Kube:
+    """A Kube for a kubeconfig file, else the in-cluster service account."""
+    configuration = k8s_client.Configuration()
+    if kubeconfig or not _in_cluster():
+        k8s_config.load_kube_config(config_file=kubeconfig, context=context,
+                                    client_configuration=configuration)
+    else:
+        k8s_config.load_incluster_config(client_configuration=configuration)
+    configuration.connection_pool_maxsize = qps_pool
+    return Kube(k8s_client.ApiClient(configuration), impersonate=impersonate)
+
+
+def _in_cluster() -> bool:
+    return bool(os.environ.get("KUBERNETES_SERVICE_HOST"))
+

@@ -1,0 +1,205 @@
+"""Build the control-plane binaries from source through the Go module proxy, once.
+
+Why from source: this project may only reach package registries, and the Go module
+proxy serves every component we need. Each binary lands in :func:`versions.bin_dir`;
+a binary already there is never rebuilt, so only the first run on a machine pays the
+build (tens of minutes on two cores) and progress is printed while it runs.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+from .versions import PINNED, Versions, bin_dir
+
+KUBERNETES_COMMANDS = (
+    "kube-apiserver",
+    "kube-controller-manager",
+    "kube-scheduler",
+    "kubectl",
+)
+KWOK_COMMANDS = ("kwok", "kwokctl")
+ALL_BINARIES = ("etcd", *KUBERNETES_COMMANDS, *KWOK_COMMANDS)
+
+
+class BuildError(RuntimeError):
+    """A component could not be built; the message carries the command and its output."""
+
+
+@dataclass(frozen=True)
+class Component:
+    """One `go build` invocation producing one or more binaries."""
+
+    name: str
+    binaries: tuple[str, ...]
+    prepare: Callable[[Path, Versions], list[str]]  # writes a module dir, returns build args
+
+
+def _go(args: list[str], cwd: Path, env: dict[str, str]) -> str:
+    proc = subprocess.run(
+        ["go", *args], cwd=cwd, env=env, capture_output=True, text=True, check=False
+    )
+    if proc.returncode != 0:
+        raise BuildError(f"`go {' '.join(args)}` in {cwd} failed:\n{proc.stderr[-4000:]}")
+    return proc.stdout
+
+
+def _ldflags_version(versions: Versions) -> str:
+    major, minor, _ = versions.kubernetes.lstrip("v").split(".")
+    pairs = []
+    for pkg in ("k8s.io/component-base/version", "k8s.io/client-go/pkg/version"):
+        pairs += [
+            f"-X {pkg}.gitVersion={versions.kubernetes}",
+            f"-X {pkg}.gitMajor={major}",
+            f"-X {pkg}.gitMinor={minor}",
+            f"-X {pkg}.gitTreeState=clean",
+        ]
+    return " ".join(["-s -w", *pairs])
+
+
+def _staging_modules(work: Path, versions: Versions, env: dict[str, str]) -> list[str]:
+    """Read k8s.io/kubernetes' own go.mod: every `./staging/...` replace is a staging module."""
+    info = json.loads(_go(["mod", "download", "-json", f"k8s.io/kubernetes@{versions.kubernetes}"], work, env))
+    modules = []
+    for line in Path(info["GoMod"]).read_text().splitlines():
+        parts = line.split()
+        if "=>" in parts and parts[-1].startswith("./staging/"):
+            modules.append(parts[0])
+    if not modules:
+        raise BuildError("found no staging modules in k8s.io/kubernetes go.mod")
+    return modules
+
+
+def _prepare_kubernetes(work: Path, versions: Versions) -> list[str]:
+    env = _go_env()
+    (work / "go.mod").write_text("module ecsoperator.local/kubernetes\n\ngo 1.26\n")
+    lines = ["module ecsoperator.local/kubernetes", "", "go 1.26", "",
+             f"require k8s.io/kubernetes {versions.kubernetes}", "", "replace ("]
+    for module in _staging_modules(work, versions, env):
+        lines.append(f"\t{module} => {module} {versions.staging}")
+    lines.append(")")
+    (work / "go.mod").write_text("\n".join(lines) + "\n")
+    (work / "doc.go").write_text("package kubernetes\n")
+    return ["-ldflags", _ldflags_version(versions),
+            *[f"k8s.io/kubernetes/cmd/{cmd}" for cmd in KUBERNETES_COMMANDS]]
+
+
+def _prepare_etcd(work: Path, versions: Versions) -> list[str]:
+    (work / "go.mod").write_text(
+        f"module ecsoperator.local/etcd\n\ngo 1.26\n\nrequire go.etcd.io/etcd/server/v3 {versions.etcd}\n"
+    )
+    (work / "main.go").write_text(
+        "// Command etcd runs the etcd server from the published server module.\n"
+        "package main\n\nimport (\n\t\"os\"\n\n\t\"go.etcd.io/etcd/server/v3/etcdmain\"\n)\n\n"
+        "func main() { etcdmain.Main(os.Args) }\n"
+    )
+    return ["-ldflags", "-s -w", "-o", "etcd", "."]
+
+
+def _prepare_kwok(work: Path, versions: Versions) -> list[str]:
+    (work / "go.mod").write_text(
+        f"module ecsoperator.local/kwok\n\ngo 1.26\n\nrequire sigs.k8s.io/kwok {versions.kwok}\n"
+    )
+    (work / "doc.go").write_text("package kwok\n")
+    flags = f"-s -w -X sigs.k8s.io/kwok/pkg/consts.Version={versions.kwok}"
+    return ["-ldflags", flags, *[f"sigs.k8s.io/kwok/cmd/{cmd}" for cmd in KWOK_COMMANDS]]
+
+
+COMPONENTS = (
+    Component("etcd", ("etcd",), _prepare_etcd),
+    Component("kwok", KWOK_COMMANDS, _prepare_kwok),
+    Component("kubernetes", KUBERNETES_COMMANDS, _prepare_kubernetes),
+)
+
+
+def _go_env() -> dict[str, str]:
+    env = dict(os.environ)
+    env.setdefault("CGO_ENABLED", "0")
+    env.setdefault("GOFLAGS", "-mod=mod")
+    env["GOFLAGS"] = env["GOFLAGS"] if "-mod=" in env["GOFLAGS"] else env["GOFLAGS"] + " -mod=mod"
+    env.setdefault("GOTOOLCHAIN", "local")
+    return env
+
+
+def missing_binaries(versions: Versions = PINNED) -> list[str]:
+    target = bin_dir(versions)
+    return [name for name in ALL_BINARIES if not (target / name).is_file()]
+
+
+class _Progress:
+    """Print `component: Ns elapsed` every few seconds so a long build never looks hung."""
+
+    def __init__(self, name: str, out, every: float = 30.0) -> None:
+        self.name, self.out, self.every = name, out, every
+        self.start = time.monotonic()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.every):
+            print(f"  building {self.name}: {self.elapsed():.0f}s elapsed", file=self.out, flush=True)
+
+    def elapsed(self) -> float:
+        return time.monotonic() - self.start
+
+    def __enter__(self) -> "_Progress":
+        print(f"  building {self.name} ...", file=self.out, flush=True)
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+
+
+def ensure_binaries(versions: Versions = PINNED, out=sys.stderr) -> Path:
+    """Build whatever is missing from the cache and return the bin directory."""
+    target = bin_dir(versions)
+    missing = set(missing_binaries(versions))
+    if not missing:
+        return target
+    if shutil.which("go") is None:
+        raise BuildError("the Go toolchain is needed to build the local control plane; install Go >= 1.26")
+    target.mkdir(parents=True, exist_ok=True)
+    total = time.monotonic()
+    print(f"ecs-operator: building {', '.join(sorted(missing))} into {target}", file=out, flush=True)
+    for component in COMPONENTS:
+        if not missing.intersection(component.binaries):
+            continue
+        with tempfile.TemporaryDirectory(prefix=f"ecs-operator-{component.name}-") as tmp:
+            work = Path(tmp)
+            with _Progress(component.name, out) as progress:
+                args = component.prepare(work, versions)
+                outdir = work / "out"
+                outdir.mkdir()
+                if "-o" not in args:
+                    args = ["-o", str(outdir) + os.sep, *args]
+                else:
+                    args = [str(outdir / a) if i and args[i - 1] == "-o" else a for i, a in enumerate(args)]
+                _go(["build", "-trimpath", *args], work, _go_env())
+                for name in component.binaries:
+                    # Move into place atomically: a half-written binary must never look cached.
+                    tmp_target = target / f".{name}.partial"
+                    shutil.copy2(outdir / name, tmp_target)
+                    os.replace(tmp_target, target / name)
+                print(f"  built {component.name} in {progress.elapsed():.0f}s", file=out, flush=True)
+    print(f"ecs-operator: build finished in {time.monotonic() - total:.0f}s", file=out, flush=True)
+    return target
+
+
+def main() -> None:
+    ensure_binaries()
+    print(bin_dir())
+
+
+if __name__ == "__main__":
+    main()

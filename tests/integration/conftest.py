@@ -1,0 +1,78 @@
+"""Fixtures for tests against a real API server.
+
+The session starts the local control plane once (building it on first use), unless
+ECS_OPERATOR_E2E_KUBECONFIG names an existing cluster (kind, EKS); then nothing is
+built or started. Each test gets its own namespace, deleted afterwards.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from ecs_operator.localcluster.cluster import ClusterHandle, LocalCluster, kubectl_for
+
+REPO = Path(__file__).resolve().parents[2]
+CRDS = REPO / "crds"
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    here = Path(__file__).parent
+    for item in items:
+        if here in Path(str(item.fspath)).parents:
+            item.add_marker(pytest.mark.integration)
+
+
+@pytest.fixture(scope="session")
+def cluster() -> Iterator[ClusterHandle]:
+    existing = os.environ.get("ECS_OPERATOR_E2E_KUBECONFIG")
+    if existing:
+        yield kubectl_for(Path(existing))
+        return
+    local = LocalCluster(os.environ.get("ECS_OPERATOR_TEST_CLUSTER", "ecs-operator-test"))
+    started_here = not local.is_running()
+    handle = local.up()
+    yield handle
+    if started_here and not os.environ.get("ECS_OPERATOR_KEEP_CLUSTER"):
+        local.down()
+
+
+@pytest.fixture(scope="session")
+def kubeconfig(cluster: ClusterHandle) -> Path:
+    return cluster.kubeconfig
+
+
+@pytest.fixture(scope="session")
+def crds(cluster: ClusterHandle) -> list[str]:
+    """Install every CRD in crds/ and wait until the API server serves them."""
+    files = sorted(CRDS.glob("*.yaml"))
+    if not files:
+        pytest.fail("crds/ is empty: run `make crds`")
+    cluster.kubectl("apply", "--server-side", "--force-conflicts", *[a for f in files for a in ("-f", str(f))])
+    names = []
+    for f in files:
+        names.append(cluster.kubectl("get", "-f", str(f), "-o", "name").stdout.strip())
+    cluster.kubectl("wait", "--for=condition=Established", "--timeout=60s", *names)
+    return names
+
+
+@pytest.fixture
+def namespace(cluster: ClusterHandle, request: pytest.FixtureRequest) -> Iterator[str]:
+    base = request.node.name.lower().replace("_", "-")
+    base = "".join(ch for ch in base if ch.isalnum() or ch == "-")[:40].strip("-")
+    name = f"t-{base}-{uuid.uuid4().hex[:5]}"
+    cluster.kubectl("create", "namespace", name)
+    # The namespace's default ServiceAccount appears asynchronously; pods need it.
+    deadline = time.monotonic() + 30
+    while cluster.kubectl("get", "serviceaccount", "default", "-n", name, check=False).returncode != 0:
+        if time.monotonic() > deadline:
+            pytest.fail(f"namespace {name} never got its default ServiceAccount")
+        time.sleep(0.2)
+    yield name
+    cluster.kubectl("delete", "namespace", name, "--wait=false", check=False)
