@@ -48,10 +48,36 @@ def _cmd_build(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_run(args: argparse.Namespace) -> int:
+    """Run the operator in this process against the current kubeconfig."""
+    import logging
+
+    import kopf
+
+    from . import handlers  # noqa: F401  (registers the handlers)
+
+    if args.kubeconfig:
+        os.environ["KUBECONFIG"] = args.kubeconfig
+    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    kopf.run(
+        clusterwide=not args.namespace,
+        namespaces=args.namespace or (),
+        standalone=not args.peering,
+        peering_name=args.peering or None,
+        liveness_endpoint=f"http://0.0.0.0:{args.health_port}/healthz" if args.health_port else None,
+    )
+    return 0
+
+
 def _cmd_dev(args: argparse.Namespace) -> int:
-    """`make run`: a cluster (local unless KUBECONFIG is set), then what a person types next."""
+    """`make run`: cluster (local unless KUBECONFIG is set), CRDs, operator, examples, next steps."""
+    import subprocess
+    import time
+
     from .localcluster.cluster import LocalCluster, kubectl_for
 
+    repo = Path(__file__).resolve().parents[2]
     if os.environ.get("KUBECONFIG"):
         handle = kubectl_for(Path(os.environ["KUBECONFIG"].split(os.pathsep)[0]))
         print(f"using the cluster in KUBECONFIG ({handle.kubeconfig}); nothing built or started")
@@ -59,10 +85,27 @@ def _cmd_dev(args: argparse.Namespace) -> int:
         handle = LocalCluster(args.name).up()
     print(handle.kubectl("get", "nodes", "-L",
                          "eks.amazonaws.com/capacityType,topology.kubernetes.io/zone").stdout)
-    print("next:")
-    print(f"  export KUBECONFIG={handle.kubeconfig}")
-    print(f"  {handle.kubectl_binary} get nodes -L eks.amazonaws.com/capacityType,topology.kubernetes.io/zone")
-    return 0
+    handle.kubectl("apply", "--server-side", "--force-conflicts", "-f", str(repo / "crds"))
+    handle.kubectl("wait", "--for=condition=Established", "--timeout=60s", "-f", str(repo / "crds"))
+    env = {**os.environ, "KUBECONFIG": str(handle.kubeconfig)}
+    operator = subprocess.Popen([sys.executable, "-m", "ecs_operator.cli", "run", "--health-port", "8080"],
+                                env=env)
+    try:
+        examples = repo / "examples"
+        if any(examples.rglob("*.yaml")):
+            handle.kubectl("apply", "-R", "-f", str(examples))
+        time.sleep(5)
+        print(handle.kubectl("get", "ecs", "-A", check=False).stdout)
+        print("the operator is running (Ctrl-C stops it). Next, in another shell:")
+        print(f"  export KUBECONFIG={handle.kubeconfig}")
+        print(f"  alias kubectl={handle.kubectl_binary}")
+        print("  kubectl get ecs -A                      # clusters, task definitions, services, tasks")
+        print("  kubectl scale ecss/<service> --replicas=5 -n <namespace>")
+        print("  kubectl get nodes -L eks.amazonaws.com/capacityType,topology.kubernetes.io/zone")
+        return operator.wait()
+    except KeyboardInterrupt:
+        operator.terminate()
+        return operator.wait()
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -85,6 +128,14 @@ def build_parser() -> argparse.ArgumentParser:
     crds = sub.add_parser("crds", help="write the CRDs generated from the models")
     crds.add_argument("--output", default="crds")
     crds.set_defaults(func=_cmd_crds)
+
+    run = sub.add_parser("run", help="run the operator against the current kubeconfig")
+    run.add_argument("-n", "--namespace", action="append", help="watch only this namespace (repeatable)")
+    run.add_argument("--kubeconfig", help="kubeconfig file (default: $KUBECONFIG, ~/.kube/config, in-cluster)")
+    run.add_argument("--health-port", type=int, default=8080, help="kopf liveness endpoint port (0: off)")
+    run.add_argument("--peering", default="", help="kopf peering name, for several replicas (default: standalone)")
+    run.add_argument("-v", "--verbose", action="store_true")
+    run.set_defaults(func=_cmd_run)
 
     dev = sub.add_parser("dev", help="what `make run` does")
     dev.add_argument("--name", default="ecs-operator")

@@ -1,0 +1,266 @@
+"""ECSService: resolve the revision, render the workload, apply it, report ECS status.
+
+Every trigger (spec change, a pod of the service, a new TaskDefinition revision, drift
+of an owned object, a timer) lands in :func:`reconcile_service`, which is level-based:
+it reads the current object, renders everything and server-side applies it.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from datetime import datetime, timezone
+from typing import Any
+
+import kopf
+
+from ..kube import NotFound
+from ..kube.events import post_event
+from ..kube.lookups import find_task_definition, list_revisions, service_pods
+from ..models import SpecError, parse_service, parse_task_definition
+from ..render.meta import API_VERSION, GROUP, LABEL_REVISION, LABEL_SERVICE
+from ..render.pod import render_pod_template
+from ..render.revision import parse_reference
+from ..render.service_status import ServiceObservation, compute_service_status, condition, target_revision
+from ..render.task_state import task_failure
+from ..render.workload import build_port_service, build_workload, service_selector
+from .applier import applier
+from .errors import DependencyMissing, InvalidSpec, kopf_errors
+from .runtime import Reconciler, kube
+
+__all__ = ["reconcile_service", "services"]
+
+log = logging.getLogger("ecs_operator.services")
+
+DEFAULT_START_TIMEOUT = 300.0  # seconds a task may take to become healthy without a grace period
+RESYNC_SECONDS = 30.0
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc).replace(microsecond=0)
+
+
+def _iso(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _tags(items: Any) -> dict[str, str]:
+    return {t.key: t.value for t in items or [] if getattr(t, "key", None)}
+
+
+def _propagated_annotations(spec: Any, td_spec: Any) -> dict[str, str]:
+    """ECS propagateTags: TASK_DEFINITION or SERVICE tags become pod annotations."""
+    source = getattr(spec, "propagate_tags", None)
+    if source == "TASK_DEFINITION":
+        return _tags(getattr(td_spec, "tags", None))
+    if source == "SERVICE":
+        return _tags(getattr(spec, "tags", None))
+    return {}
+
+
+def _report_problem(body: dict[str, Any], reason: str, message: str) -> None:
+    """Put a spec/reference problem on the object (condition + Event) without touching workloads."""
+    client = kube()
+    previous = body.get("status") or {}
+    now = _iso(_now())
+    old_conditions = previous.get("conditions", [])
+    if previous.get("problem") != message:
+        post_event(client, body, reason=reason, message=message, warning=True)
+    status = {
+        "problem": message,
+        "observedGeneration": body["metadata"].get("generation"),
+        "conditions": [
+            condition("Ready", False, reason, message, now, old_conditions),
+            condition("Progressing", False, reason, message, now, old_conditions),
+            condition("Degraded", True, reason, message, now, old_conditions),
+        ],
+    }
+    meta = body["metadata"]
+    client.patch(API_VERSION, "ECSService", meta["namespace"], meta["name"], {"status": status},
+                 subresource="status")
+
+
+def reconcile_service(namespace: str, name: str) -> float | None:
+    client = kube()
+    try:
+        body = client.get(API_VERSION, "ECSService", namespace, name)
+    except NotFound:
+        services.forget(namespace, name)
+        return None
+    if body["metadata"].get("deletionTimestamp"):
+        return None
+    previous = body.get("status") or {}
+    try:
+        spec = parse_service(body.get("spec") or {})
+    except SpecError as exc:
+        _report_problem(body, "InvalidSpec", str(exc))
+        raise
+    service_name = spec.service_name or name
+    cluster = spec.cluster or "default"
+    try:
+        family, pinned = parse_reference(spec.task_definition)
+    except ValueError as exc:
+        _report_problem(body, "InvalidSpec", str(exc))
+        raise InvalidSpec(str(exc)) from exc
+
+    td = find_task_definition(client, namespace, family)
+    revisions = list_revisions(client, namespace, td["metadata"]["name"]) if td else []
+    wanted = pinned if pinned is not None else (revisions[-1].number if revisions else None)
+    by_number = {r.number: r for r in revisions}
+    if wanted is None or wanted not in by_number:
+        what = f"TaskDefinition {family}" + (f" revision {pinned}" if pinned else "")
+        message = f"taskDefinition: {what} not found in namespace {namespace}"
+        _report_problem(body, "TaskDefinitionNotFound", message)
+        _scale_existing(namespace, name, spec.desired_count)
+        raise DependencyMissing(message, delay=10)
+    revision = target_revision(wanted, previous)
+    if revision not in by_number:
+        revision = wanted
+    td_spec = parse_task_definition(by_number[revision].spec)
+
+    rendered = render_pod_template(td_spec, family=family, revision=revision, for_service=True)
+    warnings = [f"{w.path}: {w.reason}" for w in rendered.warnings]
+    deployment_config = spec.deployment_configuration
+    breaker = deployment_config.deployment_circuit_breaker if deployment_config else None
+    daemon = spec.scheduling_strategy == "DAEMON"
+    workload = build_workload(
+        body,
+        cluster=cluster,
+        family=family,
+        revision=revision,
+        pod_template=rendered.template,
+        desired_count=spec.desired_count if spec.desired_count is not None else 1,
+        daemon=daemon,
+        maximum_percent=deployment_config.maximum_percent if deployment_config else None,
+        minimum_healthy_percent=deployment_config.minimum_healthy_percent if deployment_config else None,
+        pod_annotations=_propagated_annotations(spec, td_spec),
+    )
+    warnings += [f"{w.path}: {w.reason}" for w in workload.warnings]
+    applier.apply(body, workload.workload)
+    port_service = build_port_service(body, cluster=cluster, pod_template=rendered.template)
+    if port_service is not None:
+        applier.apply(body, port_service)
+
+    now = _now()
+    grace = spec.health_check_grace_period_seconds
+    start_timeout = float(grace) if grace else DEFAULT_START_TIMEOUT
+    pods = service_pods(client, namespace, name)
+    stopped: list[str] = []
+    failed_starts = 0
+    live = []
+    for pod in pods:
+        failure = task_failure(pod, now=now, start_timeout_seconds=start_timeout)
+        if failure is None:
+            live.append(pod)
+            continue
+        pod_name = pod["metadata"]["name"]
+        if client.delete("v1", "Pod", namespace, pod_name, uid=pod["metadata"]["uid"]):
+            detail = f"{failure.reason}" + (f" (container {failure.container} exit code {failure.exit_code})"
+                                            if failure.container else "")
+            stopped.append(f"service {service_name} has stopped 1 running tasks: (task {pod_name}) "
+                           f"{failure.stop_code}: {detail}.")
+            pod_revision = pod["metadata"].get("labels", {}).get(LABEL_REVISION)
+            if failure.failed and pod_revision == str(revision):
+                failed_starts += 1
+    desired = spec.desired_count if spec.desired_count is not None else 1
+    if daemon:
+        desired = _daemon_desired(namespace, name)
+    observation = ServiceObservation(
+        service_name=service_name,
+        uid=body["metadata"]["uid"],
+        family=family,
+        revision=revision,
+        desired=desired,
+        pods=live,
+        now=_iso(now),
+        circuit_breaker=bool(breaker and breaker.enable),
+        rollback=bool(breaker and breaker.rollback),
+        selector=",".join(f"{k}={v}" for k, v in service_selector(name).items()),
+        generation=body["metadata"].get("generation"),
+        stopped=stopped,
+        failed_starts=failed_starts,
+        warnings=warnings,
+    )
+    status, new_events = compute_service_status(observation, previous)
+    status["cluster"] = cluster
+    status["problem"] = None
+    status["warnings"] = warnings or None
+    if status != {k: previous.get(k) for k in status} or previous.get("problem"):
+        client.patch(API_VERSION, "ECSService", namespace, name, {"status": status}, subresource="status")
+    for message in new_events:
+        warning = "failed" in message or "stopped" in message
+        post_event(client, body, reason="ServiceEvent", message=message, warning=warning)
+    if status["rollback"] and status["rollback"].get("toRevision") != revision:
+        return 0.1  # the circuit breaker just chose a rollback target: apply it now
+    return _next_check(live, now, start_timeout)
+
+
+def _next_check(pods: list[dict[str, Any]], now: datetime, start_timeout: float) -> float:
+    """When a not-yet-healthy task would cross its start timeout, look again; else resync."""
+    from ..render.task_state import last_status, parse_time
+
+    soonest = RESYNC_SECONDS
+    for pod in pods:
+        if last_status(pod) != "ACTIVATING":
+            continue
+        created = parse_time(pod["metadata"].get("creationTimestamp"))
+        if created is not None:
+            soonest = min(soonest, max(0.2, start_timeout - (now - created).total_seconds() + 0.5))
+    return soonest
+
+
+def _daemon_desired(namespace: str, name: str) -> int:
+    try:
+        ds = kube().get("apps/v1", "DaemonSet", namespace, name)
+    except NotFound:
+        return 0
+    return int((ds.get("status") or {}).get("desiredNumberScheduled", 0))
+
+
+def _scale_existing(namespace: str, name: str, desired: int | None) -> None:
+    """Without a TaskDefinition we cannot render, but running tasks keep running and scaling works."""
+    if desired is None:
+        return
+    try:
+        kube().patch("apps/v1", "Deployment", namespace, name, {"spec": {"replicas": desired}})
+    except NotFound:
+        pass
+
+
+services = Reconciler("ECSService", reconcile_service)
+
+
+@kopf.on.resume(GROUP, "v1alpha1", "ecsservices")
+@kopf.on.create(GROUP, "v1alpha1", "ecsservices")
+@kopf.on.update(GROUP, "v1alpha1", "ecsservices", field="spec")
+@kopf_errors
+def service_changed(namespace: str, name: str, **_: Any) -> None:
+    services.run(namespace, name, raise_errors=True)
+
+
+@kopf.on.delete(GROUP, "v1alpha1", "ecsservices")
+@kopf_errors
+def service_deleted(body: kopf.Body, namespace: str, name: str, **_: Any) -> None:
+    """ECS DeleteService: DRAINING while tasks stop; garbage collection removes the rest."""
+    client = kube()
+    services.forget(namespace, name)
+    client.patch(API_VERSION, "ECSService", namespace, name,
+                 {"status": {"status": "DRAINING", "desiredCount": 0}}, subresource="status")
+    for kind in ("Deployment", "DaemonSet"):
+        try:
+            if kind == "Deployment":
+                client.patch("apps/v1", kind, namespace, name, {"spec": {"replicas": 0}})
+            else:
+                client.delete("apps/v1", kind, namespace, name)
+        except NotFound:
+            pass
+    remaining = [p for p in service_pods(client, namespace, name)]
+    if remaining:
+        raise DependencyMissing(f"draining: {len(remaining)} tasks still stopping", delay=1)
+    applier.forget_owner(namespace, name)
+
+
+@kopf.on.event("", "v1", "pods", labels={LABEL_SERVICE: kopf.PRESENT})
+def service_pod_event(namespace: str, labels: dict[str, str], **_: Any) -> None:
+    """A task changed: recount (and stop it if an essential container exited)."""
+    services.run(namespace, labels[LABEL_SERVICE])

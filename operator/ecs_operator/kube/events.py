@@ -1,0 +1,48 @@
+"""Kubernetes Events about our objects, so `kubectl describe` tells the ECS story too."""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Mapping
+from typing import Any
+
+from .client import Kube
+from .errors import KubeError
+
+__all__ = ["post_event"]
+
+COMPONENT = "ecs-operator"
+
+
+def post_event(kube: Kube, regarding: Mapping[str, Any], *, reason: str, message: str,
+               warning: bool = False) -> None:
+    """Best effort: an Event that cannot be written must never fail a reconcile."""
+    meta = regarding["metadata"]
+    now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    digest = hashlib.sha1(f"{meta.get('uid')}{reason}{message}{time.time_ns()}".encode()).hexdigest()[:10]
+    body = {
+        "apiVersion": "v1",
+        "kind": "Event",
+        "metadata": {"name": f"{meta['name']}.{digest}", "namespace": meta.get("namespace") or "default"},
+        "involvedObject": {
+            "apiVersion": regarding.get("apiVersion"),
+            "kind": regarding.get("kind"),
+            "name": meta["name"],
+            "namespace": meta.get("namespace"),
+            "uid": meta.get("uid"),
+        },
+        "reason": reason,
+        "message": message[:1000],
+        "type": "Warning" if warning else "Normal",
+        "source": {"component": COMPONENT},
+        "reportingComponent": COMPONENT,
+        "reportingInstance": COMPONENT,
+        "firstTimestamp": now,
+        "lastTimestamp": now,
+        "count": 1,
+    }
+    try:
+        kube.create(body)
+    except KubeError:
+        pass
