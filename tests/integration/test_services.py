@@ -50,9 +50,15 @@ def _messages(status: dict[str, Any]) -> list[str]:
 
 
 class PodWatch:
-    """`kubectl get pods -w` in the background, recording ready/total counts after every event."""
+    """`kubectl get pods -w` in the background, recording ready/total counts after every event.
 
-    def __init__(self, cluster: ClusterHandle, namespace: str, selector: str) -> None:
+    Sampling starts once the initial listing (`initial` pods) has arrived, so the watch's own
+    one-by-one replay of existing pods is not mistaken for a dip.
+    """
+
+    def __init__(self, cluster: ClusterHandle, namespace: str, selector: str, initial: int) -> None:
+        self.initial = initial
+        self.synced = False
         self.pods: dict[str, dict[str, Any]] = {}
         self.samples: list[tuple[int, int]] = []
         self.proc = subprocess.Popen(
@@ -81,8 +87,11 @@ class PodWatch:
                     self.pods.pop(name, None)
                 else:
                     self.pods[name] = pod
-                ready = sum(1 for p in self.pods.values() if _ready(p) and not p["metadata"].get("deletionTimestamp"))
-                self.samples.append((ready, len(self.pods)))
+                self.synced = self.synced or len(self.pods) >= self.initial
+                if self.synced:
+                    ready = sum(1 for p in self.pods.values()
+                                if _ready(p) and not p["metadata"].get("deletionTimestamp"))
+                    self.samples.append((ready, len(self.pods)))
 
     def stop(self) -> None:
         self.proc.terminate()
@@ -97,7 +106,7 @@ def test_rolling_update_respects_ecs_percentages(cluster: ClusterHandle, namespa
     deployment = get_json(cluster, "deployment", "web", "-n", namespace)
     assert deployment["spec"]["strategy"]["rollingUpdate"] == {"maxSurge": 2, "maxUnavailable": 2}
 
-    watch = PodWatch(cluster, namespace, "ecs.operator.dev/service=web")
+    watch = PodWatch(cluster, namespace, "ecs.operator.dev/service=web", initial=4)
     time.sleep(1)
     cluster.apply([task_definition("web", image="nginx:1.28")], "-n", namespace)
     status = _steady(cluster, namespace, "web", 4, revision=2)

@@ -87,5 +87,5 @@ def _register_drift_watch(kind: str, group: str, version: str, plural: str) -> N
                     services.later(namespace, ref["name"], 0)
 
 
-for _kind, (_group, _version, _plural) in _OWNED.items():
-    _register_drift_watch(_kind, _group, _version, _plural)
+for _owned_kind, _api in _OWNED.items():
+    _register_drift_watch(_owned_kind, *_api)

@@ -230,15 +230,15 @@ def _scale_existing(namespace: str, name: str, desired: int | None) -> None:
 services = Reconciler("ECSService", reconcile_service)
 
 
-@kopf.on.resume(GROUP, "v1alpha1", "ecsservices")
-@kopf.on.create(GROUP, "v1alpha1", "ecsservices")
-@kopf.on.update(GROUP, "v1alpha1", "ecsservices", field="spec")
+@kopf.on.resume(GROUP, "v1alpha1", "ecsservices", backoff=5)
+@kopf.on.create(GROUP, "v1alpha1", "ecsservices", backoff=5)
+@kopf.on.update(GROUP, "v1alpha1", "ecsservices", field="spec", backoff=5)
 @kopf_errors
 def service_changed(namespace: str, name: str, **_: Any) -> None:
     services.run(namespace, name, raise_errors=True)
 
 
-@kopf.on.delete(GROUP, "v1alpha1", "ecsservices")
+@kopf.on.delete(GROUP, "v1alpha1", "ecsservices", backoff=5)
 @kopf_errors
 def service_deleted(body: kopf.Body, namespace: str, name: str, **_: Any) -> None:
     """ECS DeleteService: DRAINING while tasks stop; garbage collection removes the rest."""

@@ -103,9 +103,9 @@ def _notify_services(namespace: str, family: str) -> None:
 task_definitions = Reconciler("TaskDefinition", reconcile_task_definition)
 
 
-@kopf.on.resume(GROUP, "v1alpha1", "taskdefinitions")
-@kopf.on.create(GROUP, "v1alpha1", "taskdefinitions")
-@kopf.on.update(GROUP, "v1alpha1", "taskdefinitions", field="spec")
+@kopf.on.resume(GROUP, "v1alpha1", "taskdefinitions", backoff=5)
+@kopf.on.create(GROUP, "v1alpha1", "taskdefinitions", backoff=5)
+@kopf.on.update(GROUP, "v1alpha1", "taskdefinitions", field="spec", backoff=5)
 @kopf_errors
 def task_definition_changed(namespace: str, name: str, **_: Any) -> None:
     task_definitions.run(namespace, name, raise_errors=True)

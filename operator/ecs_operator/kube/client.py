@@ -49,10 +49,8 @@ class Kube:
         timeout: float = 30,
     ) -> Obj:
         headers = dict(self._headers)
-        payload = None
         if body is not None:
-            headers["Content-Type"] = content_type
-            payload = json.dumps(body, separators=(",", ":")).encode()
+            headers["Content-Type"] = content_type  # the REST layer serialises JSON and +yaml bodies
         params = [(k, v) for k, v in (query or {}).items() if v is not None]
         _, url, hdrs, _, _ = self._api.param_serialize(
             method=method, resource_path=path, query_params=params, header_params=headers
@@ -60,7 +58,7 @@ class Kube:
         with self._lock:
             self.requests += 1
         try:
-            response = self._api.call_api(method, url, header_params=hdrs, body=payload,
+            response = self._api.call_api(method, url, header_params=hdrs, body=body,
                                           _request_timeout=timeout)
             data = response.read()
             status = response.status

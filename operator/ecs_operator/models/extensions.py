@@ -1,0 +1,29 @@
+"""Members the operator adds to ECS's inputs, and why.
+
+ECS spreads some ideas over other AWS services (Application Auto Scaling, EventBridge) or keeps
+them implicit (what a capacity provider is). On Kubernetes they belong on the same object, so the
+specs carry these few extra members. The coverage test checks every model member is either in
+botocore's ECS model or listed here.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+__all__ = ["EXTENSION_MEMBERS"]
+
+EXTENSION_MEMBERS: Final[dict[str, str]] = {
+    "ECSServiceSpec.autoScaling": (
+        "Application Auto Scaling's scalable target, target tracking policies and scheduled actions "
+        "for the service; rendered as a HorizontalPodAutoscaler on the ECSService scale subresource"
+    ),
+    "ECSTaskSpec.schedule": (
+        "an EventBridge schedule expression; the task runs on that schedule (a CronJob) instead of once"
+    ),
+    "ECSTaskSpec.desiredStatus": "RUNNING, or STOPPED to stop the task the way StopTask does",
+    "ECSClusterSpec.capacityProviderProfiles": (
+        "what each capacity provider is on Kubernetes: node selectors, tolerations, scheduler and "
+        "runtime class of a node type (managed node group, self-managed nodes, Fargate)"
+    ),
+}
+"""``"ModelClass.member"`` -> why the member exists."""

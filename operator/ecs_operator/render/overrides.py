@@ -1,0 +1,67 @@
+"""RunTask ``overrides`` applied to a task definition before it is rendered.
+
+ECS lets one task change a few members of its definition (``TaskOverride``): per container
+``command``, ``environment`` (merged by name), ``environmentFiles`` (added), ``cpu``, ``memory``,
+``memoryReservation``, ``resourceRequirements``; and task-wide ``cpu``, ``memory``,
+``taskRoleArn``, ``executionRoleArn``, ``ephemeralStorage``. Applying them to the ECS document
+and validating the result again means the renderer needs no second code path, and an override
+that breaks a rule (memoryReservation above memory) is reported like any other spec error.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+from .warnings import RenderWarning
+
+__all__ = ["apply_overrides"]
+
+_TASK_MEMBERS = ("cpu", "memory", "taskRoleArn", "executionRoleArn", "ephemeralStorage")
+_CONTAINER_REPLACED = ("command", "cpu", "memory", "memoryReservation", "resourceRequirements")
+
+
+def _plain(value: Any) -> Any:
+    """An ECS-spelled mapping from a model (``dump``/``model_dump``) or a mapping."""
+    if value is None:
+        return None
+    if hasattr(value, "dump"):
+        return value.dump()
+    if hasattr(value, "model_dump"):
+        return value.model_dump(mode="json", by_alias=True, exclude_none=True)
+    return dict(value)
+
+
+def apply_overrides(td: Any, overrides: Any, *, path: str = "overrides") -> tuple[Any, list[RenderWarning]]:
+    """The task definition with ``overrides`` (TaskOverride model or mapping) applied."""
+    data: dict[str, Any] = td.dump()
+    wanted: Mapping[str, Any] = _plain(overrides) or {}
+    warnings: list[RenderWarning] = []
+    for member in _TASK_MEMBERS:
+        if wanted.get(member) is not None:
+            data[member] = wanted[member]
+    if wanted.get("inferenceAcceleratorOverrides"):
+        warnings.append(
+            RenderWarning(f"{path}.inferenceAcceleratorOverrides", "Elastic Inference accelerators do not exist on Kubernetes", "unsupported")
+        )
+    containers = data["containerDefinitions"]
+    by_name = {c["name"]: c for c in containers}
+    for index, override in enumerate(wanted.get("containerOverrides") or ()):
+        override = _plain(override)
+        name = override.get("name")
+        container = by_name.get(name)
+        if container is None:
+            warnings.append(
+                RenderWarning(f"{path}.containerOverrides[{index}].name", f"no container named {name!r}; override ignored", "unsupported")
+            )
+            continue
+        for member in _CONTAINER_REPLACED:
+            if override.get(member) is not None:
+                container[member] = override[member]
+        if override.get("environment"):
+            merged = {e["name"]: e for e in container.get("environment") or ()}
+            for variable in override["environment"]:
+                merged[variable["name"]] = variable
+            container["environment"] = list(merged.values())
+        if override.get("environmentFiles"):
+            container["environmentFiles"] = list(container.get("environmentFiles") or ()) + list(override["environmentFiles"])
+    return type(td).model_validate(data), warnings
