@@ -19,11 +19,13 @@ from ..kube.events import post_event
 from ..kube.lookups import find_task_definition, list_revisions, service_pods
 from ..models import SpecError, parse_service, parse_task_definition
 from ..render.meta import API_VERSION, GROUP, LABEL_REVISION, LABEL_SERVICE
-from ..render.pod import render_pod_template
+from ..render.dependencies import DependencyCycleError
+from ..render.query import QueryError
+from ..render.service import render_service
 from ..render.revision import parse_reference
 from ..render.service_status import ServiceObservation, compute_service_status, condition, target_revision
 from ..render.task_state import task_failure
-from ..render.workload import build_port_service, build_workload, service_selector
+from ..render.workload import service_selector
 from .applier import applier
 from .errors import DependencyMissing, InvalidSpec, kopf_errors
 from .runtime import Reconciler, kube
@@ -34,6 +36,7 @@ log = logging.getLogger("ecs_operator.services")
 
 DEFAULT_START_TIMEOUT = 300.0  # seconds a task may take to become healthy without a grace period
 RESYNC_SECONDS = 30.0
+RENDER_ERRORS = (QueryError, DependencyCycleError, SpecError)
 
 
 def _now() -> datetime:
@@ -42,20 +45,6 @@ def _now() -> datetime:
 
 def _iso(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def _tags(items: Any) -> dict[str, str]:
-    return {t.key: t.value for t in items or [] if getattr(t, "key", None)}
-
-
-def _propagated_annotations(spec: Any, td_spec: Any) -> dict[str, str]:
-    """ECS propagateTags: TASK_DEFINITION or SERVICE tags become pod annotations."""
-    source = getattr(spec, "propagate_tags", None)
-    if source == "TASK_DEFINITION":
-        return _tags(getattr(td_spec, "tags", None))
-    if source == "SERVICE":
-        return _tags(getattr(spec, "tags", None))
-    return {}
 
 
 def _report_problem(body: dict[str, Any], reason: str, message: str) -> None:
@@ -96,7 +85,7 @@ def reconcile_service(namespace: str, name: str) -> float | None:
         _report_problem(body, "InvalidSpec", str(exc))
         raise
     service_name = spec.service_name or name
-    cluster = spec.cluster or "default"
+    cluster = spec.cluster_name
     try:
         family, pinned = parse_reference(spec.task_definition)
     except ValueError as exc:
@@ -118,28 +107,17 @@ def reconcile_service(namespace: str, name: str) -> float | None:
         revision = wanted
     td_spec = parse_task_definition(by_number[revision].spec)
 
-    rendered = render_pod_template(td_spec, family=family, revision=revision, for_service=True)
+    try:
+        rendered = render_service(body, spec, td_spec, family=family, revision=revision, cluster=cluster)
+    except RENDER_ERRORS as exc:
+        message = f"taskDefinition {family}:{revision}: {exc}"
+        _report_problem(body, "InvalidSpec", message)
+        raise InvalidSpec(message) from exc
     warnings = [f"{w.path}: {w.reason}" for w in rendered.warnings]
-    deployment_config = spec.deployment_configuration
-    breaker = deployment_config.deployment_circuit_breaker if deployment_config else None
+    breaker = spec.deployment_configuration.deployment_circuit_breaker if spec.deployment_configuration else None
     daemon = spec.scheduling_strategy == "DAEMON"
-    workload = build_workload(
-        body,
-        cluster=cluster,
-        family=family,
-        revision=revision,
-        pod_template=rendered.template,
-        desired_count=spec.desired_count if spec.desired_count is not None else 1,
-        daemon=daemon,
-        maximum_percent=deployment_config.maximum_percent if deployment_config else None,
-        minimum_healthy_percent=deployment_config.minimum_healthy_percent if deployment_config else None,
-        pod_annotations=_propagated_annotations(spec, td_spec),
-    )
-    warnings += [f"{w.path}: {w.reason}" for w in workload.warnings]
-    applier.apply(body, workload.workload)
-    port_service = build_port_service(body, cluster=cluster, pod_template=rendered.template)
-    if port_service is not None:
-        applier.apply(body, port_service)
+    for obj in rendered.objects:
+        applier.apply(body, obj)
 
     now = _now()
     grace = spec.health_check_grace_period_seconds
