@@ -133,7 +133,9 @@ def _free_port() -> int:
 @pytest.fixture(scope="session")
 def operator(cluster: ClusterHandle, crds: list[str], tmp_path_factory: pytest.TempPathFactory) -> Iterator[OperatorProcess]:
     """One operator for the session, watching all namespaces."""
-    proc = OperatorProcess(cluster.kubeconfig, tmp_path_factory.mktemp("operator") / "operator.log")
+    # On the local cluster the operator plays EKS's Fargate scheduler with kwok nodes.
+    extra = {} if os.environ.get("ECS_OPERATOR_E2E_KUBECONFIG") else {"ECS_OPERATOR_FARGATE_PROVISIONER": "kwok"}
+    proc = OperatorProcess(cluster.kubeconfig, tmp_path_factory.mktemp("operator") / "operator.log", extra)
     proc.wait_ready()
     yield proc
     proc.stop()

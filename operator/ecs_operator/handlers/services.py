@@ -8,6 +8,7 @@ it reads the current object, renders everything and server-side applies it.
 from __future__ import annotations
 
 import logging
+import os
 import time
 from datetime import datetime, timezone
 from typing import Any
@@ -16,14 +17,27 @@ import kopf
 
 from ..kube import NotFound
 from ..kube.events import post_event
-from ..kube.lookups import find_task_definition, list_revisions, service_pods
-from ..models import SpecError, parse_service, parse_task_definition
+from ..kube.lookups import (
+    find_cluster,
+    find_task_definition,
+    list_revisions,
+    node_label_inventory,
+    service_pods,
+)
+from ..models import SpecError, parse_cluster, parse_service, parse_task_definition
 from ..render.meta import API_VERSION, GROUP, LABEL_REVISION, LABEL_SERVICE
+from ..render.capacity import CapacityProviderError
 from ..render.dependencies import DependencyCycleError
 from ..render.query import QueryError
 from ..render.service import render_service
 from ..render.revision import parse_reference
-from ..render.service_status import ServiceObservation, compute_service_status, condition, target_revision
+from ..render.service_status import (
+    ServiceObservation,
+    compute_service_status,
+    condition,
+    provider_counts,
+    target_revision,
+)
 from ..render.task_state import task_failure
 from ..render.workload import service_selector
 from .applier import applier
@@ -36,7 +50,7 @@ log = logging.getLogger("ecs_operator.services")
 
 DEFAULT_START_TIMEOUT = 300.0  # seconds a task may take to become healthy without a grace period
 RESYNC_SECONDS = 30.0
-RENDER_ERRORS = (QueryError, DependencyCycleError, SpecError)
+RENDER_ERRORS = (QueryError, DependencyCycleError, SpecError, CapacityProviderError)
 
 
 def _now() -> datetime:
@@ -107,8 +121,12 @@ def reconcile_service(namespace: str, name: str) -> float | None:
         revision = wanted
     td_spec = parse_task_definition(by_number[revision].spec)
 
+    cluster_spec = _cluster_spec(body, namespace, cluster)
+    node_labels = node_label_inventory(client) if _uses_member_of(spec, td_spec) else []
     try:
-        rendered = render_service(body, spec, td_spec, family=family, revision=revision, cluster=cluster)
+        rendered = render_service(body, spec, td_spec, family=family, revision=revision, cluster=cluster,
+                                  cluster_spec=cluster_spec, node_labels=node_labels,
+                                  fargate_provisioner=os.environ.get("ECS_OPERATOR_FARGATE_PROVISIONER"))
     except RENDER_ERRORS as exc:
         message = f"taskDefinition {family}:{revision}: {exc}"
         _report_problem(body, "InvalidSpec", message)
@@ -118,6 +136,8 @@ def reconcile_service(namespace: str, name: str) -> float | None:
     daemon = spec.scheduling_strategy == "DAEMON"
     for obj in rendered.objects:
         applier.apply(body, obj)
+    if previous.get("workloads") not in (None, rendered.workload_names):
+        _prune_workloads(namespace, name, rendered.workload_names)
 
     now = _now()
     grace = spec.health_check_grace_period_seconds
@@ -161,6 +181,8 @@ def reconcile_service(namespace: str, name: str) -> float | None:
     )
     status, new_events = compute_service_status(observation, previous)
     status["cluster"] = cluster
+    status["workloads"] = rendered.workload_names
+    status["capacityProviders"] = provider_counts(rendered.shares, live) or None
     status["problem"] = None
     status["warnings"] = warnings or None
     if status != {k: previous.get(k) for k in status} or previous.get("problem"):
@@ -171,6 +193,39 @@ def reconcile_service(namespace: str, name: str) -> float | None:
     if status["rollback"] and status["rollback"].get("toRevision") != revision:
         return 0.1  # the circuit breaker just chose a rollback target: apply it now
     return _next_check(live, now, start_timeout)
+
+
+def _uses_member_of(spec: Any, td_spec: Any) -> bool:
+    constraints = [*(spec.placement_constraints or ()), *(td_spec.placement_constraints or ())]
+    return any(c.expression for c in constraints)
+
+
+def _cluster_spec(body: dict[str, Any], namespace: str, cluster: str) -> Any:
+    """The service's ECSCluster spec; `default` is created on first use, as ECS does."""
+    client = kube()
+    found = find_cluster(client, namespace, cluster)
+    if found is None and cluster == "default":
+        found = client.apply({"apiVersion": API_VERSION, "kind": "ECSCluster",
+                              "metadata": {"name": "default", "namespace": namespace}, "spec": {}})
+    if found is None:
+        message = f"cluster: ECSCluster {cluster} not found in namespace {namespace}"
+        _report_problem(body, "ClusterNotFound", message)
+        raise DependencyMissing(message, delay=10)
+    try:
+        return parse_cluster(found.get("spec") or {})
+    except SpecError as exc:
+        message = f"cluster {cluster} is invalid: {exc}"
+        _report_problem(body, "ClusterInvalid", message)
+        raise DependencyMissing(message, delay=10) from exc
+
+
+def _prune_workloads(namespace: str, name: str, keep: list[str]) -> None:
+    """Remove workloads a previous capacity provider split created and this one does not."""
+    client = kube()
+    for kind in ("Deployment", "DaemonSet"):
+        for obj in client.list("apps/v1", kind, namespace, labels={LABEL_SERVICE: name}):
+            if obj["metadata"]["name"] not in keep:
+                client.delete("apps/v1", kind, namespace, obj["metadata"]["name"])
 
 
 def _next_check(pods: list[dict[str, Any]], now: datetime, start_timeout: float) -> float:

@@ -12,7 +12,8 @@ from ..render.meta import API_VERSION, LABEL_SERVICE, LABEL_TASK_DEFINITION
 from .client import Kube
 from .errors import NotFound
 
-__all__ = ["find_task_definition", "list_revisions", "Revision", "service_pods", "services_following"]
+__all__ = ["find_task_definition", "list_revisions", "Revision", "service_pods", "services_following",
+           "find_cluster", "node_label_inventory"]
 
 Obj = dict[str, Any]
 
@@ -64,3 +65,22 @@ def services_following(kube: Kube, namespace: str, family: str) -> list[str]:
         if ref == family:
             names.append(svc["metadata"]["name"])
     return names
+
+
+def find_cluster(kube: Kube, namespace: str, cluster: str) -> Obj | None:
+    """The ECSCluster named `cluster`: by object name first, else by spec.clusterName."""
+    try:
+        found = kube.get(API_VERSION, "ECSCluster", namespace, cluster)
+        if str((found.get("spec") or {}).get("clusterName") or found["metadata"]["name"]) == cluster:
+            return found
+    except NotFound:
+        pass
+    for item in kube.list(API_VERSION, "ECSCluster", namespace):
+        if str((item.get("spec") or {}).get("clusterName") or item["metadata"]["name"]) == cluster:
+            return item
+    return None
+
+
+def node_label_inventory(kube: Kube) -> list[dict[str, str]]:
+    """Every node's labels, for memberOf regular expressions."""
+    return [dict(n["metadata"].get("labels") or {}) for n in kube.list("v1", "Node")]

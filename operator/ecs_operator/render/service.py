@@ -11,9 +11,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from .capacity import CapacityProviderError, ProviderShare, apply_profile, effective_strategy, provider_label, split_tasks
+from .placement import apply_placement
 from .pod import PodTemplateResult, render_pod_template
 from .warnings import RenderWarning
-from .workload import build_port_service, build_workload
+from .workload import build_port_service, build_workload, service_selector
 
 __all__ = ["ServiceRender", "render_service", "propagated_annotations"]
 
@@ -23,6 +25,8 @@ class ServiceRender:
     objects: list[dict[str, Any]]  # owned by the ECSService, applied in this order
     pod: PodTemplateResult
     warnings: list[RenderWarning] = field(default_factory=list)
+    shares: list[ProviderShare] = field(default_factory=list)  # tasks per capacity provider
+    workload_names: list[str] = field(default_factory=list)
 
 
 def _tags(items: Any) -> dict[str, str]:
@@ -46,29 +50,76 @@ def render_service(
     family: str,
     revision: int,
     cluster: str,
+    cluster_spec: Any = None,
     node_labels: Sequence[Mapping[str, str]] = (),
+    fargate_provisioner: str | None = None,
 ) -> ServiceRender:
-    """`spec` is an ECSServiceSpec, `td` the TaskDefinitionSpec of `family:revision`."""
+    """`spec` is an ECSServiceSpec, `td` the TaskDefinitionSpec of `family:revision`, `cluster_spec`
+    the ECSClusterSpec (capacity providers) or None.
+
+    Raises CapacityProviderError for sizes or providers that cannot be honoured.
+    """
+    name = owner["metadata"]["name"]
     pod = render_pod_template(td, family=family, revision=revision, for_service=True,
-                              node_labels=node_labels, task_group=f"service:{spec.service_name or owner['metadata']['name']}")
+                              node_labels=node_labels, task_group=f"service:{spec.service_name or name}")
     warnings = list(pod.warnings)
+    template, placement_warnings = apply_placement(
+        pod.template, task_constraints=td.placement_constraints, constraints=spec.placement_constraints,
+        strategies=spec.placement_strategy, selector_labels=service_selector(name), node_labels=node_labels)
+    warnings.extend(placement_warnings)
     config = spec.deployment_configuration
     daemon = spec.scheduling_strategy == "DAEMON"
-    workload = build_workload(
-        owner,
-        cluster=cluster,
-        family=family,
-        revision=revision,
-        pod_template=pod.template,
-        desired_count=spec.desired_count if spec.desired_count is not None else 1,
-        daemon=daemon,
-        maximum_percent=config.maximum_percent if config else None,
-        minimum_healthy_percent=config.minimum_healthy_percent if config else None,
-        pod_annotations=propagated_annotations(spec.propagate_tags, spec.tags, td.tags),
-    )
-    warnings.extend(workload.warnings)
-    objects = [workload.workload]
-    port_service = build_port_service(owner, cluster=cluster, pod_template=pod.template)
+    desired = spec.desired_count if spec.desired_count is not None else 1
+    strategy = effective_strategy(spec.capacity_provider_strategy, spec.launch_type,
+                                  cluster_spec.default_capacity_provider_strategy if cluster_spec else None)
+    if daemon and strategy:
+        warnings.append(RenderWarning("capacityProviderStrategy", "DAEMON services run on every eligible node; "
+                                      "the strategy is not used", "unsupported"))
+        strategy = []
+    shares = split_tasks(desired, strategy)
+    objects: list[dict[str, Any]] = []
+    workload_names: list[str] = []
+    for share in shares:
+        share_template = template
+        label = None
+        if share.provider is not None:
+            profile = cluster_spec.provider(share.provider) if cluster_spec else _implicit(share.provider)
+            if profile is None:
+                raise CapacityProviderError(f"capacityProviderStrategy: capacity provider '{share.provider}' is not "
+                                 f"associated with cluster {cluster}")
+            share_template, profile_warnings = apply_profile(
+                template, profile, cluster=cluster, task_cpu_units=td.cpu_units, task_memory_mib=td.memory_mib,
+                fargate_provisioner=fargate_provisioner)
+            warnings.extend(profile_warnings)
+            label = provider_label(share.provider)
+        workload_name = name if len(shares) == 1 else f"{name}-{label}".lower()[:63].rstrip("-")
+        workload = build_workload(
+            owner,
+            cluster=cluster,
+            family=family,
+            revision=revision,
+            pod_template=share_template,
+            desired_count=share.count,
+            daemon=daemon,
+            maximum_percent=config.maximum_percent if config else None,
+            minimum_healthy_percent=config.minimum_healthy_percent if config else None,
+            pod_annotations=propagated_annotations(spec.propagate_tags, spec.tags, td.tags),
+            provider=label,
+            name=workload_name,
+        )
+        warnings.extend(workload.warnings)
+        objects.append(workload.workload)
+        workload_names.append(workload_name)
+    port_service = build_port_service(owner, cluster=cluster, pod_template=template)
     if port_service is not None:
         objects.append(port_service)
-    return ServiceRender(objects=objects, pod=pod, warnings=warnings)
+    return ServiceRender(objects=objects, pod=pod, warnings=warnings, shares=shares, workload_names=workload_names)
+
+
+def _implicit(provider: str) -> Any:
+    """FARGATE / FARGATE_SPOT work without an ECSCluster, as on ECS."""
+    from ..models import CapacityProviderProfile
+
+    if provider in ("FARGATE", "FARGATE_SPOT"):
+        return CapacityProviderProfile(name=provider, type=provider)
+    return None

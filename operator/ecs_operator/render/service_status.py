@@ -13,7 +13,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from .meta import LABEL_REVISION
+from .capacity import provider_label
+from .meta import LABEL_PROVIDER, LABEL_REVISION
 from .task_state import last_status
 
 __all__ = [
@@ -24,6 +25,7 @@ __all__ = [
     "compute_service_status",
     "event",
     "condition",
+    "provider_counts",
 ]
 
 MAX_EVENTS = 20
@@ -216,3 +218,22 @@ def compute_service_status(obs: ServiceObservation, previous: Mapping[str, Any])
     if obs.generation is not None:
         status["observedGeneration"] = obs.generation
     return status, new_events
+
+
+def provider_counts(shares: Sequence[Any], pods: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """Per capacity provider: the desired share and the running/pending tasks on it."""
+    if len(shares) == 1 and shares[0].provider is None:
+        return []
+    out = []
+    for share in shares:
+        label = _label(share.provider)
+        mine = [p for p in pods if p.get("metadata", {}).get("labels", {}).get(LABEL_PROVIDER) == label]
+        states = [last_status(p) for p in mine]
+        out.append({"capacityProvider": share.provider, "desiredCount": share.count,
+                    "runningCount": states.count("RUNNING"),
+                    "pendingCount": sum(states.count(s) for s in ("PROVISIONING", "PENDING", "ACTIVATING"))})
+    return out
+
+
+def _label(provider: str | None) -> str | None:
+    return provider_label(provider) if provider else None

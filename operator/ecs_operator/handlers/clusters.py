@@ -1,0 +1,120 @@
+"""ECSCluster: container instances and counts, recomputed when nodes or the cluster's tasks change.
+
+Pod and node events arrive in bursts; they only schedule a recount a moment later
+(:meth:`Reconciler.later` keeps the earliest), so a rollout of many tasks costs a few
+cluster reconciles rather than one per pod event.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import Any
+
+import kopf
+
+from ..kube import NotFound
+from ..kube.events import post_event
+from ..models import SpecError, parse_cluster, parse_service
+from ..render.cluster_status import compute_cluster_status
+from ..render.meta import API_VERSION, GROUP, LABEL_CLUSTER
+from ..render.service_status import condition
+from .errors import kopf_errors
+from .runtime import Reconciler, kube
+
+__all__ = ["clusters", "reconcile_cluster"]
+
+RECOUNT_DELAY = 1.0
+RESYNC_SECONDS = 30.0
+
+_known: set[tuple[str, str]] = set()
+_known_lock = threading.Lock()
+
+
+def _now() -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+
+
+def _active_services(namespace: str, cluster: str) -> int:
+    count = 0
+    for svc in kube().list(API_VERSION, "ECSService", namespace):
+        if svc["metadata"].get("deletionTimestamp"):
+            continue
+        try:
+            if parse_service(svc.get("spec") or {}).cluster_name == cluster:
+                count += 1
+        except SpecError:
+            continue
+    return count
+
+
+def reconcile_cluster(namespace: str, name: str) -> float | None:
+    client = kube()
+    try:
+        body = client.get(API_VERSION, "ECSCluster", namespace, name)
+    except NotFound:
+        with _known_lock:
+            _known.discard((namespace, name))
+        return None
+    with _known_lock:
+        _known.add((namespace, name))
+    previous = body.get("status") or {}
+    cluster = str((body.get("spec") or {}).get("clusterName") or name)
+    try:
+        spec = parse_cluster(body.get("spec") or {})
+    except SpecError as exc:
+        message = str(exc)
+        if previous.get("problem") != message:
+            post_event(client, body, reason="InvalidSpec", message=message, warning=True)
+        client.patch(API_VERSION, "ECSCluster", namespace, name, {"status": {
+            "problem": message, "status": "INACTIVE",
+            "conditions": [condition("Ready", False, "InvalidSpec", message, _now(), previous.get("conditions", []))],
+        }}, subresource="status")
+        raise
+    nodes = client.list("v1", "Node")
+    pods = [p for p in client.list("v1", "Pod")
+            if p.get("spec", {}).get("nodeName") or (p["metadata"].get("labels") or {}).get(LABEL_CLUSTER) == cluster]
+    status = compute_cluster_status(cluster, spec, nodes, pods, _active_services(namespace, cluster),
+                                    body["metadata"].get("generation"))
+    status["problem"] = None
+    status["conditions"] = [condition("Ready", True, "Active",
+                                      f"{status['registeredContainerInstancesCount']} container instances",
+                                      _now(), previous.get("conditions", []))]
+    if any(status.get(k) != previous.get(k) for k in status):
+        client.patch(API_VERSION, "ECSCluster", namespace, name, {"status": status}, subresource="status")
+    return RESYNC_SECONDS
+
+
+clusters = Reconciler("ECSCluster", reconcile_cluster)
+
+
+def recount_all() -> None:
+    with _known_lock:
+        known = list(_known)
+    for namespace, name in known:
+        clusters.later(namespace, name, RECOUNT_DELAY)
+
+
+@kopf.on.resume(GROUP, "v1alpha1", "ecsclusters", backoff=5)
+@kopf.on.create(GROUP, "v1alpha1", "ecsclusters", backoff=5)
+@kopf.on.update(GROUP, "v1alpha1", "ecsclusters", field="spec", backoff=5)
+@kopf_errors
+def cluster_changed(namespace: str, name: str, **_: Any) -> None:
+    clusters.run(namespace, name, raise_errors=True)
+
+
+@kopf.on.event("", "v1", "nodes")
+def node_event(event: dict[str, Any], **_: Any) -> None:
+    """Nodes joining, leaving or being cordoned change every cluster's container instances."""
+    if event.get("type") in ("ADDED", "DELETED", "MODIFIED"):
+        recount_all()
+
+
+@kopf.on.event("", "v1", "pods", labels={LABEL_CLUSTER: kopf.PRESENT})
+def cluster_task_event(namespace: str, labels: dict[str, str], **_: Any) -> None:
+    cluster = labels[LABEL_CLUSTER]
+    with _known_lock:
+        known = [(ns, n) for ns, n in _known if ns == namespace]
+    for ns, name in known:
+        if name == cluster:
+            clusters.later(ns, name, RECOUNT_DELAY)
