@@ -38,9 +38,11 @@ from ..render.service_status import (
     provider_counts,
     target_revision,
 )
+from ..render.service_status import MAX_EVENTS, event
 from ..render.task_state import task_failure
 from ..render.workload import service_selector
 from .applier import applier
+from .dependencies import apply_pod_dependencies, on_resource_available, release_pods
 from .errors import DependencyMissing, InvalidSpec, kopf_errors
 from .runtime import Reconciler, kube
 
@@ -50,6 +52,7 @@ log = logging.getLogger("ecs_operator.services")
 
 DEFAULT_START_TIMEOUT = 300.0  # seconds a task may take to become healthy without a grace period
 RESYNC_SECONDS = 30.0
+DEPENDENCY_RECHECK_SECONDS = 10.0  # a missing Secret is also watched for; this is the safety net
 RENDER_ERRORS = (QueryError, DependencyCycleError, SpecError, CapacityProviderError)
 
 
@@ -134,6 +137,7 @@ def reconcile_service(namespace: str, name: str) -> float | None:
     warnings = [f"{w.path}: {w.reason}" for w in rendered.warnings]
     breaker = spec.deployment_configuration.deployment_circuit_breaker if spec.deployment_configuration else None
     daemon = spec.scheduling_strategy == "DAEMON"
+    problems = apply_pod_dependencies(body, rendered.pod)  # role, volumes, secrets: before any pod
     for obj in rendered.objects:
         applier.apply(body, obj)
     if previous.get("workloads") not in (None, rendered.workload_names):
@@ -143,6 +147,7 @@ def reconcile_service(namespace: str, name: str) -> float | None:
     grace = spec.health_check_grace_period_seconds
     start_timeout = float(grace) if grace else DEFAULT_START_TIMEOUT
     pods = service_pods(client, namespace, name)
+    release_pods(body, pods)
     stopped: list[str] = []
     failed_starts = 0
     live = []
@@ -185,6 +190,12 @@ def reconcile_service(namespace: str, name: str) -> float | None:
     status["capacityProviders"] = provider_counts(rendered.shares, live) or None
     status["problem"] = None
     status["warnings"] = warnings or None
+    status["dependencyProblems"] = problems or None
+    for message in problems:
+        if message not in (previous.get("dependencyProblems") or []):
+            text = f"service {service_name} was unable to start tasks: {message}"
+            new_events.append(text)
+            status["events"] = [event(text, _iso(now), "dependency"), *status["events"]][:MAX_EVENTS]
     if status != {k: previous.get(k) for k in status} or previous.get("problem"):
         client.patch(API_VERSION, "ECSService", namespace, name, {"status": status}, subresource="status")
     for message in new_events:
@@ -192,6 +203,8 @@ def reconcile_service(namespace: str, name: str) -> float | None:
         post_event(client, body, reason="ServiceEvent", message=message, warning=warning)
     if status["rollback"] and status["rollback"].get("toRevision") != revision:
         return 0.1  # the circuit breaker just chose a rollback target: apply it now
+    if problems:
+        return min(_next_check(live, now, start_timeout), DEPENDENCY_RECHECK_SECONDS)
     return _next_check(live, now, start_timeout)
 
 
@@ -261,6 +274,7 @@ def _scale_existing(namespace: str, name: str, desired: int | None) -> None:
 
 
 services = Reconciler("ECSService", reconcile_service)
+on_resource_available("ECSService", lambda namespace, name: services.later(namespace, name, 0))
 
 
 @kopf.on.resume(GROUP, "v1alpha1", "ecsservices", backoff=5)

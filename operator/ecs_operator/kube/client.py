@@ -70,14 +70,18 @@ class Kube:
         return json.loads(data) if data else {}
 
     # -- objects ---------------------------------------------------------------------------
-    def apply(self, obj: Obj, *, dry_run: bool = False) -> Obj:
-        """Server-side apply `obj` (forced, field manager `ecs-operator`)."""
+    def apply(self, obj: Obj, *, dry_run: bool = False, field_manager: str = FIELD_MANAGER) -> Obj:
+        """Server-side apply `obj` (forced, field manager `ecs-operator` unless told otherwise).
+
+        Objects several owners share (a task role's ServiceAccount) are applied with one field
+        manager per owner, so apply merges their ownerReferences instead of replacing them.
+        """
         res = resource_for(obj["apiVersion"], obj["kind"])
         meta = obj["metadata"]
         return self.request(
             "PATCH",
             res.path(meta.get("namespace"), meta["name"]),
-            query={"fieldManager": FIELD_MANAGER, "force": "true", "dryRun": "All" if dry_run else None},
+            query={"fieldManager": field_manager, "force": "true", "dryRun": "All" if dry_run else None},
             body=obj,
             content_type="application/apply-patch+yaml",
         )

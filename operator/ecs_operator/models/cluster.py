@@ -17,6 +17,7 @@ from .base import ECSModel
 from .common import CapacityProviderStrategy, Tags
 from .errors import Issue
 from .scalars import EcsName
+from .storage import EfsStorage
 
 __all__ = [
     "CapacityProviderProfile",
@@ -128,6 +129,7 @@ class ECSClusterSpec(ECSModel):
     default_capacity_provider_strategy: CapacityProviderStrategy | None = None
     service_connect_defaults: ClusterServiceConnectDefaults | None = None
     capacity_provider_profiles: list[CapacityProviderProfile] | None = Field(default=None, max_length=20)
+    efs_storage: EfsStorage | None = None
 
     def problems(self) -> Iterator[Issue]:
         yield from self._profile_problems()

@@ -21,9 +21,17 @@ EXTENSION_MEMBERS: Final[dict[str, str]] = {
         "an EventBridge schedule expression; the task runs on that schedule (a CronJob) instead of once"
     ),
     "ECSTaskSpec.desiredStatus": "RUNNING, or STOPPED to stop the task the way StopTask does",
+    "ECSTaskSpec.timezone": (
+        "the IANA time zone a cron() schedule is read in (EventBridge Scheduler's ScheduleExpressionTimezone); "
+        "the CronJob's timeZone"
+    ),
     "ECSClusterSpec.capacityProviderProfiles": (
         "what each capacity provider is on Kubernetes: node selectors, tolerations, scheduler and "
         "runtime class of a node type (managed node group, self-managed nodes, Fargate)"
+    ),
+    "ECSClusterSpec.efsStorage": (
+        "what backs the ReadWriteMany claim standing in for each EFS file system: a storage class "
+        "(dynamic provisioning) or a PersistentVolume the operator creates (EFS CSI or hostPath)"
     ),
 }
 """``"ModelClass.member"`` -> why the member exists."""

@@ -27,6 +27,7 @@ from .names import EfsClaim, SecretRef
 from .overrides import apply_overrides
 from .query import GROUP_LABEL, AffinityResult, affinity_block, combine, to_affinity
 from .resources import pod_resources
+from .secrets import gate_template
 from .volumes import DockerVolumeClaim, container_mounts, render_volumes
 from .warnings import RenderWarning, dedupe
 
@@ -52,6 +53,7 @@ class PodTemplateResult:
     warnings: list[RenderWarning] = field(default_factory=list)
     secret_refs: list[SecretRef] = field(default_factory=list)
     service_account: str | None = None
+    task_role_arn: str | None = None  # the role behind service_account (its IRSA annotation)
     efs_claims: list[EfsClaim] = field(default_factory=list)
     docker_volume_claims: list[DockerVolumeClaim] = field(default_factory=list)
     config_maps: list[str] = field(default_factory=list)
@@ -209,11 +211,14 @@ def render_pod_template(
             if ref not in secret_refs:
                 secret_refs.append(ref)
     config_maps = list(dict.fromkeys(name for p in ordered for name in p.config_maps))
+    template = {"metadata": metadata, "spec": spec}
+    gate_template(template)  # held until its Secrets/ConfigMaps exist (render/secrets.py)
     return PodTemplateResult(
-        template={"metadata": metadata, "spec": spec},
+        template=template,
         warnings=dedupe(warnings),
         secret_refs=secret_refs,
         service_account=service_account,
+        task_role_arn=td.task_role_arn if service_account else None,
         efs_claims=list(volume_plan.efs_claims),
         docker_volume_claims=list(volume_plan.docker_volume_claims),
         config_maps=config_maps,
