@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 PYTEST := $(PY) -m pytest
 
-.PHONY: run test unit integration e2e crds check-crds lint cluster-up cluster-down build-cluster clean
+.PHONY: run test unit integration e2e e2e-kind crds check-crds lint cluster-up cluster-down build-cluster clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -29,10 +29,20 @@ unit: $(STAMP)
 integration: $(STAMP)
 	$(PYTEST) tests/integration
 
-## e2e: the integration suite against ECS_OPERATOR_E2E_KUBECONFIG (kind, EKS, ...)
+## e2e: integration + e2e suites with the operator running as deploy/'s ServiceAccount,
+##      against ECS_OPERATOR_E2E_KUBECONFIG when set (kind, EKS), else the local control plane
 e2e: $(STAMP)
-	@test -n "$$ECS_OPERATOR_E2E_KUBECONFIG" || { echo "set ECS_OPERATOR_E2E_KUBECONFIG"; exit 2; }
-	$(PYTEST) tests/integration tests/e2e
+	ECS_OPERATOR_AS_SERVICE_ACCOUNT=1 $(PYTEST) tests/integration tests/e2e
+
+## e2e-kind: a kind cluster, the operator image loaded into it, deploy/ applied, then e2e (needs Docker)
+e2e-kind: $(STAMP)
+	@command -v docker >/dev/null && command -v kind >/dev/null || { echo "e2e-kind needs docker and kind"; exit 2; }
+	kind get clusters | grep -qx ecs-operator || kind create cluster --name ecs-operator
+	docker build -f deploy/Dockerfile -t ecs-operator:0.1.0 .
+	kind load docker-image ecs-operator:0.1.0 --name ecs-operator
+	kind get kubeconfig --name ecs-operator > .kind-kubeconfig
+	KUBECONFIG=.kind-kubeconfig kubectl apply --server-side -k deploy/
+	ECS_OPERATOR_EXTERNAL=1 ECS_OPERATOR_E2E_KUBECONFIG=$(CURDIR)/.kind-kubeconfig $(MAKE) e2e
 
 ## crds: regenerate crds/ from the pydantic models
 crds: $(STAMP)

@@ -1,8 +1,13 @@
 """The `ecs-operator` command.
 
 Subcommands: `up`/`down` (local control plane), `crds` (regenerate crds/), `run`
-(the operator), `dev` (what `make run` does). Exit codes: 0 ok, 1 runtime failure,
-2 bad usage or bad input.
+(the operator), `dev` (what `make run` does); and for people coming from ECS:
+`convert` (ECS JSON -> ECSCluster / TaskDefinition / ECSService / ECSTask YAML),
+`render` (the Kubernetes objects those become, without a cluster) and `status`
+(clusters, services and tasks as `aws ecs describe-*` shows them).
+
+Exit codes: 0 ok, 1 runtime failure (cluster unreachable, output closed, ...),
+2 bad usage or bad input (every problem printed as `<file>: <JSON path>: <message>`).
 """
 
 from __future__ import annotations
@@ -85,8 +90,8 @@ def _cmd_dev(args: argparse.Namespace) -> int:
         handle = LocalCluster(args.name).up()
     print(handle.kubectl("get", "nodes", "-L",
                          "eks.amazonaws.com/capacityType,topology.kubernetes.io/zone").stdout)
-    handle.kubectl("apply", "--server-side", "--force-conflicts", "-f", str(repo / "crds"))
-    handle.kubectl("wait", "--for=condition=Established", "--timeout=60s", "-f", str(repo / "crds"))
+    handle.kubectl("apply", "--server-side", "--force-conflicts", "-k", str(repo / "crds"))
+    handle.kubectl("wait", "--for=condition=Established", "--timeout=60s", "-k", str(repo / "crds"))
     env = {**os.environ, "KUBECONFIG": str(handle.kubeconfig)}
     operator = subprocess.Popen([sys.executable, "-m", "ecs_operator.cli", "run", "--health-port", "8080"],
                                 env=env)
@@ -106,6 +111,214 @@ def _cmd_dev(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         operator.terminate()
         return operator.wait()
+
+
+# -- convert / render / status --------------------------------------------------------------
+
+EXIT_OK, EXIT_FAILURE, EXIT_BAD_INPUT = 0, 1, 2
+_INPUT_SUFFIXES = (".json", ".yaml", ".yml")
+
+
+def _read_sources(paths: Sequence[str]) -> list:
+    """`-` is stdin; a folder means its .json/.yaml/.yml files (sorted). Raises ConvertError."""
+    from .convert import ConvertError, Problem, Source
+
+    sources = []
+    problems = []
+    for given in paths:
+        if given == "-":
+            sources.append(Source("<stdin>", sys.stdin.read()))
+            continue
+        path = Path(given)
+        files = sorted(p for p in path.iterdir() if p.is_file() and p.suffix in _INPUT_SUFFIXES) if path.is_dir() else [path]
+        if path.is_dir() and not files:
+            problems.append(Problem(given, "", "folder has no .json, .yaml or .yml files"))
+        for file in files:
+            try:
+                sources.append(Source(str(file), file.read_text(encoding="utf-8"), file.stem))
+            except (OSError, UnicodeDecodeError) as exc:
+                problems.append(Problem(str(file), "", f"cannot be read: {getattr(exc, 'strerror', None) or exc}"))
+    if problems:
+        raise ConvertError(problems)
+    return sources
+
+
+def _print_objects(objects: Sequence[dict], comments: Sequence[str | None], output: str) -> None:
+    import json
+
+    from .convert import to_yaml
+
+    if output == "json":
+        print(json.dumps({"apiVersion": "v1", "kind": "List", "items": list(objects)}, indent=2))
+    else:
+        sys.stdout.write(to_yaml(objects, comments))
+    sys.stdout.flush()
+
+
+def _convert_options(args: argparse.Namespace):  # -> ConvertOptions
+    from .convert import ConvertOptions
+
+    return ConvertOptions(namespace=args.namespace, family=getattr(args, "family", None),
+                          kind=getattr(args, "kind", None), keep_revisions=getattr(args, "keep_revisions", False))
+
+
+def _report_bad_input(exc: Exception) -> int:
+    for problem in getattr(exc, "problems", [exc]):
+        print(f"error: {problem}", file=sys.stderr)
+    return EXIT_BAD_INPUT
+
+
+def _cmd_convert(args: argparse.Namespace) -> int:
+    """ECS JSON files -> custom resource YAML on stdout; notes on stderr."""
+    from .convert import ConvertError, convert
+
+    try:
+        result = convert(_read_sources(args.files), _convert_options(args))
+    except ConvertError as exc:
+        return _report_bad_input(exc)
+    for note in result.notes:
+        print(f"note: {note}", file=sys.stderr)
+    _print_objects(result.manifests, [f"converted from {item.source}" for item in result.items], args.output)
+    return EXIT_OK
+
+
+def _cmd_render(args: argparse.Namespace) -> int:
+    """Manifests (or ECS JSON) -> the Kubernetes objects the operator would create; warnings on stderr."""
+    from .convert import ConvertError, convert
+    from .preview import preview
+
+    try:
+        converted = convert(_read_sources(args.files), _convert_options(args))
+        result = preview(converted.items, namespace=args.namespace, fargate_provisioner=args.fargate_provisioner)
+    except ConvertError as exc:
+        return _report_bad_input(exc)
+    for note in [*converted.notes, *result.notes]:
+        print(f"note: {note}", file=sys.stderr)
+    for warning in result.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    _print_objects(result.objects, [f"from {subject}" for subject in result.subjects], args.output)
+    return EXIT_OK
+
+
+def _context_namespace(kubeconfig: str | None) -> str:
+    """The namespace of the kubeconfig's current context, as kubectl picks it; else `default`."""
+    try:
+        from kubernetes import config as k8s_config
+
+        _, active = k8s_config.list_kube_config_contexts(config_file=kubeconfig)
+        return str((active or {}).get("context", {}).get("namespace") or "default")
+    except Exception:  # no kubeconfig (in-cluster) or no current context: kubectl's default
+        return "default"
+
+
+def _cmd_status(args: argparse.Namespace) -> int:
+    """ECSClusters, ECSServices and ECSTasks, shaped like `aws ecs describe-*` output."""
+    from .kube import KubeError, connect
+    from .render.meta import API_VERSION
+
+    namespace = None if args.all_namespaces else (args.namespace or _context_namespace(args.kubeconfig))
+    try:
+        kube = connect(args.kubeconfig)
+        found = {kind: kube.list(API_VERSION, kind, namespace) for kind in ("ECSCluster", "ECSService", "ECSTask")}
+    except (KubeError, OSError) as exc:
+        print(f"error: cannot read from the cluster: {exc}", file=sys.stderr)
+        return EXIT_FAILURE
+    except Exception as exc:  # kubeconfig problems surface as the client library's own exceptions
+        print(f"error: cannot connect to the cluster: {exc}", file=sys.stderr)
+        return EXIT_FAILURE
+    report = _status_report(found)
+    if args.output == "table":
+        sys.stdout.write(_status_tables(report, show_namespace=namespace is None))
+    elif args.output == "json":
+        import json
+
+        print(json.dumps(report, indent=2, default=str))
+    else:
+        import yaml
+
+        sys.stdout.write(yaml.safe_dump(report, sort_keys=False, default_flow_style=False, width=100000))
+    return EXIT_OK
+
+
+def _status_report(found: dict[str, list[dict]]) -> dict[str, list[dict]]:
+    """`{"clusters": [...], "services": [...], "tasks": [...]}` with ECS member names."""
+
+    def rows(kind: str, name_member: str, spec_member: str | None) -> list[dict]:
+        out = []
+        for obj in sorted(found[kind], key=lambda o: (o["metadata"].get("namespace", ""), o["metadata"]["name"])):
+            spec = obj.get("spec") or {}
+            status = dict(obj.get("status") or {})
+            row = {name_member: (spec.get(spec_member) if spec_member else None) or obj["metadata"]["name"],
+                   "namespace": obj["metadata"].get("namespace"), "name": obj["metadata"]["name"]}
+            if kind != "ECSCluster":
+                row["cluster"] = status.pop("cluster", None) or str(spec.get("cluster") or "default").rsplit("/", 1)[-1]
+                row["taskDefinition"] = status.pop("taskDefinition", None) or spec.get("taskDefinition")
+            if kind == "ECSService":
+                row["desiredCount"] = status.pop("desiredCount", spec.get("desiredCount"))
+            row.update({k: v for k, v in status.items() if v is not None})
+            out.append(row)
+        return out
+
+    return {
+        "clusters": rows("ECSCluster", "clusterName", "clusterName"),
+        "services": rows("ECSService", "serviceName", "serviceName"),
+        "tasks": rows("ECSTask", "task", None),
+    }
+
+
+def _status_tables(report: dict[str, list[dict]], *, show_namespace: bool) -> str:
+    def num(value: object) -> str:
+        return "-" if value is None else str(value)
+
+    sections = []
+    clusters = [[c["clusterName"], c.get("status") or "-", num(c.get("registeredContainerInstancesCount")),
+                 num(c.get("runningTasksCount")), num(c.get("pendingTasksCount")), num(c.get("activeServicesCount"))]
+                for c in report["clusters"]]
+    sections.append(("CLUSTERS", report["clusters"],
+                     ["CLUSTER", "STATUS", "INSTANCES", "RUNNING", "PENDING", "SERVICES"], clusters))
+    services = []
+    for s in report["services"]:
+        rollout = ((s.get("deployments") or [{}])[0] or {}).get("rolloutState")
+        services.append([s["serviceName"], s["cluster"], num(s.get("taskDefinition")), num(s.get("desiredCount")),
+                         num(s.get("runningCount")), num(s.get("pendingCount")), rollout or s.get("status") or "-"])
+    sections.append(("SERVICES", report["services"],
+                     ["SERVICE", "CLUSTER", "TASKDEF", "DESIRED", "RUNNING", "PENDING", "ROLLOUT"], services))
+    tasks = []
+    for t in report["tasks"]:
+        summary = t.get("summary") or {}
+        schedule = (t.get("schedule") or {}).get("expression")
+        tasks.append([t["task"], t["cluster"], num(t.get("taskDefinition")), t.get("lastStatus") or "-",
+                      t.get("desiredStatus") or "-", num(summary.get("running")), num(summary.get("stopped")),
+                      t.get("stopCode") or "-", schedule or "-"])
+    sections.append(("TASKS", report["tasks"],
+                     ["TASK", "CLUSTER", "TASKDEF", "LAST", "DESIRED", "RUNNING", "STOPPED", "STOPCODE", "SCHEDULE"],
+                     tasks))
+    out = []
+    for title, items, header, table in sections:
+        if show_namespace:
+            header = ["NAMESPACE", *header]
+            table = [[str(item.get("namespace") or "-"), *row] for item, row in zip(items, table)]
+        out.append(f"{title}\n")
+        if not table:
+            out.append("(none)\n\n")
+            continue
+        widths = [max(len(str(row[i])) for row in [header, *table]) for i in range(len(header))]
+        for row in [header, *table]:
+            out.append("  ".join(str(cell).ljust(width) for cell, width in zip(row, widths)).rstrip() + "\n")
+        out.append("\n")
+    problems = [f"{s['serviceName']}: {s['problem']}" for s in report["services"] if s.get("problem")]
+    problems += [f"{t['task']}: {t['stoppedReason']}" for t in report["tasks"]
+                 if t.get("stopCode") and t.get("stoppedReason")]
+    if problems:
+        out.append("PROBLEMS\n" + "".join(f"{p}\n" for p in problems))
+    return "".join(out).rstrip("\n") + "\n"
+
+
+def _input_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("files", nargs="+", metavar="FILE",
+                        help="JSON or YAML file, a folder of them, or - for stdin")
+    parser.add_argument("-n", "--namespace", help="metadata.namespace of the objects (default: left to kubectl)")
+    parser.add_argument("-o", "--output", choices=("yaml", "json"), default="yaml")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -140,6 +353,33 @@ def build_parser() -> argparse.ArgumentParser:
     dev = sub.add_parser("dev", help="what `make run` does")
     dev.add_argument("--name", default="ecs-operator")
     dev.set_defaults(func=_cmd_dev)
+
+    convert = sub.add_parser(
+        "convert", help="ECS JSON (register-task-definition, create-service, run-task, create-cluster input, "
+                        "describe-* output, containerDefinitions arrays) -> custom resource YAML")
+    _input_arguments(convert)
+    convert.add_argument("--family", help="family for inputs without one (a bare containerDefinitions array; "
+                                          "default: the file name)")
+    convert.add_argument("--kind", choices=("ECSService", "ECSTask", "TaskDefinition", "ECSCluster"),
+                         help="what an ambiguous object is (an object naming a taskDefinition is a service when it "
+                              "has service-only members such as serviceName, else a task)")
+    convert.add_argument("--keep-revisions", action="store_true",
+                         help="keep family:N and ARNs in taskDefinition references (default: follow the latest "
+                              "revision, since revisions start again at 1 on Kubernetes)")
+    convert.set_defaults(func=_cmd_convert)
+
+    render = sub.add_parser("render", help="the Kubernetes objects a manifest (or ECS JSON) becomes, without a cluster")
+    _input_arguments(render)
+    render.add_argument("--fargate-provisioner", choices=("kwok",), default=None,
+                        help="render Fargate tasks for the local cluster's provisioner (default: EKS Fargate)")
+    render.set_defaults(func=_cmd_render)
+
+    status = sub.add_parser("status", help="clusters, services and tasks, as `aws ecs describe-*` shows them")
+    status.add_argument("-n", "--namespace", help="namespace (default: the kubeconfig context's, else default)")
+    status.add_argument("-A", "--all-namespaces", action="store_true")
+    status.add_argument("-o", "--output", choices=("table", "json", "yaml"), default="table")
+    status.add_argument("--kubeconfig", help="kubeconfig file (default: $KUBECONFIG, ~/.kube/config, in-cluster)")
+    status.set_defaults(func=_cmd_status)
     return parser
 
 

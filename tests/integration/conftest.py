@@ -18,6 +18,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import yaml
 
 from ecs_operator.localcluster.cluster import ClusterHandle, LocalCluster, kubectl_for
 
@@ -54,7 +55,7 @@ def kubeconfig(cluster: ClusterHandle) -> Path:
 @pytest.fixture(scope="session")
 def crds(cluster: ClusterHandle) -> list[str]:
     """Install every CRD in crds/ and wait until the API server serves them."""
-    files = sorted(CRDS.glob("*.yaml"))
+    files = sorted(f for f in CRDS.glob("*.yaml") if f.name != "kustomization.yaml")
     if not files:
         pytest.fail("crds/ is empty: run `make crds`")
     cluster.kubectl("apply", "--server-side", "--force-conflicts", *[a for f in files for a in ("-f", str(f))])
@@ -85,6 +86,7 @@ class OperatorProcess:
     """The operator as its own process (`ecs-operator run`), as users run it."""
 
     def __init__(self, kubeconfig: Path, log_path: Path, extra_env: dict[str, str] | None = None) -> None:
+        self.kubeconfig = kubeconfig
         self.log_path = log_path
         self.port = _free_port()
         env = {**os.environ, "KUBECONFIG": str(kubeconfig), **(extra_env or {})}
@@ -124,18 +126,67 @@ class OperatorProcess:
         self._log.close()
 
 
+class ExternalOperator:
+    """The operator deployed by deploy/ in the cluster under test."""
+
+    def __init__(self, cluster: ClusterHandle) -> None:
+        self.cluster = cluster
+        cluster.kubectl("rollout", "status", "deployment/ecs-operator", "-n", "ecs-operator-system",
+                        "--timeout=120s")
+
+    def alive(self) -> bool:
+        out = self.cluster.kubectl("get", "deployment", "ecs-operator", "-n", "ecs-operator-system",
+                                   "-o", "jsonpath={.status.readyReplicas}", check=False).stdout
+        return out.strip() == "1"
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
 
 
+DEPLOY = REPO / "deploy"
+OPERATOR_NAMESPACE = "ecs-operator-system"
+OPERATOR_ACCOUNT = "ecs-operator"
+
+
+def service_account_kubeconfig(cluster: ClusterHandle, path: Path) -> Path:
+    """A kubeconfig that authenticates as deploy/'s ServiceAccount (a TokenRequest token).
+
+    The operator then runs with exactly the RBAC deploy/ grants it, as it would in-cluster.
+    """
+    cluster.kubectl("apply", "-k", str(DEPLOY))
+    token = cluster.kubectl("create", "token", OPERATOR_ACCOUNT, "-n", OPERATOR_NAMESPACE,
+                            "--duration=12h").stdout.strip()
+    admin = yaml.safe_load(cluster.kubectl("config", "view", "--raw", "--minify", "--flatten").stdout)
+    config = {
+        "apiVersion": "v1", "kind": "Config",
+        "clusters": [{"name": "target", "cluster": admin["clusters"][0]["cluster"]}],
+        "users": [{"name": OPERATOR_ACCOUNT, "user": {"token": token}}],
+        "contexts": [{"name": "operator", "context": {"cluster": "target", "user": OPERATOR_ACCOUNT}}],
+        "current-context": "operator",
+    }
+    path.write_text(yaml.safe_dump(config))
+    return path
+
+
 @pytest.fixture(scope="session")
 def operator(cluster: ClusterHandle, crds: list[str], tmp_path_factory: pytest.TempPathFactory) -> Iterator[OperatorProcess]:
-    """One operator for the session, watching all namespaces."""
+    """One operator for the session, watching all namespaces.
+
+    With ECS_OPERATOR_AS_SERVICE_ACCOUNT=1 (`make e2e`) it runs under deploy/'s ServiceAccount.
+    """
+    if os.environ.get("ECS_OPERATOR_EXTERNAL"):
+        yield ExternalOperator(cluster)  # e.g. `make e2e-kind`: deploy/ runs it in the cluster
+        return
+    workdir = tmp_path_factory.mktemp("operator")
+    kubeconfig = cluster.kubeconfig
+    if os.environ.get("ECS_OPERATOR_AS_SERVICE_ACCOUNT"):
+        kubeconfig = service_account_kubeconfig(cluster, workdir / "operator-kubeconfig.yaml")
     # On the local cluster the operator plays EKS's Fargate scheduler with kwok nodes.
     extra = {} if os.environ.get("ECS_OPERATOR_E2E_KUBECONFIG") else {"ECS_OPERATOR_FARGATE_PROVISIONER": "kwok"}
-    proc = OperatorProcess(cluster.kubeconfig, tmp_path_factory.mktemp("operator") / "operator.log", extra)
+    proc = OperatorProcess(kubeconfig, workdir / "operator.log", extra)
     proc.wait_ready()
     yield proc
     proc.stop()

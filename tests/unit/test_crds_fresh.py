@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ecs_operator.models.crd import build_crds, render_crd
+from ecs_operator.models.crd import build_crds, render_crd, render_kustomization
 
 CRDS = Path(__file__).resolve().parents[2] / "crds"
 HINT = "crds/ is stale: run `make crds` and commit the result"
@@ -21,7 +21,11 @@ def test_every_generated_crd_is_on_disk_and_identical() -> None:
 
 
 def test_no_leftover_crds() -> None:
-    assert {path.name for path in CRDS.glob("*.yaml")} == set(build_crds()), HINT
+    assert {path.name for path in CRDS.glob("*.yaml")} == set(build_crds()) | {"kustomization.yaml"}, HINT
+
+
+def test_kustomization_lists_every_crd() -> None:
+    assert (CRDS / "kustomization.yaml").read_text(encoding="utf-8") == render_kustomization(), HINT
 
 
 def test_generation_is_deterministic() -> None:

@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from ..kube import Kube, connect
+from ..kube import Forbidden, Kube, connect
 
 __all__ = ["kube", "set_kube", "Reconciler", "Key"]
 
@@ -39,6 +39,13 @@ def kube() -> Kube:
             _kube = connect(os.environ.get("KUBECONFIG", "").split(os.pathsep)[0] or None,
                             impersonate=os.environ.get("ECS_OPERATOR_IMPERSONATE") or None)
         return _kube
+
+
+def _namespace_terminating() -> bool:
+    import sys
+
+    exc = sys.exc_info()[1]
+    return isinstance(exc, Forbidden) and "because it is being terminated" in exc.message
 
 
 class Reconciler:
@@ -71,8 +78,11 @@ class Reconciler:
                     if raise_errors and not rerun:
                         raise
                     if not rerun:
-                        log.exception("%s %s/%s: reconcile failed", self.name, namespace, name)
-                        requeue = 5.0
+                        if _namespace_terminating():
+                            requeue = None  # the namespace is going away with everything in it
+                        else:
+                            log.exception("%s %s/%s: reconcile failed", self.name, namespace, name)
+                            requeue = 5.0
                         break
                     continue
                 with self._lock:

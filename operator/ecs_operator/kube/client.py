@@ -53,7 +53,8 @@ class Kube:
             headers["Content-Type"] = content_type  # the REST layer serialises JSON and +yaml bodies
         params = [(k, v) for k, v in (query or {}).items() if v is not None]
         _, url, hdrs, _, _ = self._api.param_serialize(
-            method=method, resource_path=path, query_params=params, header_params=headers
+            method=method, resource_path=path, query_params=params, header_params=headers,
+            auth_settings=["BearerToken"],  # token / exec-plugin auth; certificates work at the TLS layer
         )
         with self._lock:
             self.requests += 1
