@@ -43,6 +43,7 @@ from ..render.task_state import task_failure
 from ..render.workload import service_selector
 from .applier import applier
 from .dependencies import apply_pod_dependencies, on_resource_available, release_pods
+from .traffic import apply_traffic, load_balancer_health, prune_traffic
 from .errors import DependencyMissing, InvalidSpec, kopf_errors
 from .runtime import Reconciler, kube
 
@@ -140,6 +141,8 @@ def reconcile_service(namespace: str, name: str) -> float | None:
     problems = apply_pod_dependencies(body, rendered.pod)  # role, volumes, secrets: before any pod
     for obj in rendered.objects:
         applier.apply(body, obj)
+    warnings.extend(apply_traffic(body, rendered.traffic))
+    prune_traffic(body, rendered.traffic.names, previous.get("trafficObjects"))
     if previous.get("workloads") not in (None, rendered.workload_names):
         _prune_workloads(namespace, name, rendered.workload_names)
 
@@ -191,6 +194,8 @@ def reconcile_service(namespace: str, name: str) -> float | None:
     status["problem"] = None
     status["warnings"] = warnings or None
     status["dependencyProblems"] = problems or None
+    status["loadBalancers"] = load_balancer_health(body, rendered.traffic)
+    status["trafficObjects"] = rendered.traffic.names or None
     for message in problems:
         if message not in (previous.get("dependencyProblems") or []):
             text = f"service {service_name} was unable to start tasks: {message}"

@@ -17,6 +17,14 @@ EXTENSION_MEMBERS: Final[dict[str, str]] = {
         "Application Auto Scaling's scalable target, target tracking policies and scheduled actions "
         "for the service; rendered as a HorizontalPodAutoscaler on the ECSService scale subresource"
     ),
+    "ECSServiceSpec.ingress": (
+        "an Application Load Balancer in front of one loadBalancers entry: an Ingress of class alb for "
+        "the AWS Load Balancer Controller (ECS attaches to load balancers that already exist)"
+    ),
+    "ECSServiceSpec.serviceDiscoveryName": (
+        "the name of the headless Service standing in for the Cloud Map service of serviceRegistries "
+        "(a registry ARN carries an id, not a name); default <name>-discovery"
+    ),
     "ECSTaskSpec.schedule": (
         "an EventBridge schedule expression; the task runs on that schedule (a CronJob) instead of once"
     ),

@@ -35,6 +35,7 @@ from .references import (
 )
 from .scalars import ContainerName, EcsName, IntOrString, NonNegativeInt, PortNumber, ReplicaCount
 from .service_connect import ServiceConnectConfiguration
+from .traffic import DnsLabel, ServiceIngress, traffic_problems
 from .unsupported import reason
 
 __all__ = [
@@ -193,6 +194,8 @@ class ECSServiceSpec(ECSModel):
     gateway_connectors: list[GatewayConnector] | None = Field(default=None, max_length=10)
     monitoring: MonitoringConfiguration | None = None
     auto_scaling: ServiceAutoScaling | None = None
+    ingress: ServiceIngress | None = None
+    service_discovery_name: DnsLabel | None = None
 
     def problems(self) -> Iterator[Issue]:
         if self.launch_type is not None and self.capacity_provider_strategy is not None:
@@ -201,6 +204,7 @@ class ECSServiceSpec(ECSModel):
             yield from self._daemon_problems()
         elif self.desired_count is None:
             yield Issue("desiredCount", "is required when schedulingStrategy is REPLICA (the default)")
+        yield from traffic_problems(self)
         scaling = self.auto_scaling
         if scaling is not None and self.desired_count is not None and not self.is_daemon:
             if not scaling.min_capacity <= self.desired_count <= scaling.max_capacity:

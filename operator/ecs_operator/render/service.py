@@ -14,8 +14,9 @@ from typing import Any
 from .capacity import CapacityProviderError, ProviderShare, apply_profile, effective_strategy, provider_label, split_tasks
 from .placement import apply_placement
 from .pod import PodTemplateResult, render_pod_template
+from .traffic import Traffic, render_traffic
 from .warnings import RenderWarning
-from .workload import build_port_service, build_workload, service_selector
+from .workload import build_workload, service_selector
 
 __all__ = ["ServiceRender", "render_service", "propagated_annotations"]
 
@@ -27,6 +28,7 @@ class ServiceRender:
     warnings: list[RenderWarning] = field(default_factory=list)
     shares: list[ProviderShare] = field(default_factory=list)  # tasks per capacity provider
     workload_names: list[str] = field(default_factory=list)
+    traffic: Traffic = field(default_factory=Traffic)  # Services, Ingress, ...: applied after `objects`
 
 
 def _tags(items: Any) -> dict[str, str]:
@@ -110,10 +112,10 @@ def render_service(
         warnings.extend(workload.warnings)
         objects.append(workload.workload)
         workload_names.append(workload_name)
-    port_service = build_port_service(owner, cluster=cluster, pod_template=template)
-    if port_service is not None:
-        objects.append(port_service)
-    return ServiceRender(objects=objects, pod=pod, warnings=warnings, shares=shares, workload_names=workload_names)
+    traffic = render_traffic(owner, spec, td, template, cluster=cluster)  # Services, Ingress, policies
+    warnings.extend(traffic.warnings)
+    return ServiceRender(objects=objects, pod=pod, warnings=warnings, shares=shares, workload_names=workload_names,
+                         traffic=traffic)
 
 
 def _implicit(provider: str) -> Any:
