@@ -159,3 +159,17 @@ def test_task_role_account_is_owned_without_controller_and_per_owner_manager() -
                                   "containerDefinitions": [{"name": "a", "image": "i", "memory": 64}]})
     rendered = render_pod_template(role, family="f", revision=1)
     assert (rendered.service_account, rendered.task_role_arn) == ("ecs-task-role-app", "arn:aws:iam::1:role/App")
+
+
+def test_a_task_held_for_its_secrets_fails_to_start_with_resource_initialization_error() -> None:
+    from datetime import datetime, timezone
+
+    from ecs_operator.render.task_state import task_failure
+
+    pod = {"metadata": {"creationTimestamp": "2026-01-01T00:00:00Z"}, "status": {"phase": "Pending"},
+           "spec": {"schedulingGates": [{"name": RESOURCES_GATE}]}}
+    now = datetime(2026, 1, 1, 0, 10, tzinfo=timezone.utc)
+    failure = task_failure(pod, now=now, start_timeout_seconds=300)
+    assert failure is not None and failure.stop_code == "TaskFailedToStart"
+    assert failure.reason.startswith("ResourceInitializationError")
+    assert task_failure(pod, now=now, start_timeout_seconds=3600) is None

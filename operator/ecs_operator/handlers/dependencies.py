@@ -70,6 +70,7 @@ _lock = threading.Lock()
 _verified: dict[tuple[str, ...], tuple[str, float]] = {}  # object key -> (digest, when)
 _waiting: dict[tuple[str, str, str], set[OwnerKey]] = {}  # (namespace, Secret|ConfigMap, name) -> owners
 _callbacks: dict[str, Callable[[str, str], None]] = {}  # owner kind -> re-reconcile(namespace, name)
+_roles: dict[tuple[str, str, str], str | None] = {}  # owner -> the task-role account it used last
 _stale_accounts: set[tuple[str, str, str]] = set()  # owners with an old role's account still in use
 
 
@@ -148,8 +149,8 @@ def release_pods(owner: Mapping[str, Any], pods: list[Obj]) -> list[str]:
 def _service_account(client: Kube, owner: Mapping[str, Any], pod: PodTemplateResult) -> None:
     namespace = owner["metadata"]["namespace"]
     manager = owner_field_manager(owner)
-    owner_key = (namespace, str(owner["kind"]), owner["metadata"]["name"])
-    keep = pod.service_account
+    owner_key = (namespace, str(owner["kind"]), owner["metadata"]["uid"])
+    keep = pod.service_account if pod.task_role_arn else None
     if keep and pod.task_role_arn:
         account = build_service_account(owner, keep, pod.task_role_arn)
         key = ("ServiceAccount", namespace, keep, manager)
@@ -157,13 +158,14 @@ def _service_account(client: Kube, owner: Mapping[str, Any], pod: PodTemplateRes
         if not _recent(key, digest):
             client.apply(account, field_manager=manager)
             _remember(key, digest)
-            _stale_accounts.add(owner_key)  # first sight or a change: look for an old role's account
-    elif owner_key not in _stale_accounts and not _recent(("no-role",) + owner_key, ""):
-        _stale_accounts.add(owner_key)
-        _remember(("no-role",) + owner_key, "")
-    if owner_key in _stale_accounts:
+    # On first sight (this process) and after a role change, give up the accounts of other roles;
+    # keep trying while tasks of the old role still run with one.
+    if owner_key not in _roles or _roles[owner_key] != keep or owner_key in _stale_accounts:
         if _release_stale_accounts(client, owner, keep, manager):
             _stale_accounts.discard(owner_key)
+        else:
+            _stale_accounts.add(owner_key)
+    _roles[owner_key] = keep
 
 
 def _release_stale_accounts(client: Kube, owner: Mapping[str, Any], keep: str | None, manager: str) -> bool:

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from .secrets import has_gate
+
 __all__ = [
     "ESSENTIAL_ANNOTATION",
     "last_status",
@@ -113,9 +115,17 @@ def task_failure(pod: Pod, *, now: datetime, start_timeout_seconds: float | None
         return None
     created = parse_time(pod.get("metadata", {}).get("creationTimestamp"))
     if created is not None and (now - created).total_seconds() > start_timeout_seconds:
+        if _held_for_resources(pod):
+            return TaskFailure("TaskFailedToStart", "ResourceInitializationError: unable to pull secrets or "
+                                                    "registry auth: a Secret or ConfigMap the task reads does not exist")
         return TaskFailure("TaskFailedToStart",
                            f"Task failed to become healthy within {start_timeout_seconds:.0f}s")
     return None
+
+
+def _held_for_resources(pod: Pod) -> bool:
+    """Still behind the operator's scheduling gate: its Secrets/ConfigMaps never appeared."""
+    return has_gate(pod)
 
 
 def count_by_status(pods: Sequence[Pod]) -> dict[str, int]:
