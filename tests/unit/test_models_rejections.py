@@ -238,8 +238,6 @@ SERVICE_CASES: list[tuple[str, dict[str, Any], str, str]] = [
      "loadBalancers[0].containerName", "is required"),
     ("scaling-min-over-max", service(autoScaling={"minCapacity": 5, "maxCapacity": 2}),
      "autoScaling.minCapacity", "must not exceed maxCapacity (2)"),
-    ("desired-outside-scaling", service(desiredCount=20, autoScaling={"minCapacity": 1, "maxCapacity": 10}),
-     "desiredCount", "within autoScaling minCapacity..maxCapacity (1..10)"),
     ("policy-two-metrics", service(autoScaling={"minCapacity": 1, "maxCapacity": 3, "targetTrackingScalingPolicies": [
         {"targetValue": 50,
          "predefinedMetricSpecification": {"predefinedMetricType": "ECSServiceAverageCPUUtilization"},

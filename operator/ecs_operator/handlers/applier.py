@@ -69,7 +69,8 @@ def _version(obj: dict[str, Any]) -> str:
 applier = Applier()
 
 _OWNED = {"Deployment": ("apps", "v1", "deployments"), "DaemonSet": ("apps", "v1", "daemonsets"),
-          "Service": ("", "v1", "services")}
+          "Service": ("", "v1", "services"), "CronJob": ("batch", "v1", "cronjobs"),
+          "HorizontalPodAutoscaler": ("autoscaling", "v2", "horizontalpodautoscalers")}
 
 
 def _register_drift_watch(kind: str, group: str, version: str, plural: str) -> None:
@@ -85,6 +86,10 @@ def _register_drift_watch(kind: str, group: str, version: str, plural: str) -> N
                     from .services import services
 
                     services.later(namespace, ref["name"], 0)
+                elif ref.get("kind") == "ECSTask":
+                    from .tasks import tasks
+
+                    tasks.later(namespace, ref["name"], 0)
 
 
 for _owned_kind, _api in _OWNED.items():

@@ -31,6 +31,7 @@ from ..render.dependencies import DependencyCycleError
 from ..render.query import QueryError
 from ..render.service import render_service
 from ..render.revision import parse_reference
+from ..render.schedule import ScheduleError
 from ..render.service_status import (
     ServiceObservation,
     compute_service_status,
@@ -54,7 +55,7 @@ log = logging.getLogger("ecs_operator.services")
 DEFAULT_START_TIMEOUT = 300.0  # seconds a task may take to become healthy without a grace period
 RESYNC_SECONDS = 30.0
 DEPENDENCY_RECHECK_SECONDS = 10.0  # a missing Secret is also watched for; this is the safety net
-RENDER_ERRORS = (QueryError, DependencyCycleError, SpecError, CapacityProviderError)
+RENDER_ERRORS = (QueryError, DependencyCycleError, SpecError, CapacityProviderError, ScheduleError)
 
 
 def _now() -> datetime:
@@ -130,9 +131,10 @@ def reconcile_service(namespace: str, name: str) -> float | None:
     try:
         rendered = render_service(body, spec, td_spec, family=family, revision=revision, cluster=cluster,
                                   cluster_spec=cluster_spec, node_labels=node_labels,
-                                  fargate_provisioner=os.environ.get("ECS_OPERATOR_FARGATE_PROVISIONER"))
+                                  fargate_provisioner=os.environ.get("ECS_OPERATOR_FARGATE_PROVISIONER"),
+                                  now=_now())
     except RENDER_ERRORS as exc:
-        message = f"taskDefinition {family}:{revision}: {exc}"
+        message = str(exc) if isinstance(exc, ScheduleError) else f"taskDefinition {family}:{revision}: {exc}"
         _report_problem(body, "InvalidSpec", message)
         raise InvalidSpec(message) from exc
     warnings = [f"{w.path}: {w.reason}" for w in rendered.warnings]
@@ -145,6 +147,8 @@ def reconcile_service(namespace: str, name: str) -> float | None:
     prune_traffic(body, rendered.traffic.names, previous.get("trafficObjects"))
     if previous.get("workloads") not in (None, rendered.workload_names):
         _prune_workloads(namespace, name, rendered.workload_names)
+    if rendered.autoscaler is None and previous.get("autoScaling"):
+        client.delete("autoscaling/v2", "HorizontalPodAutoscaler", namespace, name)  # autoScaling removed
 
     now = _now()
     grace = spec.health_check_grace_period_seconds
@@ -194,6 +198,7 @@ def reconcile_service(namespace: str, name: str) -> float | None:
     status["problem"] = None
     status["warnings"] = warnings or None
     status["dependencyProblems"] = problems or None
+    status["autoScaling"] = rendered.autoscaler.status() if rendered.autoscaler else None
     status["loadBalancers"] = load_balancer_health(body, rendered.traffic)
     status["trafficObjects"] = rendered.traffic.names or None
     for message in problems:
@@ -210,6 +215,9 @@ def reconcile_service(namespace: str, name: str) -> float | None:
         return 0.1  # the circuit breaker just chose a rollback target: apply it now
     if problems:
         return min(_next_check(live, now, start_timeout), DEPENDENCY_RECHECK_SECONDS)
+    change = rendered.autoscaler.bounds.next_change if rendered.autoscaler else None
+    if change is not None:  # a scheduled scaling action fires: render the new bounds then
+        return min(_next_check(live, now, start_timeout), max(0.5, (change - _now()).total_seconds() + 0.5))
     return _next_check(live, now, start_timeout)
 
 

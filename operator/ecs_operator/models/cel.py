@@ -181,6 +181,8 @@ CEL_RULES: Final[dict[str, list[Rule]]] = {
             "propagateTags SERVICE is not valid when running a task",
             ".propagateTags",
         ),
+        rule("!has(self.timezone) || has(self.schedule)", "timezone only applies to a scheduled task (give schedule too)",
+             ".timezone"),
     ],
     "ECSClusterSpec": [
         *_strategy_rules("defaultCapacityProviderStrategy"),

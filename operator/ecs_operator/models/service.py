@@ -205,13 +205,8 @@ class ECSServiceSpec(ECSModel):
         elif self.desired_count is None:
             yield Issue("desiredCount", "is required when schedulingStrategy is REPLICA (the default)")
         yield from traffic_problems(self)
-        scaling = self.auto_scaling
-        if scaling is not None and self.desired_count is not None and not self.is_daemon:
-            if not scaling.min_capacity <= self.desired_count <= scaling.max_capacity:
-                yield Issue(
-                    "desiredCount",
-                    f"must lie within autoScaling minCapacity..maxCapacity ({scaling.min_capacity}..{scaling.max_capacity})",
-                )
+        # desiredCount outside autoScaling's minCapacity..maxCapacity is not an error: as with
+        # Application Auto Scaling, the autoscaler moves it into range (the HPA owns the count).
 
     def _daemon_problems(self) -> Iterator[Issue]:
         if self.launch_type == "FARGATE":

@@ -12,6 +12,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, StrictBool
 
+from .autoscaling import Timezone
 from .base import ECSModel, unsupported_field
 from .common import (
     CapacityProviderStrategy,
@@ -127,6 +128,7 @@ class ECSTaskSpec(ECSModel):
     client_token: str | None = unsupported_field(reason("RunTaskRequest.clientToken"))
     volume_configurations: list[TaskVolumeConfiguration] | None = Field(default=None, max_length=10)
     schedule: ScheduleExpression | None = None
+    timezone: Timezone | None = None
     desired_status: DesiredStatus = "RUNNING"
 
     def problems(self) -> Iterator[Issue]:
@@ -134,6 +136,8 @@ class ECSTaskSpec(ECSModel):
             yield Issue("launchType", "cannot be given together with capacityProviderStrategy")
         if self.propagate_tags == "SERVICE":
             yield Issue("propagateTags", "SERVICE is not valid when running a task (use TASK_DEFINITION or NONE)")
+        if self.timezone is not None and self.schedule is None:
+            yield Issue("timezone", "only applies to a scheduled task (give schedule too)")
 
     @property
     def task_count(self) -> int:

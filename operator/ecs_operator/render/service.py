@@ -9,8 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from typing import Any
 
+from .autoscaling import AutoscalerRender, build_autoscaler
 from .capacity import CapacityProviderError, ProviderShare, apply_profile, effective_strategy, provider_label, split_tasks
 from .placement import apply_placement
 from .pod import PodTemplateResult, render_pod_template
@@ -29,6 +31,7 @@ class ServiceRender:
     shares: list[ProviderShare] = field(default_factory=list)  # tasks per capacity provider
     workload_names: list[str] = field(default_factory=list)
     traffic: Traffic = field(default_factory=Traffic)  # Services, Ingress, ...: applied after `objects`
+    autoscaler: AutoscalerRender | None = None  # the HPA when autoScaling is set
 
 
 def _tags(items: Any) -> dict[str, str]:
@@ -55,6 +58,7 @@ def render_service(
     cluster_spec: Any = None,
     node_labels: Sequence[Mapping[str, str]] = (),
     fargate_provisioner: str | None = None,
+    now: datetime | None = None,
 ) -> ServiceRender:
     """`spec` is an ECSServiceSpec, `td` the TaskDefinitionSpec of `family:revision`, `cluster_spec`
     the ECSClusterSpec (capacity providers) or None.
@@ -114,8 +118,17 @@ def render_service(
         workload_names.append(workload_name)
     traffic = render_traffic(owner, spec, td, template, cluster=cluster)  # Services, Ingress, policies
     warnings.extend(traffic.warnings)
+    autoscaler = None
+    if spec.auto_scaling is not None and not daemon:
+        # Scheduled actions are evaluated at `now` (bounds in force); rate() counts from creation.
+        created = owner["metadata"].get("creationTimestamp")
+        anchor = (datetime.fromisoformat(created.replace("Z", "+00:00")) if created
+                  else now or datetime(1970, 1, 1, tzinfo=timezone.utc))
+        autoscaler = build_autoscaler(owner, spec.auto_scaling, cluster=cluster, now=now or anchor, anchor=anchor)
+        warnings.extend(autoscaler.warnings)
+        objects.append(autoscaler.hpa)
     return ServiceRender(objects=objects, pod=pod, warnings=warnings, shares=shares, workload_names=workload_names,
-                         traffic=traffic)
+                         autoscaler=autoscaler, traffic=traffic)
 
 
 def _implicit(provider: str) -> Any:
