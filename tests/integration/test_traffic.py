@@ -151,6 +151,22 @@ def test_service_discovery_and_service_connect(cluster: ClusterHandle, namespace
                  message=f"Service {name} to list both tasks")
 
 
+def test_a_service_name_owned_by_another_ecs_service_is_left_alone(cluster: ClusterHandle, namespace: str) -> None:
+    containers = [{"name": "api", "image": "nginx:1.27", "memory": 128,
+                   "portMappings": [{"containerPort": 8080, "name": "http"}]}]
+    cluster.apply([task_definition("api", containers=containers)], "-n", namespace)
+    cluster.apply([ecs_service("api", "api", 1)], "-n", namespace)
+    wait_for(lambda: get_json(cluster, "services", "-n", namespace)["items"], timeout=60, message="Service api")
+    connect = {"enabled": True, "services": [{"portName": "http", "discoveryName": "api"}]}
+    cluster.apply([ecs_service("frontend", "api", 1, serviceConnectConfiguration=connect)], "-n", namespace)
+    warnings = wait_for(lambda: [w for w in _status(cluster, namespace, "frontend").get("warnings") or []
+                                 if "Service api belongs to ECSService api" in w], timeout=60,
+                        message="the name clash to be reported")
+    assert warnings
+    owners = get_json(cluster, "service", "api", "-n", namespace)["metadata"]["ownerReferences"]
+    assert [o["name"] for o in owners] == ["api"]
+
+
 def test_network_mode_none_and_security_groups(cluster: ClusterHandle, namespace: str) -> None:
     cluster.apply([task_definition("isolated", networkMode="none",
                                    containers=[{"name": "job", "image": "busybox", "memory": 64}]),

@@ -70,6 +70,7 @@ _lock = threading.Lock()
 _verified: dict[tuple[str, ...], tuple[str, float]] = {}  # object key -> (digest, when)
 _waiting: dict[tuple[str, str, str], set[OwnerKey]] = {}  # (namespace, Secret|ConfigMap, name) -> owners
 _callbacks: dict[str, Callable[[str, str], None]] = {}  # owner kind -> re-reconcile(namespace, name)
+_present: dict[tuple[str, str, str], tuple[frozenset[str], float]] = {}  # Secret/ConfigMap -> its keys
 _roles: dict[tuple[str, str, str], str | None] = {}  # owner -> the task-role account it used last
 _stale_accounts: set[tuple[str, str, str]] = set()  # owners with an old role's account still in use
 
@@ -104,7 +105,10 @@ def apply_pod_dependencies(owner: Mapping[str, Any], pod: PodTemplateResult, *,
         elif client.get_or_none("v1", "PersistentVolumeClaim", namespace, docker.claim_name) is None:
             problems.append(f"docker volume {docker.volume_name} is not autoprovisioned and its "
                             f"PersistentVolumeClaim {namespace}/{docker.claim_name} does not exist")
-    secrets = _read_all(client, namespace, "Secret", [r.secret_name for r in pod.secret_refs])
+    required: dict[str, set[str]] = {}
+    for ref in pod.secret_refs:
+        required.setdefault(ref.secret_name, set()).add(ref.key)
+    secrets = _read_all(client, namespace, "Secret", list(required), required)
     config_maps = _read_all(client, namespace, "ConfigMap", pod.config_maps)
     problems.extend(secret_problems(pod.secret_refs, secrets, namespace))
     problems.extend(config_map_problems(pod.config_maps, config_maps, namespace))
@@ -265,8 +269,24 @@ def _ensure_volume(client: Kube, volume: Obj, claim: Obj | None) -> None:
 
 # -- secrets and config maps ------------------------------------------------------------------------
 
-def _read_all(client: Kube, namespace: str, kind: str, names: list[str]) -> dict[str, Obj | None]:
-    return {name: client.get_or_none("v1", kind, namespace, name) for name in dict.fromkeys(names)}
+def _read_all(client: Kube, namespace: str, kind: str, names: list[str],
+              required: Mapping[str, set[str]] | None = None) -> dict[str, Obj | None]:
+    """Read each Secret/ConfigMap; one seen recently with every ``required`` key is not read again."""
+    found: dict[str, Obj | None] = {}
+    for name in dict.fromkeys(names):
+        key = (kind, namespace, name)
+        with _lock:
+            known = _present.get(key)
+        if (known is not None and time.monotonic() - known[1] < RECHECK_SECONDS
+                and (required or {}).get(name, set()) <= known[0]):
+            found[name] = {"data": dict.fromkeys(known[0], "")}
+            continue
+        obj = client.get_or_none("v1", kind, namespace, name)
+        found[name] = obj
+        if obj is not None:
+            with _lock:
+                _present[key] = (frozenset(obj.get("data") or {}), time.monotonic())
+    return found
 
 
 def _cached(client: Kube, cache: dict[tuple[str, str], Obj | None], namespace: str, kind: str,
@@ -294,6 +314,7 @@ def _resource_event(kind: str, event: Mapping[str, Any], namespace: str, name: s
     if event.get("type") == "DELETED":
         return
     with _lock:
+        _present.pop((kind, namespace, name), None)
         owners = _waiting.pop((namespace, kind, name), set())
     for owner_kind, owner_name in sorted(owners):
         callback = _callbacks.get(owner_kind)

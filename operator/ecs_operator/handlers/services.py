@@ -140,7 +140,8 @@ def reconcile_service(namespace: str, name: str) -> float | None:
     warnings = [f"{w.path}: {w.reason}" for w in rendered.warnings]
     breaker = spec.deployment_configuration.deployment_circuit_breaker if spec.deployment_configuration else None
     daemon = spec.scheduling_strategy == "DAEMON"
-    problems = apply_pod_dependencies(body, rendered.pod)  # role, volumes, secrets: before any pod
+    # role, volumes, secrets: before any pod
+    problems = apply_pod_dependencies(body, rendered.pod, cluster_spec=cluster_spec)
     for obj in rendered.objects:
         applier.apply(body, obj)
     warnings.extend(apply_traffic(body, rendered.traffic))
