@@ -16,7 +16,10 @@ import argparse
 import os
 import sys
 from pathlib import Path
-from typing import Sequence
+from typing import TYPE_CHECKING, Sequence
+
+if TYPE_CHECKING:
+    from .convert import ConvertOptions, Source
 
 __all__ = ["main"]
 
@@ -119,7 +122,7 @@ EXIT_OK, EXIT_FAILURE, EXIT_BAD_INPUT = 0, 1, 2
 _INPUT_SUFFIXES = (".json", ".yaml", ".yml")
 
 
-def _read_sources(paths: Sequence[str]) -> list:
+def _read_sources(paths: Sequence[str]) -> list[Source]:
     """`-` is stdin; a folder means its .json/.yaml/.yml files (sorted). Raises ConvertError."""
     from .convert import ConvertError, Problem, Source
 
@@ -143,19 +146,24 @@ def _read_sources(paths: Sequence[str]) -> list:
     return sources
 
 
-def _print_objects(objects: Sequence[dict], comments: Sequence[str | None], output: str) -> None:
+def _print_objects(objects: Sequence[dict], comments: Sequence[str | None], output: str) -> int:
     import json
 
     from .convert import to_yaml
 
-    if output == "json":
-        print(json.dumps({"apiVersion": "v1", "kind": "List", "items": list(objects)}, indent=2))
-    else:
-        sys.stdout.write(to_yaml(objects, comments))
-    sys.stdout.flush()
+    try:
+        if output == "json":
+            print(json.dumps({"apiVersion": "v1", "kind": "List", "items": list(objects)}, indent=2))
+        else:
+            sys.stdout.write(to_yaml(objects, comments))
+        sys.stdout.flush()
+    except BrokenPipeError:  # the reader went away (`| head`): a runtime failure, not bad input
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error at exit
+        return EXIT_FAILURE
+    return EXIT_OK
 
 
-def _convert_options(args: argparse.Namespace):  # -> ConvertOptions
+def _convert_options(args: argparse.Namespace) -> ConvertOptions:
     from .convert import ConvertOptions
 
     return ConvertOptions(namespace=args.namespace, family=getattr(args, "family", None),
@@ -178,8 +186,7 @@ def _cmd_convert(args: argparse.Namespace) -> int:
         return _report_bad_input(exc)
     for note in result.notes:
         print(f"note: {note}", file=sys.stderr)
-    _print_objects(result.manifests, [f"converted from {item.source}" for item in result.items], args.output)
-    return EXIT_OK
+    return _print_objects(result.manifests, [f"converted from {item.source}" for item in result.items], args.output)
 
 
 def _cmd_render(args: argparse.Namespace) -> int:
@@ -196,8 +203,7 @@ def _cmd_render(args: argparse.Namespace) -> int:
         print(f"note: {note}", file=sys.stderr)
     for warning in result.warnings:
         print(f"warning: {warning}", file=sys.stderr)
-    _print_objects(result.objects, [f"from {subject}" for subject in result.subjects], args.output)
-    return EXIT_OK
+    return _print_objects(result.objects, [f"from {subject}" for subject in result.subjects], args.output)
 
 
 def _context_namespace(kubeconfig: str | None) -> str:
