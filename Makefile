@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 PYTEST := $(PY) -m pytest
 
-.PHONY: run test unit integration e2e e2e-kind crds check-crds docs lint cluster-up cluster-down build-cluster clean
+.PHONY: run test unit integration e2e e2e-kind bench crds check-crds docs lint cluster-up cluster-down build-cluster clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -47,6 +47,12 @@ e2e-kind: $(STAMP)
 ## crds: regenerate crds/ from the pydantic models
 crds: $(STAMP)
 	$(VENV)/bin/ecs-operator crds --output crds
+
+## bench: N ECSServices of M tasks vs N plain Deployments on the local control plane; prints figures
+N ?= 500
+M ?= 4
+bench: $(STAMP)
+	$(PY) benchmarks/scale.py --services $(N) --tasks $(M)
 
 ## docs: regenerate docs/field-reference.md from the pydantic models
 docs: $(STAMP)

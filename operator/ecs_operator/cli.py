@@ -66,7 +66,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
     if args.kubeconfig:
         os.environ["KUBECONFIG"] = args.kubeconfig
-    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
+    level = logging.DEBUG if args.verbose else logging.WARNING if args.quiet else logging.INFO
+    logging.basicConfig(level=level,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     kopf.run(
         clusterwide=not args.namespace,
@@ -94,7 +95,8 @@ def _cmd_dev(args: argparse.Namespace) -> int:
     print(handle.kubectl("get", "nodes", "-L",
                          "eks.amazonaws.com/capacityType,topology.kubernetes.io/zone").stdout)
     handle.kubectl("apply", "--server-side", "--force-conflicts", "-k", str(repo / "crds"))
-    handle.kubectl("wait", "--for=condition=Established", "--timeout=60s", "-k", str(repo / "crds"))
+    handle.kubectl("wait", "--for=condition=Established", "--timeout=60s",
+                   *[a for f in sorted((repo / "crds").glob("*.yaml")) if f.name != "kustomization.yaml" for a in ("-f", str(f))])
     env = {**os.environ, "KUBECONFIG": str(handle.kubeconfig)}
     operator = subprocess.Popen([sys.executable, "-m", "ecs_operator.cli", "run", "--health-port", "8080"],
                                 env=env)
@@ -354,6 +356,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--health-port", type=int, default=8080, help="kopf liveness endpoint port (0: off)")
     run.add_argument("--peering", default="", help="kopf peering name, for several replicas (default: standalone)")
     run.add_argument("-v", "--verbose", action="store_true")
+    run.add_argument("-q", "--quiet", action="store_true", help="log warnings and errors only")
     run.set_defaults(func=_cmd_run)
 
     dev = sub.add_parser("dev", help="what `make run` does")

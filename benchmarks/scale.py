@@ -1,0 +1,318 @@
+"""Scale benchmark: N ECSServices of M tasks against N plain Deployments of M replicas.
+
+Prints figures (JSON, then a human summary); asserts nothing. Run with `make bench`
+(N=500 M=4 by default) or `python benchmarks/scale.py --services 2000`.
+
+What it measures, on a local control plane with K large fake nodes:
+  plain_seconds      apply N Deployments -> every one has M available replicas
+  ecs_seconds        apply N ECSServices -> every one steady (runningCount == M, rollout COMPLETED)
+  ratio              ecs_seconds / plain_seconds
+  operator_cpu_s     CPU seconds the operator process used (user + system, from /proc)
+  operator_peak_rss  the operator's peak resident memory (VmHWM, from /proc)
+  api_requests       requests the operator made, counted by the API server's priority-and-fairness
+                     metrics for a FlowSchema matching only the operator's ServiceAccount
+  rollout_latency    TaskDefinition change -> each following service's Deployment carrying the new
+                     revision (p50 / p99 / max)
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "operator"))
+
+from ecs_operator.localcluster.cluster import ClusterHandle, LocalCluster, wait_nodes_ready  # noqa: E402
+from ecs_operator.localcluster.nodes import FakeNode, InstanceType  # noqa: E402
+
+BENCH_NODE = InstanceType("m5.24xlarge", "95690m", "362Gi", 250, "96", "384Gi")
+ACCOUNT = "ecs-operator"
+OPERATOR_NS = "ecs-operator-system"
+FLOW_SCHEMA = "ecs-operator-bench"
+CONTAINER = {"name": "app", "image": "app:1", "cpu": 16, "memory": 32, "essential": True}
+
+
+def log(message: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
+def apply_docs(cluster: ClusterHandle, docs: list[dict[str, Any]], chunk: int = 250) -> None:
+    for start in range(0, len(docs), chunk):
+        cluster.kubectl("apply", "-f", "-", input=yaml.safe_dump_all(docs[start:start + chunk]), timeout=600)
+
+
+def list_json(cluster: ClusterHandle, *args: str) -> list[dict[str, Any]]:
+    return json.loads(cluster.kubectl("get", *args, "-o", "json", timeout=300).stdout)["items"]
+
+
+def wait_until(check, timeout: float, what: str, interval: float = 1.0) -> float:
+    start = time.monotonic()
+    while time.monotonic() - start < timeout:
+        if check():
+            return time.monotonic() - start
+        time.sleep(interval)
+    raise TimeoutError(f"{what} not reached in {timeout:.0f}s")
+
+
+def plain_deployments(namespace: str, n: int, m: int) -> list[dict[str, Any]]:
+    docs = []
+    for i in range(n):
+        labels = {"app": f"svc-{i}"}
+        docs.append({
+            "apiVersion": "apps/v1", "kind": "Deployment",
+            "metadata": {"name": f"svc-{i}", "namespace": namespace},
+            "spec": {"replicas": m, "selector": {"matchLabels": labels},
+                     "template": {"metadata": {"labels": labels}, "spec": {"containers": [{
+                         "name": "app", "image": "app:1",
+                         "resources": {"requests": {"cpu": "16m", "memory": "32Mi"}, "limits": {"memory": "32Mi"}}}]}}},
+        })
+    return docs
+
+
+def ecs_documents(namespace: str, n: int, m: int, image: str = "app:1") -> list[dict[str, Any]]:
+    td = {"apiVersion": "ecs.operator.dev/v1alpha1", "kind": "TaskDefinition",
+          "metadata": {"name": "bench", "namespace": namespace},
+          "spec": {"family": "bench", "containerDefinitions": [{**CONTAINER, "image": image}]}}
+    services = [{"apiVersion": "ecs.operator.dev/v1alpha1", "kind": "ECSService",
+                 "metadata": {"name": f"svc-{i}", "namespace": namespace},
+                 "spec": {"taskDefinition": "bench", "desiredCount": m}} for i in range(n)]
+    return [td, *services]
+
+
+def plain_ready(cluster: ClusterHandle, namespace: str, n: int, m: int) -> bool:
+    items = list_json(cluster, "deployments", "-n", namespace)
+    done = sum(1 for d in items if (d.get("status") or {}).get("availableReplicas") == m)
+    return len(items) == n and done == n
+
+
+def ecs_ready(cluster: ClusterHandle, namespace: str, n: int, m: int, revision: int = 1) -> bool:
+    items = list_json(cluster, "ecsservices", "-n", namespace)
+    done = 0
+    for svc in items:
+        status = svc.get("status") or {}
+        deployments = status.get("deployments") or []
+        if (status.get("runningCount") == m and len(deployments) == 1
+                and deployments[0].get("rolloutState") == "COMPLETED"
+                and deployments[0].get("taskDefinitionRevision") == revision):
+            done += 1
+    return len(items) == n and done == n
+
+
+def delete_namespace(cluster: ClusterHandle, namespace: str) -> None:
+    cluster.kubectl("delete", "namespace", namespace, "--wait=true", "--ignore-not-found", timeout=900)
+
+
+def operator_kubeconfig(cluster: ClusterHandle, path: Path) -> Path:
+    """The operator runs as deploy/'s ServiceAccount so the API server can count its requests."""
+    cluster.kubectl("apply", "-k", str(REPO / "deploy"))
+    cluster.kubectl("scale", "deployment", "ecs-operator", "-n", OPERATOR_NS, "--replicas=0")
+    token = cluster.kubectl("create", "token", ACCOUNT, "-n", OPERATOR_NS, "--duration=24h").stdout.strip()
+    admin = yaml.safe_load(cluster.kubectl("config", "view", "--raw", "--minify", "--flatten").stdout)
+    path.write_text(yaml.safe_dump({
+        "apiVersion": "v1", "kind": "Config",
+        "clusters": [{"name": "c", "cluster": admin["clusters"][0]["cluster"]}],
+        "users": [{"name": ACCOUNT, "user": {"token": token}}],
+        "contexts": [{"name": "op", "context": {"cluster": "c", "user": ACCOUNT}}],
+        "current-context": "op"}))
+    cluster.apply([{
+        "apiVersion": "flowcontrol.apiserver.k8s.io/v1", "kind": "FlowSchema",
+        "metadata": {"name": FLOW_SCHEMA},
+        "spec": {"priorityLevelConfiguration": {"name": "workload-high"}, "matchingPrecedence": 100,
+                 "distinguisherMethod": {"type": "ByUser"},
+                 "rules": [{"subjects": [{"kind": "ServiceAccount",
+                                          "serviceAccount": {"name": ACCOUNT, "namespace": OPERATOR_NS}}],
+                            "resourceRules": [{"verbs": ["*"], "apiGroups": ["*"], "resources": ["*"],
+                                               "clusterScope": True, "namespaces": ["*"]}],
+                            "nonResourceRules": [{"verbs": ["*"], "nonResourceURLs": ["*"]}]}]},
+    }])
+    return path
+
+
+def operator_requests(cluster: ClusterHandle) -> int:
+    metrics = cluster.kubectl("get", "--raw", "/metrics", timeout=120).stdout
+    total = 0
+    pattern = re.compile(r'^apiserver_flowcontrol_dispatched_requests_total\{([^}]*)\} ([0-9.e+]+)$')
+    for line in metrics.splitlines():
+        match = pattern.match(line)
+        if match and f'flow_schema="{FLOW_SCHEMA}"' in match.group(1):
+            total += int(float(match.group(2)))
+    return total
+
+
+class ProcessStats:
+    """CPU seconds and peak RSS of a process, read from /proc while it runs."""
+
+    def __init__(self, pid: int) -> None:
+        self.pid = pid
+        self.ticks = os.sysconf("SC_CLK_TCK")
+
+    def cpu_seconds(self) -> float:
+        fields = Path(f"/proc/{self.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / self.ticks
+
+    def peak_rss_mb(self) -> float:
+        for line in Path(f"/proc/{self.pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+        return 0.0
+
+
+class RevisionWatch:
+    """Watch Deployments and note when each first carries `bench:<revision>`."""
+
+    def __init__(self, cluster: ClusterHandle, namespace: str, revision: int) -> None:
+        self.wanted = f"bench:{revision}"
+        self.seen: dict[str, float] = {}
+        self.proc = subprocess.Popen(
+            [cluster.kubectl_binary, "--kubeconfig", str(cluster.kubeconfig), "get", "deployments", "-n", namespace,
+             "--watch", "--output-watch-events", "-o", "json"], stdout=subprocess.PIPE, text=True)
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self) -> None:
+        decoder, buffer = json.JSONDecoder(), ""
+        assert self.proc.stdout is not None
+        for line in self.proc.stdout:
+            buffer += line
+            while buffer.strip():
+                try:
+                    event, end = decoder.raw_decode(buffer.lstrip())
+                except ValueError:
+                    break
+                buffer = buffer.lstrip()[end:]
+                meta = event["object"]["metadata"]
+                if (meta.get("annotations") or {}).get("ecs.operator.dev/task-definition") == self.wanted:
+                    self.seen.setdefault(meta["name"], time.monotonic())
+
+    def stop(self) -> None:
+        self.proc.terminate()
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, math.ceil(q * len(ordered)) - 1))]
+
+
+def run(args: argparse.Namespace) -> dict[str, Any]:
+    n, m = args.services, args.tasks
+    nodes = args.nodes or max(3, math.ceil(n * m / 200) + 1)
+    local = LocalCluster(args.cluster)
+    cluster = local.up(nodes=[FakeNode(f"bench-{i}", BENCH_NODE, f"us-east-1{'abc'[i % 3]}",
+                                       {"eks.amazonaws.com/nodegroup": "bench",
+                                        "eks.amazonaws.com/capacityType": "ON_DEMAND"},
+                                       instance_id=f"i-bench{i:05d}") for i in range(nodes)])
+    wait_nodes_ready(cluster, [f"bench-{i}" for i in range(nodes)])
+    cluster.kubectl("apply", "--server-side", "--force-conflicts", "-k", str(REPO / "crds"))
+    cluster.kubectl("wait", "--for=condition=Established", "--timeout=60s",
+                   *[a for f in sorted((REPO / "crds").glob("*.yaml")) if f.name != "kustomization.yaml" for a in ("-f", str(f))])
+    result: dict[str, Any] = {"services": n, "tasks_per_service": m, "nodes": nodes}
+
+    log(f"plain path: {n} Deployments x {m} replicas")
+    cluster.kubectl("create", "namespace", "bench-plain")
+    start = time.monotonic()
+    apply_docs(cluster, plain_deployments("bench-plain", n, m))
+    wait_until(lambda: plain_ready(cluster, "bench-plain", n, m), args.timeout, "plain Deployments available")
+    result["plain_seconds"] = round(time.monotonic() - start, 1)
+    log(f"plain path steady in {result['plain_seconds']}s; cleaning up")
+    delete_namespace(cluster, "bench-plain")
+
+    workdir = Path(tempfile.mkdtemp(prefix="ecs-bench-"))
+    kubeconfig = operator_kubeconfig(cluster, workdir / "operator.kubeconfig")
+    baseline_requests = operator_requests(cluster)
+    log_file = open(workdir / "operator.log", "wb")
+    env = {**os.environ, "KUBECONFIG": str(kubeconfig), "ECS_OPERATOR_LOG_LEVEL": "WARNING"}
+    operator = subprocess.Popen([sys.executable, "-m", "ecs_operator.cli", "run", "--health-port", "0", "--quiet"],
+                                env=env, stdout=log_file, stderr=subprocess.STDOUT, cwd=REPO)
+    stats = ProcessStats(operator.pid)
+    profiler = None
+    if args.profile:
+        profiler = subprocess.Popen(["py-spy", "record", "-p", str(operator.pid), "-o", args.profile,
+                                     "--format", "speedscope", "--nonblocking"],
+                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        time.sleep(3)
+        log(f"ECS path: {n} ECSServices x {m} tasks (operator pid {operator.pid}, log {workdir / 'operator.log'})")
+        cluster.kubectl("create", "namespace", "bench-ecs")
+        start = time.monotonic()
+        apply_docs(cluster, ecs_documents("bench-ecs", n, m))
+        wait_until(lambda: ecs_ready(cluster, "bench-ecs", n, m), args.timeout, "ECSServices steady")
+        result["ecs_seconds"] = round(time.monotonic() - start, 1)
+        result["ratio"] = round(result["ecs_seconds"] / max(result["plain_seconds"], 0.1), 2)
+        log(f"ECS path steady in {result['ecs_seconds']}s (ratio {result['ratio']})")
+        steady_requests = operator_requests(cluster) - baseline_requests
+        result["api_requests_to_steady"] = steady_requests
+        result["api_requests_per_service"] = round(steady_requests / n, 1)
+
+        log("rollout latency: registering revision 2")
+        watch = RevisionWatch(cluster, "bench-ecs", 2)
+        time.sleep(2)
+        changed = time.monotonic()
+        apply_docs(cluster, ecs_documents("bench-ecs", n, m, image="app:2")[:1])
+        wait_until(lambda: len(watch.seen) >= n, args.timeout, "every Deployment on revision 2", interval=0.5)
+        watch.stop()
+        latencies = [t - changed for t in watch.seen.values()]
+        result["rollout_latency_p50_s"] = round(percentile(latencies, 0.50), 2)
+        result["rollout_latency_p99_s"] = round(percentile(latencies, 0.99), 2)
+        result["rollout_latency_max_s"] = round(max(latencies), 2)
+        wait_until(lambda: ecs_ready(cluster, "bench-ecs", n, m, revision=2), args.timeout, "revision 2 steady")
+        result["api_requests_total"] = operator_requests(cluster) - baseline_requests
+        result["operator_cpu_seconds"] = round(stats.cpu_seconds(), 1)
+        result["operator_peak_rss_mb"] = round(stats.peak_rss_mb(), 1)
+    finally:
+        if profiler is not None:
+            profiler.terminate()
+            profiler.wait(timeout=60)
+        operator.terminate()
+        try:
+            operator.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            operator.kill()
+        if not args.keep:
+            delete_namespace(cluster, "bench-ecs")
+    return result
+
+
+def summary(r: dict[str, Any]) -> str:
+    return "\n".join([
+        f"services x tasks      {r['services']} x {r['tasks_per_service']} on {r['nodes']} nodes",
+        f"plain Deployments     {r['plain_seconds']} s to available",
+        f"ECSServices           {r['ecs_seconds']} s to steady   ratio {r['ratio']} (target <= 1.3)",
+        f"operator CPU          {r['operator_cpu_seconds']} s",
+        f"operator peak RSS     {r['operator_peak_rss_mb']} MB (target <= 250)",
+        f"API requests          {r['api_requests_to_steady']} to steady = {r['api_requests_per_service']} per service; "
+        f"{r['api_requests_total']} incl. the rollout",
+        f"rollout latency       p50 {r['rollout_latency_p50_s']} s, p99 {r['rollout_latency_p99_s']} s "
+        f"(target p99 <= 5), max {r['rollout_latency_max_s']} s",
+    ])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--services", "-n", type=int, default=500)
+    parser.add_argument("--tasks", "-m", type=int, default=4)
+    parser.add_argument("--nodes", "-k", type=int, default=0, help="fake nodes (default: enough for the pods)")
+    parser.add_argument("--cluster", default="ecs-operator-bench")
+    parser.add_argument("--timeout", type=float, default=1800)
+    parser.add_argument("--profile", help="write a py-spy speedscope profile of the operator here")
+    parser.add_argument("--keep", action="store_true", help="keep the ECS namespace afterwards")
+    args = parser.parse_args()
+    result = run(args)
+    print(json.dumps(result, indent=2))
+    print(summary(result))
+
+
+if __name__ == "__main__":
+    main()
