@@ -41,9 +41,14 @@ def test_node_pools_carry_eks_labels(cluster: ClusterHandle) -> None:
     rows = [line.split() for line in out.splitlines()[1:]]
     by_name = {row[0]: row for row in rows}
     assert POOL_NODES <= set(by_name)
-    capacity = [by_name[n][-2] for n in sorted(POOL_NODES)]
-    assert capacity.count("ON_DEMAND") == 3
-    assert capacity.count("SPOT") == 2
+    groups = {n: get_json(cluster, "node", n)["metadata"]["labels"].get("eks.amazonaws.com/nodegroup")
+              for n in POOL_NODES}
+    on_demand = [n for n in POOL_NODES if groups[n] == "ng-ondemand"]
+    spot = [n for n in POOL_NODES if groups[n] == "ng-spot"]
+    self_managed = [n for n in POOL_NODES if groups[n] is None]
+    assert (len(on_demand), len(spot), len(self_managed)) == (3, 2, 2)
+    assert {by_name[n][-2] for n in on_demand} == {"ON_DEMAND"} and {by_name[n][-2] for n in spot} == {"SPOT"}
+    assert get_json(cluster, "node", "ng-gpu-a")["status"]["allocatable"]["nvidia.com/gpu"] == "1"
     assert {by_name[f"ng-ondemand-{z}"][-1] for z in "abc"} == {"us-east-1a", "us-east-1b", "us-east-1c"}
     for name in POOL_NODES:
         assert by_name[name][1] == "Ready"

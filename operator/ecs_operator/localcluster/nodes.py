@@ -23,12 +23,14 @@ class InstanceType:
     cpu_capacity: str
     memory_capacity: str
     arch: str = "amd64"
+    gpus: int = 0  # nvidia.com/gpu, as the NVIDIA device plugin advertises them
 
 
 M5_XLARGE = InstanceType("m5.xlarge", "3920m", "15136Mi", 58, "4", "15896Mi")
 M5_LARGE = InstanceType("m5.large", "1930m", "7111Mi", 29, "2", "7871Mi")
 C5_LARGE = InstanceType("c5.large", "1930m", "3157Mi", 29, "2", "3917Mi")
 T3_LARGE = InstanceType("t3.large", "1930m", "7111Mi", 35, "2", "7871Mi")
+G5_XLARGE = InstanceType("g5.xlarge", "3920m", "14640Mi", 58, "4", "15400Mi", gpus=1)
 
 
 @dataclass(frozen=True)
@@ -56,6 +58,8 @@ class FakeNode:
                            "pods": str(self.instance.pods), "ephemeral-storage": "18Gi"}
         resources_cap = {"cpu": self.instance.cpu_capacity, "memory": self.instance.memory_capacity,
                          "pods": str(self.instance.pods), "ephemeral-storage": "20Gi"}
+        if self.instance.gpus:
+            resources_alloc["nvidia.com/gpu"] = resources_cap["nvidia.com/gpu"] = str(self.instance.gpus)
         spec: dict[str, Any] = {"providerID": f"aws:///{self.zone}/{self.instance_id}"}
         if self.taints:
             spec["taints"] = [dict(t) for t in self.taints]
@@ -84,7 +88,8 @@ def _managed(nodegroup: str, capacity_type: str) -> dict[str, str]:
 
 
 def default_node_pools() -> list[FakeNode]:
-    """3 managed on-demand nodes in 3 zones, 2 managed spot nodes, 2 self-managed nodes."""
+    """3 managed on-demand nodes in 3 zones, 2 managed spot nodes, 2 self-managed nodes,
+    and 1 GPU node (a managed node group with the taint accelerated node groups carry)."""
     nodes = []
     for i, zone in enumerate(("a", "b", "c")):
         nodes.append(FakeNode(f"ng-ondemand-{zone}", M5_XLARGE, f"{REGION}{zone}",
@@ -97,4 +102,7 @@ def default_node_pools() -> list[FakeNode]:
                               {"node.kubernetes.io/lifecycle": "normal",
                                "ecs.operator.dev/node-type": "self-managed"},
                               instance_id=f"i-0e00000000000{i:02d}"))
+    nodes.append(FakeNode("ng-gpu-a", G5_XLARGE, f"{REGION}a", _managed("ng-gpu", "ON_DEMAND"),
+                          taints=({"key": "nvidia.com/gpu", "value": "true", "effect": "NoSchedule"},),
+                          instance_id="i-0a000000000000g00"))
     return nodes

@@ -26,7 +26,7 @@ from .meta import LABEL_FAMILY, LABEL_REVISION, MANAGED_BY
 from .names import EfsClaim, SecretRef
 from .overrides import apply_overrides
 from .query import GROUP_LABEL, AffinityResult, affinity_block, combine, to_affinity
-from .resources import pod_resources
+from .resources import GPU_RESOURCE, pod_resources
 from .secrets import gate_template
 from .volumes import DockerVolumeClaim, container_mounts, render_volumes
 from .warnings import RenderWarning, dedupe
@@ -194,6 +194,9 @@ def render_pod_template(
         spec["resources"] = resources
     elif resources:
         _task_size_on_container(resources, parts_by_index[_first_essential(containers, plan.roles)], warnings)
+    if any(GPU_RESOURCE in (parts.container.get("resources") or {}).get("limits", {}) for parts in ordered):
+        # GPU node groups (EKS accelerated AMIs) are tainted so only GPU tasks land there.
+        spec["tolerations"] = [{"key": GPU_RESOURCE, "operator": "Exists", "effect": "NoSchedule"}]
     if plan.init_order:
         spec["initContainers"] = [parts_by_index[i].container for i in plan.init_order]
     spec["containers"] = [parts_by_index[i].container for i in plan.main_order]
