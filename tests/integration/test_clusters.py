@@ -10,6 +10,7 @@ import pytest
 
 from ecs_operator.localcluster.cluster import ClusterHandle
 from ecs_operator.localcluster.nodes import T3_LARGE, FakeNode
+from ecs_operator.render.cluster_status import parse_quantity
 from kube_helpers import get_json, wait_for
 from manifests import API, ecs_service, task_definition
 
@@ -129,7 +130,8 @@ def test_invalid_fargate_size_is_rejected_with_ecs_message(cluster: ClusterHandl
 
     def reported():
         status = get_json(cluster, "ecsservice", "plain-big", "-n", namespace).get("status") or {}
-        return status.get("problem")
+        problem = status.get("problem") or ""
+        return problem if "Fargate" in problem else None
 
     problem = wait_for(reported, timeout=30, message="the service to report the Fargate size")
     assert "No Fargate configuration exists for given values: 256 CPU, 4096 memory" in problem
@@ -226,3 +228,35 @@ def test_self_managed_node_registers_by_label(cluster: ClusterHandle, namespace:
         assert status["containerInstances"][0]["capacityProviderName"] == "own"
     finally:
         cluster.kubectl("delete", "node", node.name, "--wait=false", check=False)
+
+
+def test_fargate_run_task_node_goes_away_when_the_task_stops(cluster: ClusterHandle, namespace: str) -> None:
+    _require_local(cluster)
+    td = task_definition("oneoff", containers=[{"name": "job", "image": "etl:1", "essential": True}],
+                         requiresCompatibilities=["FARGATE"], networkMode="awsvpc", cpu="512", memory="1024",
+                         tags={"ecs.operator.dev/kwok-exit-code": "0", "ecs.operator.dev/kwok-exit-after": "4s"})
+    task = {"apiVersion": API, "kind": "ECSTask", "metadata": {"name": "oneoff"},
+            "spec": {"taskDefinition": "oneoff", "launchType": "FARGATE", "propagateTags": "TASK_DEFINITION"}}
+    cluster.apply([td, task], "-n", namespace)
+
+    def placed():
+        pods = get_json(cluster, "pods", "-n", namespace, "-l", "ecs.operator.dev/task=oneoff")["items"]
+        return pods[0] if pods and pods[0]["spec"].get("nodeName") else None
+
+    pod = wait_for(placed, timeout=60, message="the Fargate task to be placed")
+    node_name = pod["spec"]["nodeName"]
+    assert node_name.startswith("fargate-")
+    node = get_json(cluster, "node", node_name)
+    allocatable = node["status"]["allocatable"]
+    assert parse_quantity(allocatable["cpu"]) == parse_quantity("500m")
+    assert parse_quantity(allocatable["memory"]) == parse_quantity("1024Mi")
+
+    def stopped():
+        status = get_json(cluster, "ecstask", "oneoff", "-n", namespace).get("status") or {}
+        tasks = status.get("tasks") or []
+        return tasks[0] if tasks and tasks[0].get("lastStatus") == "STOPPED" else None
+
+    record = wait_for(stopped, timeout=60, message="the task to stop")
+    assert record["launchType"] == "FARGATE" and record["capacityProviderName"] == "FARGATE"
+    wait_for(lambda: cluster.kubectl("get", "node", node_name, check=False).returncode != 0,
+             timeout=30, message="the Fargate node to go away after the task stopped")

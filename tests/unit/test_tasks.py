@@ -86,10 +86,17 @@ def test_group_and_distinct_instance_placement() -> None:
 
 
 def test_unsupported_run_task_members_are_reported() -> None:
-    rendered = render(launchType="FARGATE", platformVersion="1.4.0", networkConfiguration={
+    rendered = render(launchType="EC2", platformVersion="1.4.0", networkConfiguration={
         "awsvpcConfiguration": {"subnets": ["subnet-1"]}})
     paths = {w.path for w in rendered.warnings}
-    assert {"launchType", "platformVersion", "networkConfiguration"} <= paths
+    assert {"platformVersion", "networkConfiguration"} <= paths
+
+
+def test_fargate_launch_type_needs_a_fargate_task_size() -> None:
+    from ecs_operator.render.capacity import FargateSizeError
+
+    with pytest.raises(FargateSizeError, match="cpu and memory"):
+        render(launchType="FARGATE")
 
 
 def test_scheduled_task_is_a_cronjob_whose_jobs_never_retry() -> None:

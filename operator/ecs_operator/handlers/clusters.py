@@ -15,14 +15,15 @@ import kopf
 
 from ..kube import NotFound
 from ..kube.events import post_event
+from ..kube.lookups import find_cluster
 from ..models import SpecError, parse_cluster, parse_service
 from ..render.cluster_status import compute_cluster_status
 from ..render.meta import API_VERSION, GROUP, LABEL_CLUSTER
 from ..render.service_status import condition
-from .errors import kopf_errors
+from .errors import DependencyMissing, kopf_errors
 from .runtime import Reconciler, kube
 
-__all__ = ["clusters", "reconcile_cluster"]
+__all__ = ["clusters", "reconcile_cluster", "cluster_spec_for"]
 
 RECOUNT_DELAY = 1.0
 RESYNC_SECONDS = 30.0
@@ -33,6 +34,24 @@ _known_lock = threading.Lock()
 
 def _now() -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+
+
+def cluster_spec_for(namespace: str, cluster: str) -> Any:
+    """The ECSCluster spec a service or task names; ECS's implicit `default` is created on first use.
+
+    Raises DependencyMissing (with a message naming the field) when the cluster is missing or invalid.
+    """
+    client = kube()
+    found = find_cluster(client, namespace, cluster)
+    if found is None and cluster == "default":
+        found = client.apply({"apiVersion": API_VERSION, "kind": "ECSCluster",
+                              "metadata": {"name": "default", "namespace": namespace}, "spec": {}})
+    if found is None:
+        raise DependencyMissing(f"cluster: ECSCluster {cluster} not found in namespace {namespace}", delay=10)
+    try:
+        return parse_cluster(found.get("spec") or {})
+    except SpecError as exc:
+        raise DependencyMissing(f"cluster: ECSCluster {cluster} is invalid: {exc}", delay=10) from exc
 
 
 def _active_services(namespace: str, cluster: str) -> int:

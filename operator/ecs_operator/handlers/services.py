@@ -18,13 +18,12 @@ import kopf
 from ..kube import NotFound
 from ..kube.events import post_event
 from ..kube.lookups import (
-    find_cluster,
     find_task_definition,
     list_revisions,
     node_label_inventory,
     service_pods,
 )
-from ..models import SpecError, parse_cluster, parse_service, parse_task_definition
+from ..models import SpecError, parse_service, parse_task_definition
 from ..render.meta import API_VERSION, GROUP, LABEL_REVISION, LABEL_SERVICE
 from ..render.capacity import CapacityProviderError
 from ..render.dependencies import DependencyCycleError
@@ -45,6 +44,7 @@ from ..render.workload import service_selector
 from .applier import applier
 from .dependencies import apply_pod_dependencies, on_resource_available, release_pods
 from .traffic import apply_traffic, load_balancer_health, prune_traffic
+from .clusters import cluster_spec_for
 from .errors import DependencyMissing, InvalidSpec, kopf_errors
 from .runtime import Reconciler, kube
 
@@ -199,9 +199,9 @@ def reconcile_service(namespace: str, name: str) -> float | None:
     status["problem"] = None
     status["warnings"] = warnings or None
     status["dependencyProblems"] = problems or None
-    status["autoScaling"] = rendered.autoscaler.status() if rendered.autoscaler else None
     status["loadBalancers"] = load_balancer_health(body, rendered.traffic)
     status["trafficObjects"] = rendered.traffic.names or None
+    status["autoScaling"] = rendered.autoscaler.status() if rendered.autoscaler else None
     for message in problems:
         if message not in (previous.get("dependencyProblems") or []):
             text = f"service {service_name} was unable to start tasks: {message}"
@@ -228,22 +228,11 @@ def _uses_member_of(spec: Any, td_spec: Any) -> bool:
 
 
 def _cluster_spec(body: dict[str, Any], namespace: str, cluster: str) -> Any:
-    """The service's ECSCluster spec; `default` is created on first use, as ECS does."""
-    client = kube()
-    found = find_cluster(client, namespace, cluster)
-    if found is None and cluster == "default":
-        found = client.apply({"apiVersion": API_VERSION, "kind": "ECSCluster",
-                              "metadata": {"name": "default", "namespace": namespace}, "spec": {}})
-    if found is None:
-        message = f"cluster: ECSCluster {cluster} not found in namespace {namespace}"
-        _report_problem(body, "ClusterNotFound", message)
-        raise DependencyMissing(message, delay=10)
     try:
-        return parse_cluster(found.get("spec") or {})
-    except SpecError as exc:
-        message = f"cluster {cluster} is invalid: {exc}"
-        _report_problem(body, "ClusterInvalid", message)
-        raise DependencyMissing(message, delay=10) from exc
+        return cluster_spec_for(namespace, cluster)
+    except DependencyMissing as exc:
+        _report_problem(body, "ClusterNotFound", str(exc))
+        raise
 
 
 def _prune_workloads(namespace: str, name: str, keep: list[str]) -> None:

@@ -24,6 +24,7 @@ from ..kube import Conflict, NotFound
 from ..kube.events import post_event
 from ..kube.lookups import find_task_definition, list_revisions, node_label_inventory
 from ..models import SpecError, parse_task, parse_task_definition
+from ..render.capacity import CapacityProviderError
 from ..render.dependencies import DependencyCycleError
 from ..render.meta import API_VERSION, GROUP, LABEL_TASK
 from ..render.query import QueryError
@@ -40,6 +41,7 @@ from ..render.task import (
     task_label,
 )
 from .applier import applier
+from .clusters import cluster_spec_for
 from .dependencies import apply_pod_dependencies, on_resource_available, release_pods
 from .errors import DependencyMissing, InvalidSpec, kopf_errors
 from .runtime import Reconciler, kube
@@ -51,7 +53,7 @@ log = logging.getLogger("ecs_operator.tasks")
 RESYNC_SECONDS = 60.0
 DEPENDENCY_RECHECK_SECONDS = 10.0
 DEFAULT_RETENTION_SECONDS = 3600.0
-RENDER_ERRORS = (QueryError, DependencyCycleError, SpecError, ScheduleError)
+RENDER_ERRORS = (QueryError, DependencyCycleError, SpecError, ScheduleError, CapacityProviderError)
 IMMUTABLE_WARNING = "spec: tasks already launched do not change"
 
 
@@ -135,8 +137,14 @@ def reconcile_task(namespace: str, name: str) -> float | None:
         constraints = [*(spec.placement_constraints or ()), *(td_spec.placement_constraints or ())]
         node_labels = node_label_inventory(client) if any(c.expression for c in constraints) else []
         try:
+            cluster_spec = cluster_spec_for(namespace, spec.cluster_name)
+        except DependencyMissing as exc:
+            _report_problem(body, "ClusterNotFound", str(exc))
+            raise
+        try:
             rendered = render_task(body, spec, td_spec, family=family, revision=revision, cluster=spec.cluster_name,
-                                   node_labels=node_labels)
+                                   node_labels=node_labels, cluster_spec=cluster_spec,
+                                   fargate_provisioner=os.environ.get("ECS_OPERATOR_FARGATE_PROVISIONER"))
         except RENDER_ERRORS as exc:
             message = str(exc) if isinstance(exc, ScheduleError) else f"taskDefinition {family}:{revision}: {exc}"
             _report_problem(body, "InvalidSpec", message)

@@ -18,7 +18,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from ..models import fargate_size_problem
+from ..models import CapacityProviderProfile, fargate_size_problem
 from .meta import LABEL_CLUSTER, LABEL_PROVIDER
 from .warnings import RenderWarning
 
@@ -33,6 +33,7 @@ __all__ = [
     "CapacityProviderError",
     "FargateSizeError",
     "provider_label",
+    "implicit_profile",
 ]
 
 FARGATE_SCHEDULER = "ecs-operator-fargate"
@@ -178,6 +179,13 @@ def _fargate(spec: dict[str, Any], profile: Any, cpu: int | None, memory: int | 
         warnings.append(RenderWarning(
             "capacityProviderProfiles", f"{profile.name}: no labels to match an EKS Fargate profile; "
             "tasks land on ordinary nodes", "approximated"))
+
+
+def implicit_profile(provider: str) -> Any:
+    """FARGATE / FARGATE_SPOT work without an ECSCluster that describes them, as on ECS."""
+    if provider in ("FARGATE", "FARGATE_SPOT"):
+        return CapacityProviderProfile(name=provider, type=provider)
+    return None
 
 
 def _label_value(name: str) -> str:

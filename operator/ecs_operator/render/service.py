@@ -13,7 +13,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from .autoscaling import AutoscalerRender, build_autoscaler
-from .capacity import CapacityProviderError, ProviderShare, apply_profile, effective_strategy, provider_label, split_tasks
+from .capacity import CapacityProviderError, ProviderShare, implicit_profile, apply_profile, effective_strategy, provider_label, split_tasks
 from .placement import apply_placement
 from .pod import PodTemplateResult, render_pod_template
 from .traffic import Traffic, render_traffic
@@ -89,7 +89,7 @@ def render_service(
         share_template = template
         label = None
         if share.provider is not None:
-            profile = cluster_spec.provider(share.provider) if cluster_spec else _implicit(share.provider)
+            profile = cluster_spec.provider(share.provider) if cluster_spec else implicit_profile(share.provider)
             if profile is None:
                 raise CapacityProviderError(f"capacityProviderStrategy: capacity provider '{share.provider}' is not "
                                  f"associated with cluster {cluster}")
@@ -130,11 +130,3 @@ def render_service(
     return ServiceRender(objects=objects, pod=pod, warnings=warnings, shares=shares, workload_names=workload_names,
                          autoscaler=autoscaler, traffic=traffic)
 
-
-def _implicit(provider: str) -> Any:
-    """FARGATE / FARGATE_SPOT work without an ECSCluster, as on ECS."""
-    from ..models import CapacityProviderProfile
-
-    if provider in ("FARGATE", "FARGATE_SPOT"):
-        return CapacityProviderProfile(name=provider, type=provider)
-    return None

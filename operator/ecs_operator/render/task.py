@@ -30,6 +30,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from . import names
 from .container import ANNOTATION_PREFIX
 from .meta import LABEL_CLUSTER, LABEL_TASK, owner_reference, standard_labels
+from .capacity import CapacityProviderError, apply_profile, effective_strategy, implicit_profile, split_tasks
 from .placement import apply_placement
 from .pod import PodTemplateResult, render_pod_template
 from .schedule import ScheduleError, to_cronjob_schedule
@@ -78,6 +79,9 @@ _ORDER = ("PROVISIONING", "PENDING", "ACTIVATING", "RUNNING", "DEACTIVATING", "S
 Obj = dict[str, Any]
 
 
+ANNOTATION_PROVIDER = "ecs.operator.dev/capacity-provider-name"
+
+
 def task_label(name: str) -> str:
     """The ``ecs.operator.dev/task`` label value of an ECSTask's pods and Jobs."""
     return names.label_value(name)
@@ -105,11 +109,19 @@ class TaskRender:
     warnings: list[RenderWarning] = field(default_factory=list)
     cronjob: Obj | None = None
     cron_schedule: str | None = None
+    # capacity providers: task index -> (provider name, its pod template); empty without a strategy
+    providers: list[tuple[str, Obj]] = field(default_factory=list)
+
+    def provider_of(self, index: int) -> str | None:
+        return self.providers[index][0] if index < len(self.providers) else None
 
     def task_pod(self, index: int) -> Obj:
         """Task number ``index`` as a Pod owned by the ECSTask."""
         meta = self.owner["metadata"]
-        template = copy.deepcopy(self.template)
+        chosen = self.providers[index][1] if index < len(self.providers) else self.template
+        template = copy.deepcopy(chosen)
+        if index < len(self.providers):
+            template["metadata"].setdefault("annotations", {})[ANNOTATION_PROVIDER] = self.providers[index][0]
         pod_meta = template["metadata"]
         pod_meta["labels"][LABEL_TASK_INDEX] = str(index)
         return {
@@ -149,10 +161,28 @@ def _unsupported(spec: Any) -> list[RenderWarning]:
     if spec.volume_configurations:
         out.append(RenderWarning("volumeConfigurations", "EBS volumes configured at launch are not provisioned for "
                                                          "standalone tasks", "unsupported"))
-    if spec.launch_type is not None or spec.capacity_provider_strategy:
-        member = "launchType" if spec.launch_type is not None else "capacityProviderStrategy"
-        out.append(RenderWarning(member, "recorded in status; the task is placed by its task definition and "
-                                         "placement settings only", "approximated"))
+    return out
+
+
+def _provider_templates(template: Obj, spec: Any, td: Any, count: int, cluster: str, cluster_spec: Any,
+                        fargate_provisioner: str | None, warnings: list[RenderWarning]) -> list[tuple[str, Obj]]:
+    """RunTask's capacity provider split: task i goes to the provider ECS's base/weight arithmetic gives it."""
+    strategy = effective_strategy(spec.capacity_provider_strategy, spec.launch_type,
+                                  cluster_spec.default_capacity_provider_strategy if cluster_spec else None)
+    if not strategy:
+        return []
+    out: list[tuple[str, Obj]] = []
+    for share in split_tasks(count, strategy):
+        assert share.provider is not None
+        profile = cluster_spec.provider(share.provider) if cluster_spec else implicit_profile(share.provider)
+        if profile is None:
+            raise CapacityProviderError(f"capacityProviderStrategy: capacity provider '{share.provider}' is not "
+                                        f"associated with cluster {cluster}")
+        steered, profile_warnings = apply_profile(template, profile, cluster=cluster, task_cpu_units=td.cpu_units,
+                                                  task_memory_mib=td.memory_mib,
+                                                  fargate_provisioner=fargate_provisioner)
+        warnings.extend(profile_warnings)
+        out.extend([(share.provider, steered)] * share.count)
     return out
 
 
@@ -174,8 +204,11 @@ def render_task(
     revision: int,
     cluster: str,
     node_labels: Sequence[Mapping[str, str]] = (),
+    cluster_spec: Any = None,
+    fargate_provisioner: str | None = None,
 ) -> TaskRender:
-    """`spec` is an ECSTaskSpec, `td` the TaskDefinitionSpec of `family:revision`.
+    """`spec` is an ECSTaskSpec, `td` the TaskDefinitionSpec of `family:revision`, `cluster_spec` the
+    ECSClusterSpec whose capacity providers launchType / capacityProviderStrategy refer to.
 
     Raises ScheduleError for a schedule a CronJob cannot express, and what render_pod_template
     raises (QuerySyntaxError, DependencyCycleError, SpecError from overrides).
@@ -205,12 +238,18 @@ def render_task(
     template.setdefault("spec", {})["restartPolicy"] = "Never"
     warnings.extend(_unsupported(spec))
     result = TaskRender(owner=owner, cluster=cluster, template=template, pod=pod)
+    result.providers = _provider_templates(template, spec, td, spec.task_count, cluster, cluster_spec,
+                                           fargate_provisioner, warnings)
     if spec.schedule:
         schedule = to_cronjob_schedule(spec.schedule)
         _zone_check(spec.timezone)
         warnings.extend(schedule.warnings)
         result.cron_schedule = schedule.schedule
-        result.cronjob = _cronjob(owner, spec, template, schedule.schedule, cluster)
+        if len({provider for provider, _ in result.providers}) > 1:
+            warnings.append(RenderWarning("capacityProviderStrategy", "a scheduled task runs every task of a run "
+                                          "on the first provider of its strategy", "approximated"))
+        job_template = result.providers[0][1] if result.providers else template
+        result.cronjob = _cronjob(owner, spec, job_template, schedule.schedule, cluster)
     elif spec.timezone:
         warnings.append(RenderWarning("timezone", "only used with schedule", "unsupported"))
     result.warnings = dedupe(warnings)
@@ -495,8 +534,9 @@ def _task_record(pod: Mapping[str, Any], old: Mapping[str, Any], obs: TaskObserv
         record["run"] = job
     if obs.task_definition and not record.get("taskDefinitionArn"):
         record["taskDefinitionArn"] = f"{ARN_PREFIX}:task-definition/{obs.task_definition}"
+    provider = meta.get("annotations", {}).get(ANNOTATION_PROVIDER) or obs.capacity_provider
     for key, value in (("group", obs.group), ("startedBy", obs.started_by), ("launchType", obs.launch_type),
-                       ("capacityProviderName", obs.capacity_provider)):
+                       ("capacityProviderName", provider)):
         if value and not record.get(key):
             record[key] = value
     record["containers"] = _containers(pod, old.get("containers") or ())
