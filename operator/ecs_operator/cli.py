@@ -79,6 +79,21 @@ def _cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _wait_steady(handle, timeout: float) -> None:
+    """Give the examples a moment to settle so the status table shows where they end up."""
+    import json
+    import time
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        out = handle.kubectl("get", "ecsservices", "-A", "-o", "json", check=False).stdout
+        items = json.loads(out).get("items", []) if out else []
+        if items and all(((s.get("status") or {}).get("deployments") or [{}])[0].get("rolloutState") == "COMPLETED"
+                         for s in items):
+            return
+        time.sleep(2)
+
+
 def _cmd_dev(args: argparse.Namespace) -> int:
     """`make run`: cluster (local unless KUBECONFIG is set), CRDs, operator, examples, next steps."""
     import subprocess
@@ -98,14 +113,17 @@ def _cmd_dev(args: argparse.Namespace) -> int:
     handle.kubectl("wait", "--for=condition=Established", "--timeout=60s",
                    *[a for f in sorted((repo / "crds").glob("*.yaml")) if f.name != "kustomization.yaml" for a in ("-f", str(f))])
     env = {**os.environ, "KUBECONFIG": str(handle.kubeconfig)}
-    operator = subprocess.Popen([sys.executable, "-m", "ecs_operator.cli", "run", "--health-port", "8080"],
+    if not os.environ.get("KUBECONFIG"):
+        env["ECS_OPERATOR_FARGATE_PROVISIONER"] = "kwok"  # play EKS's Fargate scheduler with fake nodes
+    operator = subprocess.Popen([sys.executable, "-m", "ecs_operator.cli", "run", "--health-port", "0"],
                                 env=env)
     try:
         examples = repo / "examples"
         if any(examples.rglob("*.yaml")):
             handle.kubectl("apply", "-R", "-f", str(examples))
-        time.sleep(5)
-        print(handle.kubectl("get", "ecs", "-A", check=False).stdout)
+        _wait_steady(handle, timeout=90)
+        _cmd_status(argparse.Namespace(all_namespaces=True, namespace=None, kubeconfig=str(handle.kubeconfig),
+                                       output="table"))
         print("the operator is running (Ctrl-C stops it). Next, in another shell:")
         print(f"  export KUBECONFIG={handle.kubeconfig}")
         print(f"  alias kubectl={handle.kubectl_binary}")

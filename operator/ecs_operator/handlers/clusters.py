@@ -20,6 +20,7 @@ from ..models import SpecError, parse_cluster, parse_service
 from ..render.cluster_status import compute_cluster_status
 from ..render.meta import API_VERSION, GROUP, LABEL_CLUSTER
 from ..render.service_status import condition
+from . import cache
 from .errors import DependencyMissing, kopf_errors
 from .runtime import Reconciler, kube
 
@@ -42,7 +43,8 @@ def cluster_spec_for(namespace: str, cluster: str) -> Any:
     Raises DependencyMissing (with a message naming the field) when the cluster is missing or invalid.
     """
     client = kube()
-    found = find_cluster(client, namespace, cluster)
+    cached = cache.clusters.get(namespace, cluster)
+    found = cached[0] if cached else find_cluster(client, namespace, cluster)
     if found is None and cluster == "default":
         found = client.apply({"apiVersion": API_VERSION, "kind": "ECSCluster",
                               "metadata": {"name": "default", "namespace": namespace}, "spec": {}})
@@ -120,6 +122,11 @@ def recount_all() -> None:
 @kopf_errors
 def cluster_changed(namespace: str, name: str, **_: Any) -> None:
     clusters.run(namespace, name, raise_errors=True)
+
+
+@kopf.on.event(GROUP, "v1alpha1", "ecsclusters")
+def cluster_seen(event: dict[str, Any], body: kopf.Body, **_: Any) -> None:
+    cache.clusters.observe(event.get("type"), body)
 
 
 @kopf.on.event("", "v1", "nodes")

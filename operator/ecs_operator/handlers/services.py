@@ -18,6 +18,7 @@ import kopf
 from ..kube import NotFound
 from ..kube.events import post_event
 from ..kube.lookups import (
+    Revision,
     find_task_definition,
     list_revisions,
     node_label_inventory,
@@ -41,6 +42,7 @@ from ..render.service_status import (
 from ..render.service_status import MAX_EVENTS, event
 from ..render.task_state import task_failure
 from ..render.workload import service_selector
+from . import cache
 from .applier import applier
 from .dependencies import apply_pod_dependencies, on_resource_available, release_pods
 from .traffic import apply_traffic, load_balancer_health, prune_traffic
@@ -54,6 +56,7 @@ log = logging.getLogger("ecs_operator.services")
 
 DEFAULT_START_TIMEOUT = 300.0  # seconds a task may take to become healthy without a grace period
 RESYNC_SECONDS = 30.0
+POD_EVENT_DELAY = 0.3
 DEPENDENCY_RECHECK_SECONDS = 10.0  # a missing Secret is also watched for; this is the safety net
 RENDER_ERRORS = (QueryError, DependencyCycleError, SpecError, CapacityProviderError, ScheduleError)
 
@@ -111,8 +114,8 @@ def reconcile_service(namespace: str, name: str) -> float | None:
         _report_problem(body, "InvalidSpec", str(exc))
         raise InvalidSpec(str(exc)) from exc
 
-    td = find_task_definition(client, namespace, family)
-    revisions = list_revisions(client, namespace, td["metadata"]["name"]) if td else []
+    td = cached_task_definition(namespace, family)
+    revisions = cached_revisions(td, pinned) if td else []
     wanted = pinned if pinned is not None else (revisions[-1].number if revisions else None)
     by_number = {r.number: r for r in revisions}
     if wanted is None or wanted not in by_number:
@@ -154,7 +157,7 @@ def reconcile_service(namespace: str, name: str) -> float | None:
     now = _now()
     grace = spec.health_check_grace_period_seconds
     start_timeout = float(grace) if grace else DEFAULT_START_TIMEOUT
-    pods = service_pods(client, namespace, name)
+    pods = cache.service_pods.get(namespace, name) or service_pods(client, namespace, name)
     release_pods(body, pods)
     stopped: list[str] = []
     failed_starts = 0
@@ -220,6 +223,23 @@ def reconcile_service(namespace: str, name: str) -> float | None:
     if change is not None:  # a scheduled scaling action fires: render the new bounds then
         return min(_next_check(live, now, start_timeout), max(0.5, (change - _now()).total_seconds() + 0.5))
     return _next_check(live, now, start_timeout)
+
+
+def cached_task_definition(namespace: str, family: str) -> dict[str, Any] | None:
+    found = cache.task_definitions.get(namespace, family)
+    return found[0] if found else find_task_definition(kube(), namespace, family)
+
+
+def cached_revisions(td: dict[str, Any], pinned: int | None) -> list[Revision]:
+    """The TaskDefinition's revisions from the watch cache, or the API when the cache is behind."""
+    meta = td["metadata"]
+    revisions = sorted((Revision(int(r["revision"]), (r.get("data") or {}).get("spec") or {}, r["metadata"]["name"])
+                        for r in cache.revisions.get(meta["namespace"], meta["name"])), key=lambda r: r.number)
+    known = {r.number for r in revisions}
+    latest = (td.get("status") or {}).get("revision")
+    if not revisions or (pinned is not None and pinned not in known) or (latest and latest not in known):
+        return list_revisions(kube(), meta["namespace"], meta["name"])
+    return revisions
 
 
 def _uses_member_of(spec: Any, td_spec: Any) -> bool:
@@ -311,6 +331,12 @@ def service_deleted(body: kopf.Body, namespace: str, name: str, **_: Any) -> Non
 
 
 @kopf.on.event("", "v1", "pods", labels={LABEL_SERVICE: kopf.PRESENT})
-def service_pod_event(namespace: str, labels: dict[str, str], **_: Any) -> None:
-    """A task changed: recount (and stop it if an essential container exited)."""
-    services.run(namespace, labels[LABEL_SERVICE])
+def service_pod_event(event: dict[str, Any], body: kopf.Body, namespace: str, labels: dict[str, str],
+                      **_: Any) -> None:
+    """A task changed: recount (and stop it if an essential container exited).
+
+    Pod events come in bursts (a rollout changes every task several times); a short delay
+    folds a burst into one reconcile.
+    """
+    cache.service_pods.observe(event.get("type"), body)
+    services.later(namespace, labels[LABEL_SERVICE], POD_EVENT_DELAY)

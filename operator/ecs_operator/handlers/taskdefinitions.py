@@ -16,9 +16,10 @@ from ..kube import Conflict, NotFound
 from ..kube.events import post_event
 from ..kube.lookups import list_revisions, services_following
 from ..models import SpecError, parse_task_definition
-from ..render.meta import API_VERSION, GROUP
+from ..render.meta import API_VERSION, GROUP, LABEL_FAMILY, LABEL_TASK_DEFINITION
 from ..render.revision import build_controller_revision, canonical_json
 from ..render.service_status import condition
+from . import cache
 from .errors import kopf_errors
 from .runtime import Reconciler, kube
 
@@ -109,3 +110,16 @@ task_definitions = Reconciler("TaskDefinition", reconcile_task_definition)
 @kopf_errors
 def task_definition_changed(namespace: str, name: str, **_: Any) -> None:
     task_definitions.run(namespace, name, raise_errors=True)
+
+
+@kopf.on.event(GROUP, "v1alpha1", "taskdefinitions")
+def task_definition_seen(event: dict[str, Any], body: kopf.Body, **_: Any) -> None:
+    cache.task_definitions.observe(event.get("type"), body)
+
+
+@kopf.on.event("apps", "v1", "controllerrevisions", labels={LABEL_TASK_DEFINITION: kopf.PRESENT})
+def revision_seen(event: dict[str, Any], body: kopf.Body, namespace: str, labels: dict[str, str], **_: Any) -> None:
+    """A new revision: services following its family roll to it (DESIGN.md reconciliation rules)."""
+    cache.revisions.observe(event.get("type"), body)
+    if event.get("type") == "ADDED" and labels.get(LABEL_FAMILY):
+        _notify_services(namespace, labels[LABEL_FAMILY])

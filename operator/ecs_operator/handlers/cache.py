@@ -1,0 +1,63 @@
+"""In-memory views of watched objects, so a reconcile reads instead of requesting.
+
+kopf already watches these kinds; each event updates a :class:`Store`. Reconciles ask the
+store first and fall back to the API only when it has nothing (not yet synced, or a
+genuinely empty answer), so a stale or cold cache costs a request, never correctness:
+every change that could make an answer stale also triggers the reconcile again.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Mapping
+from typing import Any
+
+__all__ = ["Store", "task_definitions", "revisions", "clusters", "service_pods"]
+
+Obj = dict[str, Any]
+
+
+class Store:
+    """Objects by (namespace, key) then name; key_fn derives the key from an object."""
+
+    def __init__(self, key_fn: Callable[[Mapping[str, Any]], str | None]) -> None:
+        self._key_fn = key_fn
+        self._lock = threading.Lock()
+        self._items: dict[tuple[str, str], dict[str, Obj]] = {}
+
+    def observe(self, event_type: str | None, obj: Mapping[str, Any]) -> None:
+        meta = obj.get("metadata") or {}
+        key = self._key_fn(obj)
+        if key is None:
+            return
+        bucket_key = (meta.get("namespace") or "", key)
+        with self._lock:
+            bucket = self._items.setdefault(bucket_key, {})
+            if event_type == "DELETED":
+                bucket.pop(meta["name"], None)
+                if not bucket:
+                    del self._items[bucket_key]
+            else:
+                bucket[meta["name"]] = dict(obj)
+
+    def get(self, namespace: str, key: str) -> list[Obj]:
+        with self._lock:
+            return list(self._items.get((namespace, key), {}).values())
+
+
+def _family(obj: Mapping[str, Any]) -> str:
+    return str((obj.get("spec") or {}).get("family") or obj["metadata"]["name"])
+
+
+def _label(name: str) -> Callable[[Mapping[str, Any]], str | None]:
+    return lambda obj: ((obj.get("metadata") or {}).get("labels") or {}).get(name)
+
+
+def _cluster_name(obj: Mapping[str, Any]) -> str:
+    return str((obj.get("spec") or {}).get("clusterName") or obj["metadata"]["name"])
+
+
+task_definitions = Store(_family)  # by family
+revisions = Store(_label("ecs.operator.dev/task-definition"))  # by TaskDefinition name
+clusters = Store(_cluster_name)  # by ECS cluster name
+service_pods = Store(_label("ecs.operator.dev/service"))  # by ECSService name
