@@ -4,23 +4,32 @@ Many triggers reach the same object (its own changes, its pods, its TaskDefiniti
 timers). :class:`Reconciler` makes sure one object is reconciled by one thread at a
 time and that triggers arriving meanwhile fold into a single re-run, so a burst of pod
 events costs one extra reconcile, not one per event.
+
+Deferred reconciles (`later`) wait in one scheduler thread and run on a small, bounded
+worker pool: at hundreds of services, a thread per pending reconcile would thrash two
+cores and overflow the connection pool.
 """
 
 from __future__ import annotations
 
+import heapq
+import itertools
 import logging
 import os
+import sys
 import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from ..kube import Forbidden, Kube, connect
 
-__all__ = ["kube", "set_kube", "Reconciler", "Key"]
+__all__ = ["kube", "set_kube", "Reconciler", "Key", "WORKERS"]
 
 log = logging.getLogger("ecs_operator")
 Key = tuple[str, str]  # (namespace, name)
+WORKERS = int(os.environ.get("ECS_OPERATOR_RECONCILE_WORKERS", "8"))
 
 _kube: Kube | None = None
 _kube_lock = threading.Lock()
@@ -42,10 +51,50 @@ def kube() -> Kube:
 
 
 def _namespace_terminating() -> bool:
-    import sys
-
     exc = sys.exc_info()[1]
     return isinstance(exc, Forbidden) and "because it is being terminated" in exc.message
+
+
+class _Scheduler:
+    """One thread that hands due work to a bounded pool; the earliest request for a key wins."""
+
+    def __init__(self, workers: int) -> None:
+        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="reconcile")
+        self._cond = threading.Condition()
+        self._heap: list[tuple[float, int, tuple[str, ...], Callable[[], Any]]] = []
+        self._due: dict[tuple[str, ...], float] = {}  # key -> the due time of its live heap entry
+        self._seq = itertools.count()
+        self._thread: threading.Thread | None = None
+
+    def schedule(self, key: tuple[str, ...], delay: float, fn: Callable[[], Any]) -> None:
+        due = time.monotonic() + max(0.0, delay)
+        with self._cond:
+            if key in self._due and self._due[key] <= due:
+                return
+            self._due[key] = due
+            heapq.heappush(self._heap, (due, next(self._seq), key, fn))
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._loop, name="reconcile-scheduler", daemon=True)
+                self._thread.start()
+            self._cond.notify()
+
+    def cancel(self, key: tuple[str, ...]) -> None:
+        with self._cond:
+            self._due.pop(key, None)  # its heap entry is skipped when it comes up
+
+    def _loop(self) -> None:
+        while True:
+            with self._cond:
+                while not self._heap or self._heap[0][0] > time.monotonic():
+                    self._cond.wait(None if not self._heap else self._heap[0][0] - time.monotonic())
+                due, _, key, fn = heapq.heappop(self._heap)
+                if self._due.get(key) != due:
+                    continue  # cancelled, or superseded by an earlier request
+                del self._due[key]
+            self._pool.submit(fn)
+
+
+_scheduler = _Scheduler(WORKERS)
 
 
 class Reconciler:
@@ -56,7 +105,6 @@ class Reconciler:
         self._reconcile = reconcile
         self._lock = threading.Lock()
         self._state: dict[Key, str] = {}  # "running" or "dirty"
-        self._timers: dict[Key, tuple[float, threading.Timer]] = {}
 
     def run(self, namespace: str, name: str, *, raise_errors: bool = False) -> Any:
         """Reconcile now in this thread, or fold into the run already in progress."""
@@ -99,26 +147,7 @@ class Reconciler:
 
     def later(self, namespace: str, name: str, delay: float) -> None:
         """Reconcile again after `delay` seconds (an earlier pending request wins)."""
-        key = (namespace, name)
-        due = time.monotonic() + max(0.05, delay)
-        with self._lock:
-            existing = self._timers.get(key)
-            if existing is not None and existing[0] <= due:
-                return
-            if existing is not None:
-                existing[1].cancel()
-            timer = threading.Timer(due - time.monotonic(), self._fire, args=(namespace, name))
-            timer.daemon = True
-            self._timers[key] = (due, timer)
-        timer.start()
-
-    def _fire(self, namespace: str, name: str) -> None:
-        with self._lock:
-            self._timers.pop((namespace, name), None)
-        self.run(namespace, name)
+        _scheduler.schedule((self.name, namespace, name), delay, lambda: self.run(namespace, name))
 
     def forget(self, namespace: str, name: str) -> None:
-        with self._lock:
-            pending = self._timers.pop((namespace, name), None)
-        if pending is not None:
-            pending[1].cancel()
+        _scheduler.cancel((self.name, namespace, name))
