@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 PYTEST := $(PY) -m pytest
 
-.PHONY: run test unit integration e2e e2e-kind bench crds check-crds docs lint cluster-up cluster-down build-cluster clean
+.PHONY: run test unit integration reliability e2e e2e-kind bench crds check-crds docs lint cluster-up cluster-down build-cluster clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -28,6 +28,12 @@ unit: $(STAMP)
 
 integration: $(STAMP)
 	$(PYTEST) tests/integration
+
+## reliability: faults injected into a running system (operator SIGKILLs, kube-apiserver restarts,
+##      concurrent writers, peering failover, EFS claim safety) and 10,000+ fuzzed ECS documents;
+##      slow, not part of `make test`. RELIABILITY_SEED=<n> replays a printed chaos seed.
+reliability: $(STAMP)
+	ECS_OPERATOR_FUZZ_EXAMPLES=$${ECS_OPERATOR_FUZZ_EXAMPLES:-10000} $(PYTEST) tests/reliability
 
 ## e2e: integration + e2e suites with the operator running as deploy/'s ServiceAccount,
 ##      against ECS_OPERATOR_E2E_KUBECONFIG when set (kind, EKS), else the local control plane

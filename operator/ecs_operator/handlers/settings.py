@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import random
 from typing import Any
 
 import kopf
@@ -32,4 +33,28 @@ def configure(settings: kopf.OperatorSettings, **_: Any) -> None:
     settings.watching.client_timeout = 90
     settings.watching.connect_timeout = 10
     settings.networking.request_timeout = 30
+    _peering(settings)
     kube()  # connect early: a bad kubeconfig fails start-up, not the first reconcile
+
+
+def _peering(settings: kopf.OperatorSettings) -> None:
+    """Give each replica its own peering priority.
+
+    kopf pauses every replica that sees a live peer of the same priority, itself included, so
+    replicas started alike (one Deployment, `--peering NAME`) would all stand still. Unless
+    ECS_OPERATOR_PEERING_PRIORITY says otherwise, each process draws a random priority: the
+    highest acts, the others wait until its keep-alive expires (ECS_OPERATOR_PEERING_LIFETIME
+    seconds, kopf's 60 by default, after it stops renewing it).
+    """
+    if settings.peering.standalone:
+        return
+    configured = os.environ.get("ECS_OPERATOR_PEERING_PRIORITY")
+    if configured:
+        settings.peering.priority = int(configured)
+    elif settings.peering.priority == 0:
+        settings.peering.priority = random.SystemRandom().randint(1, 2**31 - 1)
+    lifetime = os.environ.get("ECS_OPERATOR_PEERING_LIFETIME")
+    if lifetime:
+        settings.peering.lifetime = int(lifetime)
+    logging.getLogger("ecs_operator").info("peering %r with priority %d", settings.peering.name,
+                                           settings.peering.priority)

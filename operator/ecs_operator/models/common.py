@@ -100,7 +100,13 @@ class ResourceRequirement(ECSModel):
     sharing_strategy: SharingStrategy | None = None
 
     def problems(self) -> Iterator[Issue]:
-        if self.type == "GPU" and self.value is not None and not self.value.isdigit():
+        if self.value is None:
+            # ECS lets a GPU requirement name a sharingStrategy instead of a count; GPU sharing
+            # has no Kubernetes equivalent here, so a count is needed in every case.
+            why = "; GPU sharing (sharingStrategy) cannot be honoured, give the number of GPUs" \
+                if self.type == "GPU" and self.sharing_strategy is not None else ""
+            yield Issue("value", f"is required{why}")
+        elif self.type == "GPU" and not self.value.isdigit():
             yield Issue("value", f"the number of GPUs must be a whole number, got {self.value!r}")
 
 

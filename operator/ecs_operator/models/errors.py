@@ -67,6 +67,8 @@ def format_path(loc: Sequence[PathPart]) -> str:
     for part in loc:
         if isinstance(part, int):
             text += f"[{part}]"
+        elif part == "":
+            text += '[""]'  # a member named "" (JSON allows it) must still show up in the path
         else:
             text += f".{part}" if text else part
     return text
