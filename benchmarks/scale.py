@@ -22,7 +22,7 @@ import json
 import math
 import os
 import re
-import statistics
+import signal
 import subprocess
 import sys
 import tempfile
@@ -183,19 +183,17 @@ class RevisionWatch:
         threading.Thread(target=self._read, daemon=True).start()
 
     def _read(self) -> None:
-        decoder, buffer = json.JSONDecoder(), ""
+        lines: list[str] = []
         assert self.proc.stdout is not None
         for line in self.proc.stdout:
-            buffer += line
-            while buffer.strip():
-                try:
-                    event, end = decoder.raw_decode(buffer.lstrip())
-                except ValueError:
-                    break
-                buffer = buffer.lstrip()[end:]
-                meta = event["object"]["metadata"]
-                if (meta.get("annotations") or {}).get("ecs.operator.dev/task-definition") == self.wanted:
-                    self.seen.setdefault(meta["name"], time.monotonic())
+            lines.append(line)
+            if line.rstrip("\n") != "}":  # kubectl prints each event as indented JSON ending in "}"
+                continue
+            event = json.loads("".join(lines))
+            lines.clear()
+            meta = event["object"]["metadata"]
+            if (meta.get("annotations") or {}).get("ecs.operator.dev/task-definition") == self.wanted:
+                self.seen.setdefault(meta["name"], time.monotonic())
 
     def stop(self) -> None:
         self.proc.terminate()
@@ -220,14 +218,16 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                    *[a for f in sorted((REPO / "crds").glob("*.yaml")) if f.name != "kustomization.yaml" for a in ("-f", str(f))])
     result: dict[str, Any] = {"services": n, "tasks_per_service": m, "nodes": nodes}
 
+    run_id = time.strftime("%H%M%S")
+    plain_ns, ecs_ns = f"bench-plain-{run_id}", f"bench-ecs-{run_id}"
     log(f"plain path: {n} Deployments x {m} replicas")
-    cluster.kubectl("create", "namespace", "bench-plain")
+    cluster.kubectl("create", "namespace", plain_ns)
     start = time.monotonic()
-    apply_docs(cluster, plain_deployments("bench-plain", n, m))
-    wait_until(lambda: plain_ready(cluster, "bench-plain", n, m), args.timeout, "plain Deployments available")
+    apply_docs(cluster, plain_deployments(plain_ns, n, m))
+    wait_until(lambda: plain_ready(cluster, plain_ns, n, m), args.timeout, "plain Deployments available")
     result["plain_seconds"] = round(time.monotonic() - start, 1)
     log(f"plain path steady in {result['plain_seconds']}s; cleaning up")
-    delete_namespace(cluster, "bench-plain")
+    delete_namespace(cluster, plain_ns)
 
     workdir = Path(tempfile.mkdtemp(prefix="ecs-bench-"))
     kubeconfig = operator_kubeconfig(cluster, workdir / "operator.kubeconfig")
@@ -245,10 +245,10 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     try:
         time.sleep(3)
         log(f"ECS path: {n} ECSServices x {m} tasks (operator pid {operator.pid}, log {workdir / 'operator.log'})")
-        cluster.kubectl("create", "namespace", "bench-ecs")
+        cluster.kubectl("create", "namespace", ecs_ns)
         start = time.monotonic()
-        apply_docs(cluster, ecs_documents("bench-ecs", n, m))
-        wait_until(lambda: ecs_ready(cluster, "bench-ecs", n, m), args.timeout, "ECSServices steady")
+        apply_docs(cluster, ecs_documents(ecs_ns, n, m))
+        wait_until(lambda: ecs_ready(cluster, ecs_ns, n, m), args.timeout, "ECSServices steady")
         result["ecs_seconds"] = round(time.monotonic() - start, 1)
         result["ratio"] = round(result["ecs_seconds"] / max(result["plain_seconds"], 0.1), 2)
         log(f"ECS path steady in {result['ecs_seconds']}s (ratio {result['ratio']})")
@@ -257,31 +257,31 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         result["api_requests_per_service"] = round(steady_requests / n, 1)
 
         log("rollout latency: registering revision 2")
-        watch = RevisionWatch(cluster, "bench-ecs", 2)
+        watch = RevisionWatch(cluster, ecs_ns, 2)
         time.sleep(2)
         changed = time.monotonic()
-        apply_docs(cluster, ecs_documents("bench-ecs", n, m, image="app:2")[:1])
+        apply_docs(cluster, ecs_documents(ecs_ns, n, m, image="app:2")[:1])
         wait_until(lambda: len(watch.seen) >= n, args.timeout, "every Deployment on revision 2", interval=0.5)
         watch.stop()
         latencies = [t - changed for t in watch.seen.values()]
         result["rollout_latency_p50_s"] = round(percentile(latencies, 0.50), 2)
         result["rollout_latency_p99_s"] = round(percentile(latencies, 0.99), 2)
         result["rollout_latency_max_s"] = round(max(latencies), 2)
-        wait_until(lambda: ecs_ready(cluster, "bench-ecs", n, m, revision=2), args.timeout, "revision 2 steady")
+        wait_until(lambda: ecs_ready(cluster, ecs_ns, n, m, revision=2), args.timeout, "revision 2 steady")
         result["api_requests_total"] = operator_requests(cluster) - baseline_requests
         result["operator_cpu_seconds"] = round(stats.cpu_seconds(), 1)
         result["operator_peak_rss_mb"] = round(stats.peak_rss_mb(), 1)
     finally:
         if profiler is not None:
-            profiler.terminate()
-            profiler.wait(timeout=60)
+            profiler.send_signal(signal.SIGINT)  # py-spy writes its profile on interrupt
+            profiler.wait(timeout=120)
         operator.terminate()
         try:
             operator.wait(timeout=30)
         except subprocess.TimeoutExpired:
             operator.kill()
-        if not args.keep:
-            delete_namespace(cluster, "bench-ecs")
+        if not args.keep:  # the bench cluster is its own: dropping it is the quickest clean-up
+            local.down()
     return result
 
 
@@ -307,7 +307,7 @@ def main() -> None:
     parser.add_argument("--cluster", default="ecs-operator-bench")
     parser.add_argument("--timeout", type=float, default=1800)
     parser.add_argument("--profile", help="write a py-spy speedscope profile of the operator here")
-    parser.add_argument("--keep", action="store_true", help="keep the ECS namespace afterwards")
+    parser.add_argument("--keep", action="store_true", help="keep the bench cluster running afterwards")
     args = parser.parse_args()
     result = run(args)
     print(json.dumps(result, indent=2))

@@ -76,7 +76,7 @@ _OWNED = {"Deployment": ("apps", "v1", "deployments"), "DaemonSet": ("apps", "v1
 def _register_drift_watch(kind: str, group: str, version: str, plural: str) -> None:
     @kopf.on.event(group, version, plural, id=f"drift-{kind.lower()}",
                    labels={"app.kubernetes.io/managed-by": MANAGED_BY})
-    def owned_object_event(event: dict[str, Any], body: kopf.Body, namespace: str, name: str,
+    async def owned_object_event(event: dict[str, Any], body: kopf.Body, namespace: str, name: str,
                            **_: Any) -> None:
         deleted = event.get("type") == "DELETED"
         owner = applier.observed(kind, namespace, name, dict(body), deleted)

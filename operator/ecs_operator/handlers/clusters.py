@@ -125,19 +125,19 @@ def cluster_changed(namespace: str, name: str, **_: Any) -> None:
 
 
 @kopf.on.event(GROUP, "v1alpha1", "ecsclusters")
-def cluster_seen(event: dict[str, Any], body: kopf.Body, **_: Any) -> None:
+async def cluster_seen(event: dict[str, Any], body: kopf.Body, **_: Any) -> None:
     cache.clusters.observe(event.get("type"), body)
 
 
 @kopf.on.event("", "v1", "nodes")
-def node_event(event: dict[str, Any], **_: Any) -> None:
+async def node_event(event: dict[str, Any], **_: Any) -> None:
     """Nodes joining, leaving or being cordoned change every cluster's container instances."""
     if event.get("type") in ("ADDED", "DELETED", "MODIFIED"):
         recount_all()
 
 
 @kopf.on.event("", "v1", "pods", labels={LABEL_CLUSTER: kopf.PRESENT})
-def cluster_task_event(namespace: str, labels: dict[str, str], **_: Any) -> None:
+async def cluster_task_event(namespace: str, labels: dict[str, str], **_: Any) -> None:
     cluster = labels[LABEL_CLUSTER]
     with _known_lock:
         known = [(ns, n) for ns, n in _known if ns == namespace]

@@ -331,7 +331,7 @@ def service_deleted(body: kopf.Body, namespace: str, name: str, **_: Any) -> Non
 
 
 @kopf.on.event("", "v1", "pods", labels={LABEL_SERVICE: kopf.PRESENT})
-def service_pod_event(event: dict[str, Any], body: kopf.Body, namespace: str, labels: dict[str, str],
+async def service_pod_event(event: dict[str, Any], body: kopf.Body, namespace: str, labels: dict[str, str],
                       **_: Any) -> None:
     """A task changed: recount (and stop it if an essential container exited).
 

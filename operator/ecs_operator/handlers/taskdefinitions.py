@@ -113,7 +113,7 @@ def task_definition_changed(namespace: str, name: str, **_: Any) -> None:
 
 
 @kopf.on.event(GROUP, "v1alpha1", "taskdefinitions")
-def task_definition_seen(event: dict[str, Any], body: kopf.Body, **_: Any) -> None:
+async def task_definition_seen(event: dict[str, Any], body: kopf.Body, **_: Any) -> None:
     cache.task_definitions.observe(event.get("type"), body)
 
 

@@ -289,14 +289,14 @@ def task_deleted(namespace: str, name: str, **_: Any) -> None:
 
 
 @kopf.on.event("", "v1", "pods", labels={LABEL_TASK: kopf.PRESENT})
-def task_pod_event(namespace: str, labels: dict[str, str], annotations: dict[str, str], **_: Any) -> None:
+async def task_pod_event(namespace: str, labels: dict[str, str], annotations: dict[str, str], **_: Any) -> None:
     """A task changed state: record it (and stop the task if an essential container exited)."""
     name = annotations.get(ANNOTATION_ECSTASK) or labels[LABEL_TASK]
-    tasks.run(namespace, name)
+    tasks.later(namespace, name, 0.2)  # folds a burst of pod events into one reconcile
 
 
 @kopf.on.event("batch", "v1", "jobs", labels={LABEL_TASK: kopf.PRESENT})
-def task_job_event(namespace: str, labels: dict[str, str], annotations: dict[str, str], **_: Any) -> None:
+async def task_job_event(namespace: str, labels: dict[str, str], annotations: dict[str, str], **_: Any) -> None:
     """A scheduled run started or finished."""
     name = annotations.get(ANNOTATION_ECSTASK) or labels[LABEL_TASK]
     tasks.later(namespace, name, 0.2)

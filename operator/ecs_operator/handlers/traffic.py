@@ -123,7 +123,7 @@ def load_balancer_health(owner: Mapping[str, Any], traffic: Traffic) -> list[dic
 
 @kopf.on.event("discovery.k8s.io", "v1", "endpointslices", id="service-endpoints",
                labels={LABEL_SERVICE: kopf.PRESENT, "app.kubernetes.io/managed-by": "ecs-operator"})
-def endpoints_changed(namespace: str, labels: Mapping[str, str], **_: Any) -> None:
+async def endpoints_changed(namespace: str, labels: Mapping[str, str], **_: Any) -> None:
     """The EndpointSlice controller moved a target in or out: recount the service's targets."""
     if labels.get("kubernetes.io/service-name") != labels[LABEL_SERVICE]:
         return  # only the port Service's endpoints are load-balancer targets
