@@ -183,14 +183,15 @@ class RevisionWatch:
         threading.Thread(target=self._read, daemon=True).start()
 
     def _read(self) -> None:
-        lines: list[str] = []
+        pending = ""
         assert self.proc.stdout is not None
-        for line in self.proc.stdout:
-            lines.append(line)
-            if line.rstrip("\n") != "}":  # kubectl prints each event as indented JSON ending in "}"
+        for line in self.proc.stdout:  # kubectl prints one JSON event per line (older ones indent)
+            pending += line
+            try:
+                event = json.loads(pending)
+            except ValueError:
                 continue
-            event = json.loads("".join(lines))
-            lines.clear()
+            pending = ""
             meta = event["object"]["metadata"]
             if (meta.get("annotations") or {}).get("ecs.operator.dev/task-definition") == self.wanted:
                 self.seen.setdefault(meta["name"], time.monotonic())

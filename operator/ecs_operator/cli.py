@@ -97,7 +97,6 @@ def _wait_steady(handle, timeout: float) -> None:
 def _cmd_dev(args: argparse.Namespace) -> int:
     """`make run`: cluster (local unless KUBECONFIG is set), CRDs, operator, examples, next steps."""
     import subprocess
-    import time
 
     from .localcluster.cluster import LocalCluster, kubectl_for
 

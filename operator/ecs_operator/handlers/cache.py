@@ -12,7 +12,7 @@ import threading
 from collections.abc import Callable, Mapping
 from typing import Any
 
-__all__ = ["Store", "task_definitions", "revisions", "clusters", "service_pods"]
+__all__ = ["Store", "task_definitions", "revisions", "clusters", "service_pods", "task_pods", "services_by_cluster"]
 
 Obj = dict[str, Any]
 
@@ -24,25 +24,32 @@ class Store:
         self._key_fn = key_fn
         self._lock = threading.Lock()
         self._items: dict[tuple[str, str], dict[str, Obj]] = {}
+        self._where: dict[tuple[str, str], tuple[str, str]] = {}  # (namespace, name) -> its bucket
 
     def observe(self, event_type: str | None, obj: Mapping[str, Any]) -> None:
         meta = obj.get("metadata") or {}
         key = self._key_fn(obj)
         if key is None:
             return
-        bucket_key = (meta.get("namespace") or "", key)
+        namespace = meta.get("namespace") or ""
+        identity = (namespace, meta["name"])
         with self._lock:
-            bucket = self._items.setdefault(bucket_key, {})
-            if event_type == "DELETED":
-                bucket.pop(meta["name"], None)
-                if not bucket:
-                    del self._items[bucket_key]
-            else:
-                bucket[meta["name"]] = dict(obj)
+            before = self._where.pop(identity, None)
+            if before is not None:  # drop the previous copy, wherever its key put it
+                self._items.get(before, {}).pop(meta["name"], None)
+                if not self._items.get(before, True):
+                    del self._items[before]
+            if event_type != "DELETED":
+                self._items.setdefault((namespace, key), {})[meta["name"]] = dict(obj)
+                self._where[identity] = (namespace, key)
 
     def get(self, namespace: str, key: str) -> list[Obj]:
         with self._lock:
             return list(self._items.get((namespace, key), {}).values())
+
+    def all(self) -> list[Obj]:
+        with self._lock:
+            return [obj for bucket in self._items.values() for obj in bucket.values()]
 
 
 def _family(obj: Mapping[str, Any]) -> str:
@@ -57,7 +64,14 @@ def _cluster_name(obj: Mapping[str, Any]) -> str:
     return str((obj.get("spec") or {}).get("clusterName") or obj["metadata"]["name"])
 
 
+def _service_cluster(obj: Mapping[str, Any]) -> str:
+    """The cluster an ECSService names (a name or an ARN), `default` when none."""
+    return str((obj.get("spec") or {}).get("cluster") or "default").rsplit("/", 1)[-1]
+
+
 task_definitions = Store(_family)  # by family
 revisions = Store(_label("ecs.operator.dev/task-definition"))  # by TaskDefinition name
 clusters = Store(_cluster_name)  # by ECS cluster name
 service_pods = Store(_label("ecs.operator.dev/service"))  # by ECSService name
+task_pods = Store(_label("ecs.operator.dev/task"))  # by ECSTask name
+services_by_cluster = Store(_service_cluster)  # ECSServices by the cluster they name

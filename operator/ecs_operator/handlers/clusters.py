@@ -16,7 +16,7 @@ import kopf
 from ..kube import NotFound
 from ..kube.events import post_event
 from ..kube.lookups import find_cluster
-from ..models import SpecError, parse_cluster, parse_service
+from ..models import SpecError, parse_cluster
 from ..render.cluster_status import compute_cluster_status
 from ..render.meta import API_VERSION, GROUP, LABEL_CLUSTER
 from ..render.service_status import condition
@@ -26,7 +26,7 @@ from .runtime import Reconciler, kube
 
 __all__ = ["clusters", "reconcile_cluster", "cluster_spec_for"]
 
-RECOUNT_DELAY = 1.0
+RECOUNT_DELAY = 3.0  # pod/node event bursts fold into one recount per cluster
 RESYNC_SECONDS = 30.0
 
 _known: set[tuple[str, str]] = set()
@@ -57,16 +57,8 @@ def cluster_spec_for(namespace: str, cluster: str) -> Any:
 
 
 def _active_services(namespace: str, cluster: str) -> int:
-    count = 0
-    for svc in kube().list(API_VERSION, "ECSService", namespace):
-        if svc["metadata"].get("deletionTimestamp"):
-            continue
-        try:
-            if parse_service(svc.get("spec") or {}).cluster_name == cluster:
-                count += 1
-        except SpecError:
-            continue
-    return count
+    return sum(1 for svc in cache.services_by_cluster.get(namespace, cluster)
+               if not svc["metadata"].get("deletionTimestamp"))
 
 
 def reconcile_cluster(namespace: str, name: str) -> float | None:
@@ -93,10 +85,10 @@ def reconcile_cluster(namespace: str, name: str) -> float | None:
         }}, subresource="status")
         raise
     nodes = client.list("v1", "Node")
-    pods = [p for p in client.list("v1", "Pod")
-            if p.get("spec", {}).get("nodeName") or (p["metadata"].get("labels") or {}).get(LABEL_CLUSTER) == cluster]
+    # ECS counts what its own tasks reserve on an instance: every task pod the operator watches.
+    pods = cache.service_pods.all() + cache.task_pods.all()
     status = compute_cluster_status(cluster, spec, nodes, pods, _active_services(namespace, cluster),
-                                    body["metadata"].get("generation"))
+                                    body["metadata"].get("generation"), namespace=namespace)
     status["problem"] = None
     status["conditions"] = [condition("Ready", True, "Active",
                                       f"{status['registeredContainerInstancesCount']} container instances",

@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import logging
 import os
-import time
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any
 
 import kopf
@@ -35,7 +34,6 @@ from ..render.schedule import ScheduleError
 from ..render.service_status import (
     ServiceObservation,
     compute_service_status,
-    condition,
     provider_counts,
     target_revision,
 )
@@ -48,6 +46,7 @@ from .dependencies import apply_pod_dependencies, on_resource_available, release
 from .traffic import apply_traffic, load_balancer_health, prune_traffic
 from .clusters import cluster_spec_for
 from .errors import DependencyMissing, InvalidSpec, kopf_errors
+from .reporting import iso, report_problem, utcnow
 from .runtime import Reconciler, kube
 
 __all__ = ["reconcile_service", "services"]
@@ -59,36 +58,6 @@ RESYNC_SECONDS = 30.0
 POD_EVENT_DELAY = 0.3
 DEPENDENCY_RECHECK_SECONDS = 10.0  # a missing Secret is also watched for; this is the safety net
 RENDER_ERRORS = (QueryError, DependencyCycleError, SpecError, CapacityProviderError, ScheduleError)
-
-
-def _now() -> datetime:
-    return datetime.now(timezone.utc).replace(microsecond=0)
-
-
-def _iso(moment: datetime) -> str:
-    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def _report_problem(body: dict[str, Any], reason: str, message: str) -> None:
-    """Put a spec/reference problem on the object (condition + Event) without touching workloads."""
-    client = kube()
-    previous = body.get("status") or {}
-    now = _iso(_now())
-    old_conditions = previous.get("conditions", [])
-    if previous.get("problem") != message:
-        post_event(client, body, reason=reason, message=message, warning=True)
-    status = {
-        "problem": message,
-        "observedGeneration": body["metadata"].get("generation"),
-        "conditions": [
-            condition("Ready", False, reason, message, now, old_conditions),
-            condition("Progressing", False, reason, message, now, old_conditions),
-            condition("Degraded", True, reason, message, now, old_conditions),
-        ],
-    }
-    meta = body["metadata"]
-    client.patch(API_VERSION, "ECSService", meta["namespace"], meta["name"], {"status": status},
-                 subresource="status")
 
 
 def reconcile_service(namespace: str, name: str) -> float | None:
@@ -104,14 +73,14 @@ def reconcile_service(namespace: str, name: str) -> float | None:
     try:
         spec = parse_service(body.get("spec") or {})
     except SpecError as exc:
-        _report_problem(body, "InvalidSpec", str(exc))
+        report_problem(body, "InvalidSpec", str(exc))
         raise
     service_name = spec.service_name or name
     cluster = spec.cluster_name
     try:
         family, pinned = parse_reference(spec.task_definition)
     except ValueError as exc:
-        _report_problem(body, "InvalidSpec", str(exc))
+        report_problem(body, "InvalidSpec", str(exc))
         raise InvalidSpec(str(exc)) from exc
 
     td = cached_task_definition(namespace, family)
@@ -121,7 +90,7 @@ def reconcile_service(namespace: str, name: str) -> float | None:
     if wanted is None or wanted not in by_number:
         what = f"TaskDefinition {family}" + (f" revision {pinned}" if pinned else "")
         message = f"taskDefinition: {what} not found in namespace {namespace}"
-        _report_problem(body, "TaskDefinitionNotFound", message)
+        report_problem(body, "TaskDefinitionNotFound", message)
         _scale_existing(namespace, name, spec.desired_count)
         raise DependencyMissing(message, delay=10)
     revision = target_revision(wanted, previous)
@@ -135,10 +104,10 @@ def reconcile_service(namespace: str, name: str) -> float | None:
         rendered = render_service(body, spec, td_spec, family=family, revision=revision, cluster=cluster,
                                   cluster_spec=cluster_spec, node_labels=node_labels,
                                   fargate_provisioner=os.environ.get("ECS_OPERATOR_FARGATE_PROVISIONER"),
-                                  now=_now())
+                                  now=utcnow())
     except RENDER_ERRORS as exc:
         message = str(exc) if isinstance(exc, ScheduleError) else f"taskDefinition {family}:{revision}: {exc}"
-        _report_problem(body, "InvalidSpec", message)
+        report_problem(body, "InvalidSpec", message)
         raise InvalidSpec(message) from exc
     warnings = [f"{w.path}: {w.reason}" for w in rendered.warnings]
     breaker = spec.deployment_configuration.deployment_circuit_breaker if spec.deployment_configuration else None
@@ -154,7 +123,7 @@ def reconcile_service(namespace: str, name: str) -> float | None:
     if rendered.autoscaler is None and previous.get("autoScaling"):
         client.delete("autoscaling/v2", "HorizontalPodAutoscaler", namespace, name)  # autoScaling removed
 
-    now = _now()
+    now = utcnow()
     grace = spec.health_check_grace_period_seconds
     start_timeout = float(grace) if grace else DEFAULT_START_TIMEOUT
     pods = cache.service_pods.get(namespace, name) or service_pods(client, namespace, name)
@@ -186,7 +155,7 @@ def reconcile_service(namespace: str, name: str) -> float | None:
         revision=revision,
         desired=desired,
         pods=live,
-        now=_iso(now),
+        now=iso(now),
         circuit_breaker=bool(breaker and breaker.enable),
         rollback=bool(breaker and breaker.rollback),
         selector=",".join(f"{k}={v}" for k, v in service_selector(name).items()),
@@ -209,7 +178,7 @@ def reconcile_service(namespace: str, name: str) -> float | None:
         if message not in (previous.get("dependencyProblems") or []):
             text = f"service {service_name} was unable to start tasks: {message}"
             new_events.append(text)
-            status["events"] = [event(text, _iso(now), "dependency"), *status["events"]][:MAX_EVENTS]
+            status["events"] = [event(text, iso(now), "dependency"), *status["events"]][:MAX_EVENTS]
     if status != {k: previous.get(k) for k in status} or previous.get("problem"):
         client.patch(API_VERSION, "ECSService", namespace, name, {"status": status}, subresource="status")
     for message in new_events:
@@ -221,7 +190,7 @@ def reconcile_service(namespace: str, name: str) -> float | None:
         return min(_next_check(live, now, start_timeout), DEPENDENCY_RECHECK_SECONDS)
     change = rendered.autoscaler.bounds.next_change if rendered.autoscaler else None
     if change is not None:  # a scheduled scaling action fires: render the new bounds then
-        return min(_next_check(live, now, start_timeout), max(0.5, (change - _now()).total_seconds() + 0.5))
+        return min(_next_check(live, now, start_timeout), max(0.5, (change - utcnow()).total_seconds() + 0.5))
     return _next_check(live, now, start_timeout)
 
 
@@ -251,7 +220,7 @@ def _cluster_spec(body: dict[str, Any], namespace: str, cluster: str) -> Any:
     try:
         return cluster_spec_for(namespace, cluster)
     except DependencyMissing as exc:
-        _report_problem(body, "ClusterNotFound", str(exc))
+        report_problem(body, "ClusterNotFound", str(exc))
         raise
 
 
@@ -328,6 +297,11 @@ def service_deleted(body: kopf.Body, namespace: str, name: str, **_: Any) -> Non
     if remaining:
         raise DependencyMissing(f"draining: {len(remaining)} tasks still stopping", delay=1)
     applier.forget_owner(namespace, name)
+
+
+@kopf.on.event(GROUP, "v1alpha1", "ecsservices")
+async def service_seen(event: dict[str, Any], body: kopf.Body, **_: Any) -> None:
+    cache.services_by_cluster.observe(event.get("type"), body)
 
 
 @kopf.on.event("", "v1", "pods", labels={LABEL_SERVICE: kopf.PRESENT})

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import logging
 import os
-from datetime import datetime, timezone
 from typing import Any
 
 import kopf
@@ -30,7 +29,6 @@ from ..render.meta import API_VERSION, GROUP, LABEL_TASK
 from ..render.query import QueryError
 from ..render.revision import parse_reference, spec_digest
 from ..render.schedule import ScheduleError
-from ..render.service_status import condition
 from ..render.task import (
     ANNOTATION_ECSTASK,
     TaskObservation,
@@ -40,10 +38,12 @@ from ..render.task import (
     render_task,
     task_label,
 )
+from . import cache
 from .applier import applier
 from .clusters import cluster_spec_for
 from .dependencies import apply_pod_dependencies, on_resource_available, release_pods
 from .errors import DependencyMissing, InvalidSpec, kopf_errors
+from .reporting import report_problem, utcnow, write_status
 from .runtime import Reconciler, kube
 
 __all__ = ["reconcile_task", "tasks", "stopped_task_retention"]
@@ -65,37 +65,6 @@ def stopped_task_retention() -> float:
         return DEFAULT_RETENTION_SECONDS
 
 
-def _now() -> datetime:
-    return datetime.now(timezone.utc).replace(microsecond=0)
-
-
-def _iso(moment: datetime) -> str:
-    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def _write_status(body: dict[str, Any], status: dict[str, Any]) -> None:
-    meta = body["metadata"]
-    kube().patch(API_VERSION, "ECSTask", meta["namespace"], meta["name"], {"status": status}, subresource="status")
-
-
-def _report_problem(body: dict[str, Any], reason: str, message: str) -> None:
-    """A spec or reference problem: condition + Event, tasks already running are left alone."""
-    previous = body.get("status") or {}
-    now = _iso(_now())
-    old = previous.get("conditions", [])
-    if previous.get("problem") != message:
-        post_event(kube(), body, reason=reason, message=message, warning=True)
-    _write_status(body, {
-        "problem": message,
-        "observedGeneration": body["metadata"].get("generation"),
-        "conditions": [
-            condition("Ready", False, reason, message, now, old),
-            condition("Progressing", False, reason, message, now, old),
-            condition("Degraded", True, reason, message, now, old),
-        ],
-    })
-
-
 def _launch_digest(spec: dict[str, Any]) -> str:
     """What a launched task was started from (desiredStatus excluded: it is StopTask)."""
     return spec_digest({k: v for k, v in spec.items() if k != "desiredStatus"})
@@ -113,17 +82,17 @@ def reconcile_task(namespace: str, name: str) -> float | None:
     try:
         spec = parse_task(raw_spec)
     except SpecError as exc:
-        _report_problem(body, "InvalidSpec", str(exc))
+        report_problem(body, "InvalidSpec", str(exc))
         raise
     try:
         family, pinned = parse_reference(spec.task_definition)
     except ValueError as exc:
-        _report_problem(body, "InvalidSpec", str(exc))
+        report_problem(body, "InvalidSpec", str(exc))
         raise InvalidSpec(str(exc)) from exc
     deleting = bool(body["metadata"].get("deletionTimestamp"))
     desired = "STOPPED" if deleting or spec.desired_status == "STOPPED" else "RUNNING"
     scheduled = spec.schedule is not None
-    now = _now()
+    now = utcnow()
     selector = {LABEL_TASK: task_label(name)}
     pods = [p for p in client.list("v1", "Pod", namespace, labels=selector) if _mine(p, name)]
 
@@ -139,7 +108,7 @@ def reconcile_task(namespace: str, name: str) -> float | None:
         try:
             cluster_spec = cluster_spec_for(namespace, spec.cluster_name)
         except DependencyMissing as exc:
-            _report_problem(body, "ClusterNotFound", str(exc))
+            report_problem(body, "ClusterNotFound", str(exc))
             raise
         try:
             rendered = render_task(body, spec, td_spec, family=family, revision=revision, cluster=spec.cluster_name,
@@ -147,7 +116,7 @@ def reconcile_task(namespace: str, name: str) -> float | None:
                                    fargate_provisioner=os.environ.get("ECS_OPERATOR_FARGATE_PROVISIONER"))
         except RENDER_ERRORS as exc:
             message = str(exc) if isinstance(exc, ScheduleError) else f"taskDefinition {family}:{revision}: {exc}"
-            _report_problem(body, "InvalidSpec", message)
+            report_problem(body, "InvalidSpec", message)
             raise InvalidSpec(message) from exc
         problems = apply_pod_dependencies(body, rendered.pod)
         if rendered.cronjob is not None:
@@ -212,7 +181,7 @@ def reconcile_task(namespace: str, name: str) -> float | None:
     status["dependencyProblems"] = problems or None
     if status != {k: previous.get(k) for k in status} or previous.get("problem"):
         try:
-            _write_status(body, status)
+            write_status(body, status)
         except NotFound:  # deleted meanwhile (its namespace went): nothing left to record on
             tasks.forget(namespace, name)
             return None
@@ -231,7 +200,7 @@ def reconcile_task(namespace: str, name: str) -> float | None:
         return 1.0 if remaining else None
     delay = RESYNC_SECONDS
     if plan.next_check is not None:
-        delay = min(delay, max(0.5, (plan.next_check - _now()).total_seconds() + 0.5))
+        delay = min(delay, max(0.5, (plan.next_check - utcnow()).total_seconds() + 0.5))
     if problems:
         delay = min(delay, DEPENDENCY_RECHECK_SECONDS)
     if plan.delete:
@@ -253,13 +222,13 @@ def _resolve(body: dict[str, Any], namespace: str, family: str, pinned: int | No
     if wanted is None or wanted not in by_number:
         what = f"TaskDefinition {family}" + (f" revision {pinned}" if pinned else "")
         message = f"taskDefinition: {what} not found in namespace {namespace}"
-        _report_problem(body, "TaskDefinitionNotFound", message)
+        report_problem(body, "TaskDefinitionNotFound", message)
         raise DependencyMissing(message, delay=10)
     try:
         return wanted, parse_task_definition(by_number[wanted].spec)
     except SpecError as exc:
         message = f"taskDefinition {family}:{wanted} is invalid: {exc}"
-        _report_problem(body, "TaskDefinitionInvalid", message)
+        report_problem(body, "TaskDefinitionInvalid", message)
         raise DependencyMissing(message, delay=10) from exc
 
 
@@ -289,8 +258,10 @@ def task_deleted(namespace: str, name: str, **_: Any) -> None:
 
 
 @kopf.on.event("", "v1", "pods", labels={LABEL_TASK: kopf.PRESENT})
-async def task_pod_event(namespace: str, labels: dict[str, str], annotations: dict[str, str], **_: Any) -> None:
+async def task_pod_event(event: dict[str, Any], body: kopf.Body, namespace: str, labels: dict[str, str],
+                         annotations: dict[str, str], **_: Any) -> None:
     """A task changed state: record it (and stop the task if an essential container exited)."""
+    cache.task_pods.observe(event.get("type"), body)
     name = annotations.get(ANNOTATION_ECSTASK) or labels[LABEL_TASK]
     tasks.later(namespace, name, 0.2)  # folds a burst of pod events into one reconcile
 

@@ -83,8 +83,13 @@ def _requests(pod: Mapping[str, Any]) -> tuple[Decimal, Decimal]:
     return cpu, mem
 
 
+def _in_cluster(pod: Mapping[str, Any], cluster: str, namespace: str | None) -> bool:
+    meta = pod.get("metadata", {})
+    return (meta.get("labels") or {}).get(LABEL_CLUSTER) == cluster and namespace in (None, meta.get("namespace"))
+
+
 def _instance(node: Mapping[str, Any], provider: str | None, pods: Sequence[Mapping[str, Any]],
-              cluster: str) -> dict[str, Any]:
+              cluster: str, namespace: str | None) -> dict[str, Any]:
     """Remaining resources count every pod on the node; task counts only this cluster's tasks."""
     meta, spec, status = node["metadata"], node.get("spec", {}), node.get("status", {})
     labels = meta.get("labels") or {}
@@ -99,7 +104,7 @@ def _instance(node: Mapping[str, Any], provider: str | None, pods: Sequence[Mapp
         cpu, mem = _requests(pod)
         used_cpu += cpu
         used_mem += mem
-        if (pod.get("metadata", {}).get("labels") or {}).get(LABEL_CLUSTER) != cluster:
+        if not _in_cluster(pod, cluster, namespace):
             continue
         state = last_status(pod)
         running += state == "RUNNING"
@@ -127,17 +132,18 @@ def compute_cluster_status(
     pods: Sequence[Mapping[str, Any]],
     active_services: int,
     generation: int | None = None,
+    namespace: str | None = None,
 ) -> dict[str, Any]:
-    """`pods` are every pod on the member nodes plus the cluster's own pending ones."""
+    """`pods` are the ECS task pods the operator knows (any cluster); the cluster's own tasks are
+    those labelled with its name in `namespace` (cluster names are per namespace)."""
     members = cluster_members(cluster, cluster_spec, nodes)
     by_node: dict[str, list[Mapping[str, Any]]] = {}
     for pod in pods:
         by_node.setdefault(pod.get("spec", {}).get("nodeName") or "", []).append(pod)
-    instances = [_instance(node, provider, by_node.get(node["metadata"]["name"], []), cluster)
+    instances = [_instance(node, provider, by_node.get(node["metadata"]["name"], []), cluster, namespace)
                  for node, provider in members]
     instances.sort(key=lambda i: i["containerInstanceArn"])
-    tasks = [p for p in pods if (p.get("metadata", {}).get("labels") or {}).get(LABEL_CLUSTER) == cluster
-             and not is_terminal(p)]
+    tasks = [p for p in pods if _in_cluster(p, cluster, namespace) and not is_terminal(p)]
     states = [last_status(p) for p in tasks]
     providers: dict[str, dict[str, int]] = {}
     for instance in instances:

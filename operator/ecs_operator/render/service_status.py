@@ -153,7 +153,7 @@ def compute_service_status(obs: ServiceObservation, previous: Mapping[str, Any])
     if state != "FAILED":
         if obs.circuit_breaker and primary["failedTasks"] >= failure_threshold(obs.desired):
             state = "FAILED"
-            primary["rolloutStateReason"] = f"ECS deployment circuit breaker: tasks failed to start."
+            primary["rolloutStateReason"] = "ECS deployment circuit breaker: tasks failed to start."
             new_events.append(f"(service {name}) (deployment {primary['id']}) deployment failed: "
                               "tasks failed to start.")
             if obs.rollback and last_completed and int(last_completed) != obs.revision:

@@ -105,7 +105,7 @@ def task_failure(pod: Pod, *, now: datetime, start_timeout_seconds: float | None
         if terminated is None:
             continue
         code = int(terminated.get("exitCode", 0))
-        reason = f"Essential container in task exited"
+        reason = "Essential container in task exited"
         if terminated.get("reason") == "OOMKilled":
             reason = OOM_REASON
         return TaskFailure("EssentialContainerExited", reason, status["name"], code, failed=code != 0)
