@@ -55,7 +55,7 @@ log = logging.getLogger("ecs_operator.services")
 
 DEFAULT_START_TIMEOUT = 300.0  # seconds a task may take to become healthy without a grace period
 RESYNC_SECONDS = 30.0
-POD_EVENT_DELAY = 0.3
+POD_EVENT_DELAY = 1.0  # pod events of a rollout arrive in bursts; one recount per burst
 DEPENDENCY_RECHECK_SECONDS = 10.0  # a missing Secret is also watched for; this is the safety net
 RENDER_ERRORS = (QueryError, DependencyCycleError, SpecError, CapacityProviderError, ScheduleError)
 

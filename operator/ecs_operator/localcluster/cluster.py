@@ -104,8 +104,17 @@ class LocalCluster:
     def is_running(self) -> bool:
         return self.kubeconfig.is_file() and self.handle.reachable()
 
-    def up(self, out: TextIO = sys.stderr, nodes: list[FakeNode] | None = None) -> ClusterHandle:
-        """Build what is missing, start the cluster and its fake nodes; idempotent."""
+    @property
+    def audit_log(self) -> Path:
+        """Where kube-apiserver writes audit events when started with an audit policy."""
+        return self.kubeconfig.parent / "logs" / "audit.log"
+
+    def up(self, out: TextIO = sys.stderr, nodes: list[FakeNode] | None = None,
+           audit_policy: Path | None = None) -> ClusterHandle:
+        """Build what is missing, start the cluster and its fake nodes; idempotent.
+
+        `audit_policy` turns on API server auditing (the benchmark counts requests with it).
+        """
         if self.is_running():
             print(f"cluster {self.name} is already running", file=out, flush=True)
             return self.handle
@@ -127,6 +136,7 @@ class LocalCluster:
                 "--kube-scheduler-binary", str(binaries / "kube-scheduler"),
                 "--kwok-controller-binary", str(binaries / "kwok"),
                 "--wait", "120s",
+                *(["--kube-audit-policy", str(audit_policy)] if audit_policy else []),
             )
         handle = self.handle
         pools = default_node_pools() if nodes is None else nodes
