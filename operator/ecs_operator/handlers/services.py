@@ -43,7 +43,7 @@ from ..render.workload import service_selector
 from . import cache
 from .applier import applier
 from .dependencies import apply_pod_dependencies, on_resource_available, release_pods
-from .traffic import apply_traffic, load_balancer_health, prune_traffic
+from .traffic import apply_traffic, load_balancer_health, prune_traffic, waiting_for_api
 from .clusters import cluster_spec_for
 from .errors import DependencyMissing, InvalidSpec, kopf_errors
 from .reporting import iso, report_problem, utcnow
@@ -188,6 +188,9 @@ def reconcile_service(namespace: str, name: str) -> float | None:
         return 0.1  # the circuit breaker just chose a rollback target: apply it now
     if problems:
         return min(_next_check(live, now, start_timeout), DEPENDENCY_RECHECK_SECONDS)
+    api_recheck = waiting_for_api(rendered.traffic)
+    if api_recheck is not None:
+        return min(_next_check(live, now, start_timeout), api_recheck)
     change = rendered.autoscaler.bounds.next_change if rendered.autoscaler else None
     if change is not None:  # a scheduled scaling action fires: render the new bounds then
         return min(_next_check(live, now, start_timeout), max(0.5, (change - utcnow()).total_seconds() + 0.5))

@@ -27,7 +27,7 @@ from ..render.traffic import TARGET_GROUP_BINDING_API, Traffic, load_balancer_st
 from .applier import _register_drift_watch, applier
 from .runtime import kube
 
-__all__ = ["apply_traffic", "load_balancer_health", "prune_traffic"]
+__all__ = ["apply_traffic", "load_balancer_health", "prune_traffic", "waiting_for_api"]
 
 API_RECHECK_SECONDS = (300.0, 10.0)  # an API that is served / not served is asked about again after
 
@@ -66,6 +66,13 @@ def _taken_by_other(owner: Mapping[str, Any], obj: dict[str, Any]) -> str | None
                 return f"{ref.get('kind')} {ref.get('name')}"
     _checked_names.add(key)
     return None
+
+
+def waiting_for_api(traffic: Traffic) -> float | None:
+    """When an add-on API (e.g. TargetGroupBinding) is missing, when to look again: installing
+    the AWS controller later must take effect without a change to the service."""
+    missing = any(not _served(optional.api_version, optional.plural) for optional in traffic.optional)
+    return API_RECHECK_SECONDS[1] + 0.5 if missing else None
 
 
 def apply_traffic(owner: dict[str, Any], traffic: Traffic) -> list[str]:
