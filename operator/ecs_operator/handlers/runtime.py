@@ -25,7 +25,7 @@ from typing import Any
 
 from ..kube import Forbidden, Kube, connect
 
-__all__ = ["kube", "set_kube", "Reconciler", "Key", "WORKERS"]
+__all__ = ["kube", "Reconciler", "Key", "WORKERS"]
 
 log = logging.getLogger("ecs_operator")
 Key = tuple[str, str]  # (namespace, name)
@@ -35,18 +35,12 @@ _kube: Kube | None = None
 _kube_lock = threading.Lock()
 
 
-def set_kube(client: Kube) -> None:
-    global _kube
-    _kube = client
-
-
 def kube() -> Kube:
     """The shared API connection, created on first use from KUBECONFIG or the pod's account."""
     global _kube
     with _kube_lock:
         if _kube is None:
-            _kube = connect(os.environ.get("KUBECONFIG", "").split(os.pathsep)[0] or None,
-                            impersonate=os.environ.get("ECS_OPERATOR_IMPERSONATE") or None)
+            _kube = connect(os.environ.get("KUBECONFIG", "").split(os.pathsep)[0] or None)
         return _kube
 
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import os
-import threading
 from collections.abc import Mapping
 from typing import Any
 
@@ -29,13 +28,9 @@ Obj = dict[str, Any]
 class Kube:
     """Requests against one cluster; safe to share between threads."""
 
-    def __init__(self, api_client: k8s_client.ApiClient, *, impersonate: str | None = None) -> None:
+    def __init__(self, api_client: k8s_client.ApiClient) -> None:
         self._api = api_client
         self._headers: dict[str, str] = {"Accept": "application/json"}
-        if impersonate:
-            self._headers["Impersonate-User"] = impersonate
-        self._lock = threading.Lock()
-        self.requests = 0  # counted for benchmarks: API requests this process made
 
     # -- transport -------------------------------------------------------------------------
     def request(
@@ -56,8 +51,6 @@ class Kube:
             method=method, resource_path=path, query_params=params, header_params=headers,
             auth_settings=["BearerToken"],  # token / exec-plugin auth; certificates work at the TLS layer
         )
-        with self._lock:
-            self.requests += 1
         try:
             response = self._api.call_api(method, url, header_params=hdrs, body=body,
                                           _request_timeout=timeout)
@@ -163,7 +156,7 @@ def _error_from(status: int, data: bytes | str) -> ApiError:
 
 
 def connect(kubeconfig: str | None = None, *, context: str | None = None,
-            impersonate: str | None = None, qps_pool: int = 32) -> Kube:
+            qps_pool: int = 32) -> Kube:
     """A Kube for a kubeconfig file, else the in-cluster service account."""
     configuration = k8s_client.Configuration()
     if kubeconfig or not _in_cluster():
@@ -172,7 +165,7 @@ def connect(kubeconfig: str | None = None, *, context: str | None = None,
     else:
         k8s_config.load_incluster_config(client_configuration=configuration)
     configuration.connection_pool_maxsize = qps_pool
-    return Kube(k8s_client.ApiClient(configuration), impersonate=impersonate)
+    return Kube(k8s_client.ApiClient(configuration))
 
 
 def _in_cluster() -> bool:
