@@ -99,7 +99,8 @@ def test_cluster_status_counts_instances_and_tasks() -> None:
     spec = parse_cluster({"capacityProviders": ["od"], "capacityProviderProfiles": [
         {"name": "od", "type": "MANAGED_NODEGROUP", "nodegroupName": "ng"}]})
     nodes = [_node("a", {"eks.amazonaws.com/nodegroup": "ng"}), _node("b", {"eks.amazonaws.com/nodegroup": "ng"}, True),
-             _node("c", {}), _node("d", {"ecs.operator.dev/cluster": "prod"})]
+             _node("c", {}), _node("d", {"ecs.operator.dev/cluster": "prod"}),
+             _node("f", {"eks.amazonaws.com/compute-type": "fargate", "ecs.operator.dev/cluster": "prod"})]
     task = {"metadata": {"labels": {"ecs.operator.dev/cluster": "prod"}},
             "spec": {"nodeName": "a", "containers": [{"resources": {"requests": {"cpu": "500m", "memory": "1Gi"}}}]},
             "status": {"phase": "Running", "conditions": [{"type": "Ready", "status": "True"}]}}

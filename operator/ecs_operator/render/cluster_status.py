@@ -49,7 +49,7 @@ def _profile_selects(profile: Any, labels: Mapping[str, str], cluster: str) -> b
         if not wanted:
             wanted[LABEL_CLUSTER] = cluster
     else:
-        wanted[FARGATE_TAINT_KEY] = "fargate"
+        return False  # Fargate: no container instances (filtered out before this)
     return all(labels.get(k) == v for k, v in wanted.items())
 
 
@@ -61,6 +61,8 @@ def cluster_members(cluster: str, cluster_spec: Any, nodes: Sequence[Mapping[str
     members = []
     for node in nodes:
         labels = node["metadata"].get("labels") or {}
+        if labels.get(FARGATE_TAINT_KEY) == "fargate":
+            continue  # as on ECS, Fargate capacity has no container instances
         registered = labels.get(LABEL_CLUSTER)
         provider = next((p.name for p in profiles if _profile_selects(p, labels, cluster)), None)
         if registered == cluster or provider is not None:
