@@ -89,9 +89,10 @@ class PodWatch:
                     self.pods[name] = pod
                 self.synced = self.synced or len(self.pods) >= self.initial
                 if self.synced:
-                    ready = sum(1 for p in self.pods.values()
-                                if _ready(p) and not p["metadata"].get("deletionTimestamp"))
-                    self.samples.append((ready, len(self.pods)))
+                    # ECS bounds tasks in PENDING or RUNNING: a task already stopping (deletionTimestamp
+                    # set, DEACTIVATING) counts neither as ready nor toward maximumPercent.
+                    live = [p for p in self.pods.values() if not p["metadata"].get("deletionTimestamp")]
+                    self.samples.append((sum(1 for p in live if _ready(p)), len(live)))
 
     def stop(self) -> None:
         self.proc.terminate()
