@@ -8,7 +8,6 @@ cluster reconciles rather than one per pod event.
 from __future__ import annotations
 
 import threading
-import time
 from typing import Any
 
 import kopf
@@ -22,6 +21,7 @@ from ..render.meta import API_VERSION, GROUP, LABEL_CLUSTER
 from ..render.service_status import condition
 from . import cache
 from .errors import DependencyMissing, kopf_errors
+from .reporting import iso, write_status
 from .runtime import Reconciler, kube
 
 __all__ = ["clusters", "reconcile_cluster", "cluster_spec_for"]
@@ -31,10 +31,6 @@ RESYNC_SECONDS = 30.0
 
 _known: set[tuple[str, str]] = set()
 _known_lock = threading.Lock()
-
-
-def _now() -> str:
-    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
 
 
 def cluster_spec_for(namespace: str, cluster: str) -> Any:
@@ -79,10 +75,10 @@ def reconcile_cluster(namespace: str, name: str) -> float | None:
         message = str(exc)
         if previous.get("problem") != message:
             post_event(client, body, reason="InvalidSpec", message=message, warning=True)
-        client.patch(API_VERSION, "ECSCluster", namespace, name, {"status": {
+        write_status(body, {
             "problem": message, "status": "INACTIVE",
-            "conditions": [condition("Ready", False, "InvalidSpec", message, _now(), previous.get("conditions", []))],
-        }}, subresource="status")
+            "conditions": [condition("Ready", False, "InvalidSpec", message, iso(), previous.get("conditions", []))],
+        })
         raise
     nodes = client.list("v1", "Node")
     # ECS counts what its own tasks reserve on an instance: every task pod the operator watches.
@@ -92,9 +88,9 @@ def reconcile_cluster(namespace: str, name: str) -> float | None:
     status["problem"] = None
     status["conditions"] = [condition("Ready", True, "Active",
                                       f"{status['registeredContainerInstancesCount']} container instances",
-                                      _now(), previous.get("conditions", []))]
+                                      iso(), previous.get("conditions", []))]
     if any(status.get(k) != previous.get(k) for k in status):
-        client.patch(API_VERSION, "ECSCluster", namespace, name, {"status": status}, subresource="status")
+        write_status(body, status)
     return RESYNC_SECONDS
 
 

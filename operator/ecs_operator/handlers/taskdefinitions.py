@@ -7,7 +7,6 @@ ECSServices that follow the family's latest revision.
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 import kopf
@@ -21,15 +20,12 @@ from ..render.revision import build_controller_revision, canonical_json
 from ..render.service_status import condition
 from . import cache
 from .errors import kopf_errors
+from .reporting import iso, write_status
 from .runtime import Reconciler, kube
 
 __all__ = ["reconcile_task_definition", "task_definitions"]
 
 MAX_LISTED_REVISIONS = 50
-
-
-def _now() -> str:
-    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
 
 
 def reconcile_task_definition(namespace: str, name: str) -> float | None:
@@ -43,14 +39,14 @@ def reconcile_task_definition(namespace: str, name: str) -> float | None:
     spec: dict[str, Any] = body.get("spec") or {}
     previous = body.get("status") or {}
     family = str(spec.get("family") or name)
-    now = _now()
+    now = iso()
     try:
         parse_task_definition(spec)
     except SpecError as exc:
         message = str(exc)
         if previous.get("error") != message:
             post_event(client, body, reason="InvalidSpec", message=message, warning=True)
-        _write_status(body, {
+        write_status(body, {
             "family": family, "status": "INVALID", "error": message,
             "observedGeneration": body["metadata"].get("generation"),
             "conditions": [condition("Ready", False, "InvalidSpec", message, now, previous.get("conditions", []))],
@@ -70,7 +66,7 @@ def reconcile_task_definition(namespace: str, name: str) -> float | None:
         revisions = list_revisions(client, namespace, name)
     numbers = [r.number for r in revisions]
     current = numbers[-1]
-    _write_status(body, {
+    write_status(body, {
         "family": family,
         "revision": current,
         "revisions": numbers[-MAX_LISTED_REVISIONS:],
@@ -86,12 +82,6 @@ def reconcile_task_definition(namespace: str, name: str) -> float | None:
         post_event(client, body, reason="RevisionRegistered", message=f"registered {family}:{current}")
         _notify_services(namespace, family)
     return None
-
-
-def _write_status(body: dict[str, Any], status: dict[str, Any]) -> None:
-    meta = body["metadata"]
-    kube().patch(API_VERSION, "TaskDefinition", meta["namespace"], meta["name"], {"status": status},
-                 subresource="status")
 
 
 def _notify_services(namespace: str, family: str) -> None:
