@@ -50,7 +50,7 @@ def log(message: str) -> None:
 
 def apply_docs(cluster: ClusterHandle, docs: list[dict[str, Any]], chunk: int = 250) -> None:
     for start in range(0, len(docs), chunk):
-        cluster.kubectl("apply", "-f", "-", input=yaml.safe_dump_all(docs[start:start + chunk]), timeout=600)
+        cluster.kubectl("apply", "-f", "-", input=yaml.safe_dump_all(docs[start : start + chunk]), timeout=600)
 
 
 def list_json(cluster: ClusterHandle, *args: str) -> list[dict[str, Any]]:
@@ -70,24 +70,51 @@ def plain_deployments(namespace: str, n: int, m: int) -> list[dict[str, Any]]:
     docs = []
     for i in range(n):
         labels = {"app": f"svc-{i}"}
-        docs.append({
-            "apiVersion": "apps/v1", "kind": "Deployment",
-            "metadata": {"name": f"svc-{i}", "namespace": namespace},
-            "spec": {"replicas": m, "selector": {"matchLabels": labels},
-                     "template": {"metadata": {"labels": labels}, "spec": {"containers": [{
-                         "name": "app", "image": "app:1",
-                         "resources": {"requests": {"cpu": "16m", "memory": "32Mi"}, "limits": {"memory": "32Mi"}}}]}}},
-        })
+        docs.append(
+            {
+                "apiVersion": "apps/v1",
+                "kind": "Deployment",
+                "metadata": {"name": f"svc-{i}", "namespace": namespace},
+                "spec": {
+                    "replicas": m,
+                    "selector": {"matchLabels": labels},
+                    "template": {
+                        "metadata": {"labels": labels},
+                        "spec": {
+                            "containers": [
+                                {
+                                    "name": "app",
+                                    "image": "app:1",
+                                    "resources": {
+                                        "requests": {"cpu": "16m", "memory": "32Mi"},
+                                        "limits": {"memory": "32Mi"},
+                                    },
+                                }
+                            ]
+                        },
+                    },
+                },
+            }
+        )
     return docs
 
 
 def ecs_documents(namespace: str, n: int, m: int, image: str = "app:1") -> list[dict[str, Any]]:
-    td = {"apiVersion": "ecs.operator.dev/v1alpha1", "kind": "TaskDefinition",
-          "metadata": {"name": "bench", "namespace": namespace},
-          "spec": {"family": "bench", "containerDefinitions": [{**CONTAINER, "image": image}]}}
-    services = [{"apiVersion": "ecs.operator.dev/v1alpha1", "kind": "ECSService",
-                 "metadata": {"name": f"svc-{i}", "namespace": namespace},
-                 "spec": {"taskDefinition": "bench", "desiredCount": m}} for i in range(n)]
+    td = {
+        "apiVersion": "ecs.operator.dev/v1alpha1",
+        "kind": "TaskDefinition",
+        "metadata": {"name": "bench", "namespace": namespace},
+        "spec": {"family": "bench", "containerDefinitions": [{**CONTAINER, "image": image}]},
+    }
+    services = [
+        {
+            "apiVersion": "ecs.operator.dev/v1alpha1",
+            "kind": "ECSService",
+            "metadata": {"name": f"svc-{i}", "namespace": namespace},
+            "spec": {"taskDefinition": "bench", "desiredCount": m},
+        }
+        for i in range(n)
+    ]
     return [td, *services]
 
 
@@ -103,9 +130,12 @@ def ecs_ready(cluster: ClusterHandle, namespace: str, n: int, m: int, revision: 
     for svc in items:
         status = svc.get("status") or {}
         deployments = status.get("deployments") or []
-        if (status.get("runningCount") == m and len(deployments) == 1
-                and deployments[0].get("rolloutState") == "COMPLETED"
-                and deployments[0].get("taskDefinitionRevision") == revision):
+        if (
+            status.get("runningCount") == m
+            and len(deployments) == 1
+            and deployments[0].get("rolloutState") == "COMPLETED"
+            and deployments[0].get("taskDefinitionRevision") == revision
+        ):
             done += 1
     return len(items) == n and done == n
 
@@ -120,20 +150,26 @@ def operator_kubeconfig(cluster: ClusterHandle, path: Path) -> Path:
     cluster.kubectl("scale", "deployment", "ecs-operator", "-n", OPERATOR_NS, "--replicas=0")
     token = cluster.kubectl("create", "token", ACCOUNT, "-n", OPERATOR_NS, "--duration=24h").stdout.strip()
     admin = yaml.safe_load(cluster.kubectl("config", "view", "--raw", "--minify", "--flatten").stdout)
-    path.write_text(yaml.safe_dump({
-        "apiVersion": "v1", "kind": "Config",
-        "clusters": [{"name": "c", "cluster": admin["clusters"][0]["cluster"]}],
-        "users": [{"name": ACCOUNT, "user": {"token": token}}],
-        "contexts": [{"name": "op", "context": {"cluster": "c", "user": ACCOUNT}}],
-        "current-context": "op"}))
+    path.write_text(
+        yaml.safe_dump(
+            {
+                "apiVersion": "v1",
+                "kind": "Config",
+                "clusters": [{"name": "c", "cluster": admin["clusters"][0]["cluster"]}],
+                "users": [{"name": ACCOUNT, "user": {"token": token}}],
+                "contexts": [{"name": "op", "context": {"cluster": "c", "user": ACCOUNT}}],
+                "current-context": "op",
+            }
+        )
+    )
     return path
 
 
 AUDIT_POLICY = {
-    "apiVersion": "audit.k8s.io/v1", "kind": "Policy",
+    "apiVersion": "audit.k8s.io/v1",
+    "kind": "Policy",
     "omitStages": ["RequestReceived", "ResponseStarted"],
-    "rules": [{"level": "Metadata", "users": [f"system:serviceaccount:{OPERATOR_NS}:{ACCOUNT}"]},
-              {"level": "None"}],
+    "rules": [{"level": "Metadata", "users": [f"system:serviceaccount:{OPERATOR_NS}:{ACCOUNT}"]}, {"level": "None"}],
 }
 
 
@@ -171,8 +207,22 @@ class RevisionWatch:
         self.wanted = f"bench:{revision}"
         self.seen: dict[str, float] = {}
         self.proc = subprocess.Popen(
-            [cluster.kubectl_binary, "--kubeconfig", str(cluster.kubeconfig), "get", "deployments", "-n", namespace,
-             "--watch", "--output-watch-events", "-o", "json"], stdout=subprocess.PIPE, text=True)
+            [
+                cluster.kubectl_binary,
+                "--kubeconfig",
+                str(cluster.kubeconfig),
+                "get",
+                "deployments",
+                "-n",
+                namespace,
+                "--watch",
+                "--output-watch-events",
+                "-o",
+                "json",
+            ],
+            stdout=subprocess.PIPE,
+            text=True,
+        )
         threading.Thread(target=self._read, daemon=True).start()
 
     def _read(self) -> None:
@@ -208,14 +258,27 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     local = LocalCluster(args.cluster)
     policy = Path(tempfile.mkdtemp(prefix="ecs-bench-audit-")) / "audit-policy.yaml"
     policy.write_text(yaml.safe_dump(AUDIT_POLICY))
-    cluster = local.up(audit_policy=policy, nodes=[FakeNode(f"bench-{i}", BENCH_NODE, f"us-east-1{'abc'[i % 3]}",
-                                       {"eks.amazonaws.com/nodegroup": "bench",
-                                        "eks.amazonaws.com/capacityType": "ON_DEMAND"},
-                                       instance_id=f"i-bench{i:05d}") for i in range(nodes)])
+    cluster = local.up(
+        audit_policy=policy,
+        nodes=[
+            FakeNode(
+                f"bench-{i}",
+                BENCH_NODE,
+                f"us-east-1{'abc'[i % 3]}",
+                {"eks.amazonaws.com/nodegroup": "bench", "eks.amazonaws.com/capacityType": "ON_DEMAND"},
+                instance_id=f"i-bench{i:05d}",
+            )
+            for i in range(nodes)
+        ],
+    )
     wait_nodes_ready(cluster, [f"bench-{i}" for i in range(nodes)])
     cluster.kubectl("apply", "--server-side", "--force-conflicts", "-k", str(REPO / "crds"))
-    cluster.kubectl("wait", "--for=condition=Established", "--timeout=60s",
-                   *[a for f in sorted((REPO / "crds").glob("*.yaml")) if f.name != "kustomization.yaml" for a in ("-f", str(f))])
+    cluster.kubectl(
+        "wait",
+        "--for=condition=Established",
+        "--timeout=60s",
+        *[a for f in sorted((REPO / "crds").glob("*.yaml")) if f.name != "kustomization.yaml" for a in ("-f", str(f))],
+    )
     result: dict[str, Any] = {"services": n, "tasks_per_service": m, "nodes": nodes}
 
     run_id = time.strftime("%H%M%S")
@@ -234,14 +297,31 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     baseline_requests = operator_requests(local)
     log_file = open(workdir / "operator.log", "wb")
     env = {**os.environ, "KUBECONFIG": str(kubeconfig), "ECS_OPERATOR_LOG_LEVEL": "WARNING"}
-    operator = subprocess.Popen([sys.executable, "-m", "ecs_operator.cli", "run", "--health-port", "0", "--quiet"],
-                                env=env, stdout=log_file, stderr=subprocess.STDOUT, cwd=REPO)
+    operator = subprocess.Popen(
+        [sys.executable, "-m", "ecs_operator.cli", "run", "--health-port", "0", "--quiet"],
+        env=env,
+        stdout=log_file,
+        stderr=subprocess.STDOUT,
+        cwd=REPO,
+    )
     stats = ProcessStats(operator.pid)
     profiler = None
     if args.profile:
-        profiler = subprocess.Popen(["py-spy", "record", "-p", str(operator.pid), "-o", args.profile,
-                                     "--format", "speedscope", "--nonblocking"],
-                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        profiler = subprocess.Popen(
+            [
+                "py-spy",
+                "record",
+                "-p",
+                str(operator.pid),
+                "-o",
+                args.profile,
+                "--format",
+                "speedscope",
+                "--nonblocking",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
     try:
         time.sleep(3)
         log(f"ECS path: {n} ECSServices x {m} tasks (operator pid {operator.pid}, log {workdir / 'operator.log'})")
@@ -286,17 +366,19 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def summary(r: dict[str, Any]) -> str:
-    return "\n".join([
-        f"services x tasks      {r['services']} x {r['tasks_per_service']} on {r['nodes']} nodes",
-        f"plain Deployments     {r['plain_seconds']} s to available",
-        f"ECSServices           {r['ecs_seconds']} s to steady   ratio {r['ratio']} (target <= 1.3)",
-        f"operator CPU          {r['operator_cpu_seconds']} s",
-        f"operator peak RSS     {r['operator_peak_rss_mb']} MB (target <= 250)",
-        f"API requests          {r['api_requests_to_steady']} to steady = {r['api_requests_per_service']} per service; "
-        f"{r['api_requests_total']} incl. the rollout",
-        f"rollout latency       p50 {r['rollout_latency_p50_s']} s, p99 {r['rollout_latency_p99_s']} s "
-        f"(target p99 <= 5), max {r['rollout_latency_max_s']} s",
-    ])
+    return "\n".join(
+        [
+            f"services x tasks      {r['services']} x {r['tasks_per_service']} on {r['nodes']} nodes",
+            f"plain Deployments     {r['plain_seconds']} s to available",
+            f"ECSServices           {r['ecs_seconds']} s to steady   ratio {r['ratio']} (target <= 1.3)",
+            f"operator CPU          {r['operator_cpu_seconds']} s",
+            f"operator peak RSS     {r['operator_peak_rss_mb']} MB (target <= 250)",
+            f"API requests          {r['api_requests_to_steady']} to steady = {r['api_requests_per_service']} per service; "
+            f"{r['api_requests_total']} incl. the rollout",
+            f"rollout latency       p50 {r['rollout_latency_p50_s']} s, p99 {r['rollout_latency_p99_s']} s "
+            f"(target p99 <= 5), max {r['rollout_latency_max_s']} s",
+        ]
+    )
 
 
 def main() -> None:

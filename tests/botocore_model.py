@@ -38,8 +38,16 @@ def wheel_path() -> Path:
     directory.mkdir(parents=True, exist_ok=True)
     subprocess.run(
         [
-            sys.executable, "-m", "pip", "download", "--quiet", "--no-deps",
-            "--only-binary=:all:", f"botocore=={BOTOCORE_VERSION}", "-d", str(directory),
+            sys.executable,
+            "-m",
+            "pip",
+            "download",
+            "--quiet",
+            "--no-deps",
+            "--only-binary=:all:",
+            f"botocore=={BOTOCORE_VERSION}",
+            "-d",
+            str(directory),
         ],
         check=True,
     )

@@ -15,8 +15,9 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Sequence
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from .convert import ConvertOptions, Source
@@ -67,8 +68,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     if args.kubeconfig:
         os.environ["KUBECONFIG"] = args.kubeconfig
     level = logging.DEBUG if args.verbose else logging.WARNING if args.quiet else logging.INFO
-    logging.basicConfig(level=level,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     kopf.run(
         clusterwide=not args.namespace,
         namespaces=args.namespace or (),
@@ -88,8 +88,9 @@ def _wait_steady(handle, timeout: float) -> None:
     while time.monotonic() < deadline:
         out = handle.kubectl("get", "ecsservices", "-A", "-o", "json", check=False).stdout
         items = json.loads(out).get("items", []) if out else []
-        if items and all(((s.get("status") or {}).get("deployments") or [{}])[0].get("rolloutState") == "COMPLETED"
-                         for s in items):
+        if items and all(
+            ((s.get("status") or {}).get("deployments") or [{}])[0].get("rolloutState") == "COMPLETED" for s in items
+        ):
             return
         time.sleep(2)
 
@@ -106,23 +107,26 @@ def _cmd_dev(args: argparse.Namespace) -> int:
         print(f"using the cluster in KUBECONFIG ({handle.kubeconfig}); nothing built or started")
     else:
         handle = LocalCluster(args.name).up()
-    print(handle.kubectl("get", "nodes", "-L",
-                         "eks.amazonaws.com/capacityType,topology.kubernetes.io/zone").stdout)
+    print(handle.kubectl("get", "nodes", "-L", "eks.amazonaws.com/capacityType,topology.kubernetes.io/zone").stdout)
     handle.kubectl("apply", "--server-side", "--force-conflicts", "-k", str(repo / "crds"))
-    handle.kubectl("wait", "--for=condition=Established", "--timeout=60s",
-                   *[a for f in sorted((repo / "crds").glob("*.yaml")) if f.name != "kustomization.yaml" for a in ("-f", str(f))])
+    handle.kubectl(
+        "wait",
+        "--for=condition=Established",
+        "--timeout=60s",
+        *[a for f in sorted((repo / "crds").glob("*.yaml")) if f.name != "kustomization.yaml" for a in ("-f", str(f))],
+    )
     env = {**os.environ, "KUBECONFIG": str(handle.kubeconfig)}
     if not os.environ.get("KUBECONFIG"):
         env["ECS_OPERATOR_FARGATE_PROVISIONER"] = "kwok"  # play EKS's Fargate scheduler with fake nodes
-    operator = subprocess.Popen([sys.executable, "-m", "ecs_operator.cli", "run", "--health-port", "0"],
-                                env=env)
+    operator = subprocess.Popen([sys.executable, "-m", "ecs_operator.cli", "run", "--health-port", "0"], env=env)
     try:
         examples = repo / "examples"
         if any(examples.rglob("*.yaml")):
             handle.kubectl("apply", "-R", "-f", str(examples))
         _wait_steady(handle, timeout=90)
-        _cmd_status(argparse.Namespace(all_namespaces=True, namespace=None, kubeconfig=str(handle.kubeconfig),
-                                       output="table"))
+        _cmd_status(
+            argparse.Namespace(all_namespaces=True, namespace=None, kubeconfig=str(handle.kubeconfig), output="table")
+        )
         print("the operator is running (Ctrl-C stops it). Next, in another shell:")
         print(f"  export KUBECONFIG={handle.kubeconfig}")
         print(f"  alias kubectl={handle.kubectl_binary}")
@@ -152,7 +156,11 @@ def _read_sources(paths: Sequence[str]) -> list[Source]:
             sources.append(Source("<stdin>", sys.stdin.read()))
             continue
         path = Path(given)
-        files = sorted(p for p in path.iterdir() if p.is_file() and p.suffix in _INPUT_SUFFIXES) if path.is_dir() else [path]
+        files = (
+            sorted(p for p in path.iterdir() if p.is_file() and p.suffix in _INPUT_SUFFIXES)
+            if path.is_dir()
+            else [path]
+        )
         if path.is_dir() and not files:
             problems.append(Problem(given, "", "folder has no .json, .yaml or .yml files"))
         for file in files:
@@ -185,8 +193,12 @@ def _print_objects(objects: Sequence[dict], comments: Sequence[str | None], outp
 def _convert_options(args: argparse.Namespace) -> ConvertOptions:
     from .convert import ConvertOptions
 
-    return ConvertOptions(namespace=args.namespace, family=getattr(args, "family", None),
-                          kind=getattr(args, "kind", None), keep_revisions=getattr(args, "keep_revisions", False))
+    return ConvertOptions(
+        namespace=args.namespace,
+        family=getattr(args, "family", None),
+        kind=getattr(args, "kind", None),
+        keep_revisions=getattr(args, "keep_revisions", False),
+    )
 
 
 def _report_bad_input(exc: Exception) -> int:
@@ -273,8 +285,11 @@ def _status_report(found: dict[str, list[dict]]) -> dict[str, list[dict]]:
         for obj in sorted(found[kind], key=lambda o: (o["metadata"].get("namespace", ""), o["metadata"]["name"])):
             spec = obj.get("spec") or {}
             status = dict(obj.get("status") or {})
-            row = {name_member: (spec.get(spec_member) if spec_member else None) or obj["metadata"]["name"],
-                   "namespace": obj["metadata"].get("namespace"), "name": obj["metadata"]["name"]}
+            row = {
+                name_member: (spec.get(spec_member) if spec_member else None) or obj["metadata"]["name"],
+                "namespace": obj["metadata"].get("namespace"),
+                "name": obj["metadata"]["name"],
+            }
             if kind != "ECSCluster":
                 row["cluster"] = status.pop("cluster", None) or str(spec.get("cluster") or "default").rsplit("/", 1)[-1]
                 row["taskDefinition"] = status.pop("taskDefinition", None) or spec.get("taskDefinition")
@@ -296,28 +311,67 @@ def _status_tables(report: dict[str, list[dict]], *, show_namespace: bool) -> st
         return "-" if value is None else str(value)
 
     sections = []
-    clusters = [[c["clusterName"], c.get("status") or "-", num(c.get("registeredContainerInstancesCount")),
-                 num(c.get("runningTasksCount")), num(c.get("pendingTasksCount")), num(c.get("activeServicesCount"))]
-                for c in report["clusters"]]
-    sections.append(("CLUSTERS", report["clusters"],
-                     ["CLUSTER", "STATUS", "INSTANCES", "RUNNING", "PENDING", "SERVICES"], clusters))
+    clusters = [
+        [
+            c["clusterName"],
+            c.get("status") or "-",
+            num(c.get("registeredContainerInstancesCount")),
+            num(c.get("runningTasksCount")),
+            num(c.get("pendingTasksCount")),
+            num(c.get("activeServicesCount")),
+        ]
+        for c in report["clusters"]
+    ]
+    sections.append(
+        ("CLUSTERS", report["clusters"], ["CLUSTER", "STATUS", "INSTANCES", "RUNNING", "PENDING", "SERVICES"], clusters)
+    )
     services = []
     for s in report["services"]:
         rollout = ((s.get("deployments") or [{}])[0] or {}).get("rolloutState")
-        services.append([s["serviceName"], s["cluster"], num(s.get("taskDefinition")), num(s.get("desiredCount")),
-                         num(s.get("runningCount")), num(s.get("pendingCount")), rollout or s.get("status") or "-"])
-    sections.append(("SERVICES", report["services"],
-                     ["SERVICE", "CLUSTER", "TASKDEF", "DESIRED", "RUNNING", "PENDING", "ROLLOUT"], services))
+        services.append(
+            [
+                s["serviceName"],
+                s["cluster"],
+                num(s.get("taskDefinition")),
+                num(s.get("desiredCount")),
+                num(s.get("runningCount")),
+                num(s.get("pendingCount")),
+                rollout or s.get("status") or "-",
+            ]
+        )
+    sections.append(
+        (
+            "SERVICES",
+            report["services"],
+            ["SERVICE", "CLUSTER", "TASKDEF", "DESIRED", "RUNNING", "PENDING", "ROLLOUT"],
+            services,
+        )
+    )
     tasks = []
     for t in report["tasks"]:
         summary = t.get("summary") or {}
         schedule = (t.get("schedule") or {}).get("expression")
-        tasks.append([t["task"], t["cluster"], num(t.get("taskDefinition")), t.get("lastStatus") or "-",
-                      t.get("desiredStatus") or "-", num(summary.get("running")), num(summary.get("stopped")),
-                      t.get("stopCode") or "-", schedule or "-"])
-    sections.append(("TASKS", report["tasks"],
-                     ["TASK", "CLUSTER", "TASKDEF", "LAST", "DESIRED", "RUNNING", "STOPPED", "STOPCODE", "SCHEDULE"],
-                     tasks))
+        tasks.append(
+            [
+                t["task"],
+                t["cluster"],
+                num(t.get("taskDefinition")),
+                t.get("lastStatus") or "-",
+                t.get("desiredStatus") or "-",
+                num(summary.get("running")),
+                num(summary.get("stopped")),
+                t.get("stopCode") or "-",
+                schedule or "-",
+            ]
+        )
+    sections.append(
+        (
+            "TASKS",
+            report["tasks"],
+            ["TASK", "CLUSTER", "TASKDEF", "LAST", "DESIRED", "RUNNING", "STOPPED", "STOPCODE", "SCHEDULE"],
+            tasks,
+        )
+    )
     out = []
     for title, items, header, table in sections:
         if show_namespace:
@@ -332,16 +386,16 @@ def _status_tables(report: dict[str, list[dict]], *, show_namespace: bool) -> st
             out.append("  ".join(str(cell).ljust(width) for cell, width in zip(row, widths)).rstrip() + "\n")
         out.append("\n")
     problems = [f"{s['serviceName']}: {s['problem']}" for s in report["services"] if s.get("problem")]
-    problems += [f"{t['task']}: {t['stoppedReason']}" for t in report["tasks"]
-                 if t.get("stopCode") and t.get("stoppedReason")]
+    problems += [
+        f"{t['task']}: {t['stoppedReason']}" for t in report["tasks"] if t.get("stopCode") and t.get("stoppedReason")
+    ]
     if problems:
         out.append("PROBLEMS\n" + "".join(f"{p}\n" for p in problems))
     return "".join(out).rstrip("\n") + "\n"
 
 
 def _input_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("files", nargs="+", metavar="FILE",
-                        help="JSON or YAML file, a folder of them, or - for stdin")
+    parser.add_argument("files", nargs="+", metavar="FILE", help="JSON or YAML file, a folder of them, or - for stdin")
     parser.add_argument("-n", "--namespace", help="metadata.namespace of the objects (default: left to kubectl)")
     parser.add_argument("-o", "--output", choices=("yaml", "json"), default="yaml")
 
@@ -352,8 +406,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     up = sub.add_parser("up", help="build (once) and start the local control plane")
     up.add_argument("--name", default="ecs-operator")
-    up.add_argument("--print-kubeconfig", action="store_true",
-                    help="print the kubeconfig path as the last line")
+    up.add_argument("--print-kubeconfig", action="store_true", help="print the kubeconfig path as the last line")
     up.set_defaults(func=_cmd_up)
 
     down = sub.add_parser("down", help="stop and delete the local control plane")
@@ -381,23 +434,36 @@ def build_parser() -> argparse.ArgumentParser:
     dev.set_defaults(func=_cmd_dev)
 
     convert = sub.add_parser(
-        "convert", help="ECS JSON (register-task-definition, create-service, run-task, create-cluster input, "
-                        "describe-* output, containerDefinitions arrays) -> custom resource YAML")
+        "convert",
+        help="ECS JSON (register-task-definition, create-service, run-task, create-cluster input, "
+        "describe-* output, containerDefinitions arrays) -> custom resource YAML",
+    )
     _input_arguments(convert)
-    convert.add_argument("--family", help="family for inputs without one (a bare containerDefinitions array; "
-                                          "default: the file name)")
-    convert.add_argument("--kind", choices=("ECSService", "ECSTask", "TaskDefinition", "ECSCluster"),
-                         help="what an ambiguous object is (an object naming a taskDefinition is a service when it "
-                              "has service-only members such as serviceName, else a task)")
-    convert.add_argument("--keep-revisions", action="store_true",
-                         help="keep family:N and ARNs in taskDefinition references (default: follow the latest "
-                              "revision, since revisions start again at 1 on Kubernetes)")
+    convert.add_argument(
+        "--family", help="family for inputs without one (a bare containerDefinitions array; default: the file name)"
+    )
+    convert.add_argument(
+        "--kind",
+        choices=("ECSService", "ECSTask", "TaskDefinition", "ECSCluster"),
+        help="what an ambiguous object is (an object naming a taskDefinition is a service when it "
+        "has service-only members such as serviceName, else a task)",
+    )
+    convert.add_argument(
+        "--keep-revisions",
+        action="store_true",
+        help="keep family:N and ARNs in taskDefinition references (default: follow the latest "
+        "revision, since revisions start again at 1 on Kubernetes)",
+    )
     convert.set_defaults(func=_cmd_convert)
 
     render = sub.add_parser("render", help="the Kubernetes objects a manifest (or ECS JSON) becomes, without a cluster")
     _input_arguments(render)
-    render.add_argument("--fargate-provisioner", choices=("kwok",), default=None,
-                        help="render Fargate tasks for the local cluster's provisioner (default: EKS Fargate)")
+    render.add_argument(
+        "--fargate-provisioner",
+        choices=("kwok",),
+        default=None,
+        help="render Fargate tasks for the local cluster's provisioner (default: EKS Fargate)",
+    )
     render.set_defaults(func=_cmd_render)
 
     status = sub.add_parser("status", help="clusters, services and tasks, as `aws ecs describe-*` shows them")

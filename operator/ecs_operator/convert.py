@@ -272,7 +272,9 @@ class _Body:
     strip: str = ""  # leading spec path that is not in the file (a bare array has no containerDefinitions)
 
 
-def _convert_document(data: Any, label: str, source: Source, options: ConvertOptions) -> tuple[list[Converted], list[str]]:
+def _convert_document(
+    data: Any, label: str, source: Source, options: ConvertOptions
+) -> tuple[list[Converted], list[str]]:
     if isinstance(data, Mapping) and "apiVersion" in data and "kind" in data:
         return [_passthrough(data, label, options)], []
     bodies, notes = _bodies(data, label, source, options)
@@ -298,7 +300,9 @@ def _bodies(data: Any, label: str, source: Source, options: ConvertOptions) -> t
     if isinstance(data, list):
         return [_container_definitions(data, label, source, options)], notes
     if not isinstance(data, Mapping):
-        raise ConvertError([Problem(label, "", f"must be a JSON object or a containerDefinitions array, got {type(data).__name__}")])
+        raise ConvertError(
+            [Problem(label, "", f"must be a JSON object or a containerDefinitions array, got {type(data).__name__}")]
+        )
     if "containerDefinitions" in data:
         spec = dict(data)
         if options.family and "family" not in spec:
@@ -314,9 +318,17 @@ def _bodies(data: Any, label: str, source: Source, options: ConvertOptions) -> t
             return _outputs(data, label, wrapper, single, kind, notes), notes
     kind = _guess_kind(data, options.kind)
     if kind is None:
-        raise ConvertError([Problem(label, "", "cannot tell which ECS input this is: expected register-task-definition, "
-                                    "create-service, run-task or create-cluster input (or describe-* output); "
-                                    "use --kind to say")])
+        raise ConvertError(
+            [
+                Problem(
+                    label,
+                    "",
+                    "cannot tell which ECS input this is: expected register-task-definition, "
+                    "create-service, run-task or create-cluster input (or describe-* output); "
+                    "use --kind to say",
+                )
+            ]
+        )
     return [_Body(kind, dict(data))], notes
 
 
@@ -333,12 +345,21 @@ def _guess_kind(data: Mapping[str, Any], forced: str | None) -> str | None:
 
 def _container_definitions(data: list[Any], label: str, source: Source, options: ConvertOptions) -> _Body:
     if not data or not all(isinstance(item, Mapping) and _CONTAINER_HINTS & set(item) for item in data):
-        raise ConvertError([Problem(label, "", "a JSON array must be a containerDefinitions array "
-                                    "(objects with name and image)")])
+        raise ConvertError(
+            [Problem(label, "", "a JSON array must be a containerDefinitions array (objects with name and image)")]
+        )
     family = options.family or _family_from_stem(source.stem)
     if not family:
-        raise ConvertError([Problem(label, "", "a bare containerDefinitions array needs a family: "
-                                    "pass --family (there is no file name to take it from)")])
+        raise ConvertError(
+            [
+                Problem(
+                    label,
+                    "",
+                    "a bare containerDefinitions array needs a family: "
+                    "pass --family (there is no file name to take it from)",
+                )
+            ]
+        )
     return _Body("TaskDefinition", {"family": family, "containerDefinitions": list(data)}, strip="containerDefinitions")
 
 
@@ -346,14 +367,18 @@ def _family_from_stem(stem: str | None) -> str:
     return _FAMILY_CHARS.sub("-", stem or "").strip("-")[:255]
 
 
-def _outputs(data: Mapping[str, Any], label: str, wrapper: str, single: str, kind: str, notes: list[str]) -> list[_Body]:
+def _outputs(
+    data: Mapping[str, Any], label: str, wrapper: str, single: str, kind: str, notes: list[str]
+) -> list[_Body]:
     """describe-services / describe-clusters output (or create-* output): one resource each."""
     if isinstance(data.get(single), Mapping):
         entries: list[tuple[str, Any]] = [(single, data[single])]
     else:
         entries = [(f"{wrapper}[{index}]", entry) for index, entry in enumerate(data[wrapper])]
     if data.get("failures"):
-        notes.append(f"{label}: failures: {len(data['failures'])} entries ignored (they describe resources ECS did not find)")
+        notes.append(
+            f"{label}: failures: {len(data['failures'])} entries ignored (they describe resources ECS did not find)"
+        )
     bodies = []
     problems = []
     for prefix, entry in entries:
@@ -371,7 +396,9 @@ def _outputs(data: Mapping[str, Any], label: str, wrapper: str, single: str, kin
 
 def _service_output(entry: Mapping[str, Any], prefix: str) -> _Body:
     spec = {SERVICE_RENAMES.get(key, key): value for key, value in entry.items() if key not in SERVICE_READ_ONLY}
-    primary = next((d for d in entry.get("deployments") or () if isinstance(d, Mapping) and d.get("status") == "PRIMARY"), None)
+    primary = next(
+        (d for d in entry.get("deployments") or () if isinstance(d, Mapping) and d.get("status") == "PRIMARY"), None
+    )
     for member in LIFTED_FROM_PRIMARY:
         if primary is not None and primary.get(member) and member not in spec:
             spec[member] = primary[member]
@@ -388,7 +415,9 @@ def _service_output(entry: Mapping[str, Any], prefix: str) -> _Body:
 def _validate(body: _Body, label: str) -> Any:
     problems: list[Problem] = []
     if body.kind == "ECSService" and "serviceName" not in body.spec:
-        problems.append(Problem(label, _file_path(body, "serviceName"), "is required (the ECSService is named after it)"))
+        problems.append(
+            Problem(label, _file_path(body, "serviceName"), "is required (the ECSService is named after it)")
+        )
     try:
         spec = _PARSERS[body.kind](body.spec)
     except SpecError as exc:
@@ -401,7 +430,7 @@ def _validate(body: _Body, label: str) -> Any:
 def _file_path(body: _Body, path: str) -> str:
     """A spec-relative issue path as the path in the file."""
     if body.strip and path.startswith(body.strip):
-        path = path[len(body.strip):]
+        path = path[len(body.strip) :]
     head, rest = re.match(r"([^.\[]*)(.*)", path).groups()  # type: ignore[union-attr]  # always matches
     if head in body.renames:
         path = body.renames[head] + rest
@@ -423,9 +452,11 @@ def _finish(body: _Body, label: str, options: ConvertOptions, notes: list[str]) 
         family = parse_task_definition_ref(reference).family
         if family != reference:
             spec["taskDefinition"] = family
-            notes.append(f"{label}: {_file_path(body, 'taskDefinition')}: {reference!r} became {family!r}: "
-                         "revisions start again at 1 on Kubernetes, so it follows the family's latest revision "
-                         "(--keep-revisions keeps the reference as written)")
+            notes.append(
+                f"{label}: {_file_path(body, 'taskDefinition')}: {reference!r} became {family!r}: "
+                "revisions start again at 1 on Kubernetes, so it follows the family's latest revision "
+                "(--keep-revisions keeps the reference as written)"
+            )
     return spec
 
 
@@ -457,7 +488,10 @@ def _passthrough(data: Mapping[str, Any], label: str, options: ConvertOptions) -
     metadata = manifest.setdefault("metadata", {})
     if not isinstance(metadata, dict):
         raise ConvertError([Problem(label, "metadata", "must be an object")])
-    if str(data.get("apiVersion")).startswith(f"{API_VERSION.split('/')[0]}/") and data.get("apiVersion") != API_VERSION:
+    if (
+        str(data.get("apiVersion")).startswith(f"{API_VERSION.split('/')[0]}/")
+        and data.get("apiVersion") != API_VERSION
+    ):
         raise ConvertError([Problem(label, "apiVersion", f"must be {API_VERSION}")])
     if data.get("apiVersion") != API_VERSION or kind not in _PARSERS:
         # Another Kubernetes object next to the ECS ones (a Secret the tasks read): kept as it is.
@@ -468,8 +502,16 @@ def _passthrough(data: Mapping[str, Any], label: str, options: ConvertOptions) -
     try:
         spec = _PARSERS[str(kind)](manifest)
     except SpecError as exc:
-        raise ConvertError([Problem(label, _join("spec", issue.path) if issue.path not in ("kind", "spec") else issue.path,
-                                    issue.message) for issue in exc.issues]) from None
+        raise ConvertError(
+            [
+                Problem(
+                    label,
+                    _join("spec", issue.path) if issue.path not in ("kind", "spec") else issue.path,
+                    issue.message,
+                )
+                for issue in exc.issues
+            ]
+        ) from None
     if not metadata.get("name"):
         spec_dict = manifest.get("spec") or {}
         if kind == "ECSService" and "serviceName" not in spec_dict:
@@ -483,8 +525,15 @@ def _set_namespace(manifest: dict[str, Any], label: str, options: ConvertOptions
     metadata = manifest["metadata"]
     if options.namespace:
         if metadata.get("namespace") not in (None, options.namespace):
-            raise ConvertError([Problem(label, "metadata.namespace",
-                                        f"is {metadata['namespace']!r} but --namespace says {options.namespace!r}")])
+            raise ConvertError(
+                [
+                    Problem(
+                        label,
+                        "metadata.namespace",
+                        f"is {metadata['namespace']!r} but --namespace says {options.namespace!r}",
+                    )
+                ]
+            )
         metadata["namespace"] = options.namespace
 
 
@@ -514,8 +563,14 @@ def _name_problems(items: list[Converted]) -> list[Problem]:
             key = (item.kind, item.namespace, item.name)
         elif key in seen:
             first = seen[key]
-            problems.append(Problem(item.source, "", f"{item.kind} {item.name!r} is also defined by {first.source}; "
-                                    "each family, service and cluster may appear once"))
+            problems.append(
+                Problem(
+                    item.source,
+                    "",
+                    f"{item.kind} {item.name!r} is also defined by {first.source}; "
+                    "each family, service and cluster may appear once",
+                )
+            )
             continue
         seen[key] = item
     return problems
@@ -531,7 +586,8 @@ def to_yaml(manifests: Iterable[Mapping[str, Any]], comments: Iterable[str | Non
     for index, manifest in enumerate(manifests):
         comment = notes[index] if notes is not None and index < len(notes) else None
         header = f"# {comment}\n" if comment else ""
-        body = yaml.safe_dump(dict(manifest), sort_keys=False, default_flow_style=False, width=100000, allow_unicode=True)
+        body = yaml.safe_dump(
+            dict(manifest), sort_keys=False, default_flow_style=False, width=100000, allow_unicode=True
+        )
         chunks.append(f"---\n{header}{body}")
     return "".join(chunks)
-

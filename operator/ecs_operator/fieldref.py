@@ -47,22 +47,29 @@ def render_field_reference() -> str:
         _walk(root, shapes, order)
     ecs_shapes = {kind.spec.__name__: kind.spec.ecs_shape for kind in KINDS}
 
-    out = [HEADER, "# Field reference\n\n",
-           f"Every kind is `apiVersion: {GROUP}/{VERSION}`, namespaced, and takes its ECS input under `spec:` with ECS's "
-           "own member names. Integers marked *int-or-string* accept `100` or `\"100\"`, as ECS's JSON does. "
-           "`kubectl apply` checks the types, bounds and rules below; the operator checks what needs other objects "
-           "(task definition references, dependsOn cycles) and reports it on the object's status. "
-           "What each field becomes on Kubernetes is in [ecs-mapping.md](ecs-mapping.md).\n\n",
-           "| Kind | Short name | Spec | ECS input it mirrors |\n|---|---|---|---|\n"]
+    out = [
+        HEADER,
+        "# Field reference\n\n",
+        f"Every kind is `apiVersion: {GROUP}/{VERSION}`, namespaced, and takes its ECS input under `spec:` with ECS's "
+        'own member names. Integers marked *int-or-string* accept `100` or `"100"`, as ECS\'s JSON does. '
+        "`kubectl apply` checks the types, bounds and rules below; the operator checks what needs other objects "
+        "(task definition references, dependsOn cycles) and reports it on the object's status. "
+        "What each field becomes on Kubernetes is in [ecs-mapping.md](ecs-mapping.md).\n\n",
+        "| Kind | Short name | Spec | ECS input it mirrors |\n|---|---|---|---|\n",
+    ]
     for kind, root in roots:
-        out.append(f"| {kind.kind} | `{kind.short_name}` | [{root}](#{_anchor(root)}) | "
-                   f"`{ecs_shapes[root] or '-'}` |\n")
+        out.append(
+            f"| {kind.kind} | `{kind.short_name}` | [{root}](#{_anchor(root)}) | `{ecs_shapes[root] or '-'}` |\n"
+        )
     out.append("\n")
     for kind, root in roots:
         out.append(f"## {kind.kind}\n\n{kind.description} Its `spec`: [{root}](#{_anchor(root)}).\n\n")
         if kind.kind == "TaskDefinition":
-            out.append("Read-only members of `describe-task-definition` output are accepted in `spec` and ignored: "
-                       + ", ".join(f"`{m}`" for m in READ_ONLY_MEMBERS) + ".\n\n")
+            out.append(
+                "Read-only members of `describe-task-definition` output are accepted in `spec` and ignored: "
+                + ", ".join(f"`{m}`" for m in READ_ONLY_MEMBERS)
+                + ".\n\n"
+            )
         status = ", ".join(f"`{m}`" for m in kind.status)
         out.append(f"Status members shown by `kubectl get`: {status}, plus `observedGeneration` and `conditions`.\n\n")
     out.append("## Shapes\n\n")
@@ -148,8 +155,11 @@ def _type(node: Schema) -> str:
         return _cell("int-or-string" + _bounds(node.get("minimum"), node.get("maximum")))
     if "anyOf" in node:
         branches = [b for b in node["anyOf"] if b.get("type") != "null"]
-        inner = {**{k: v for k, v in node.items() if k not in ("anyOf", "default", "title", "description")}, **branches[0]} \
-            if len(branches) == 1 else None
+        inner = (
+            {**{k: v for k, v in node.items() if k not in ("anyOf", "default", "title", "description")}, **branches[0]}
+            if len(branches) == 1
+            else None
+        )
         return _type(inner) if inner is not None else " or ".join(_type(b) for b in branches)
     if "allOf" in node and len(node["allOf"]) == 1:
         return _type(node["allOf"][0])
@@ -172,8 +182,12 @@ def _type(node: Schema) -> str:
             text += f", pattern `{node['pattern']}`"
         return _cell(text)
     if kind in ("integer", "number"):
-        return _cell(kind + _bounds(node.get("minimum"), node.get("maximum"), node.get("exclusiveMinimum"),
-                                    node.get("exclusiveMaximum")))
+        return _cell(
+            kind
+            + _bounds(
+                node.get("minimum"), node.get("maximum"), node.get("exclusiveMinimum"), node.get("exclusiveMaximum")
+            )
+        )
     if kind == "boolean":
         return "boolean"
     return "any JSON value"

@@ -23,7 +23,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final
 
-from .convert import ConvertError, Converted, Problem
+from .convert import Converted, ConvertError, Problem
 from .models import SpecError, parse_task_definition_ref
 from .render.capacity import CapacityProviderError
 from .render.dependencies import DependencyCycleError
@@ -38,8 +38,13 @@ __all__ = ["FAKE_UID", "IRSA_ANNOTATION", "Preview", "PreviewWarning", "preview"
 FAKE_UID: Final = "00000000-0000-0000-0000-000000000000"
 IRSA_ANNOTATION: Final = "eks.amazonaws.com/role-arn"
 DEFAULT_NAMESPACE: Final = "default"
-_RENDER_ERRORS: tuple[type[Exception], ...] = (QueryError, DependencyCycleError, SpecError, CapacityProviderError,
-                                                ValueError)
+_RENDER_ERRORS: tuple[type[Exception], ...] = (
+    QueryError,
+    DependencyCycleError,
+    SpecError,
+    CapacityProviderError,
+    ValueError,
+)
 
 
 @dataclass(frozen=True)
@@ -64,8 +69,9 @@ class Preview:
     notes: list[str] = field(default_factory=list)
 
 
-def preview(items: Sequence[Converted], *, namespace: str | None = None,
-            fargate_provisioner: str | None = None) -> Preview:
+def preview(
+    items: Sequence[Converted], *, namespace: str | None = None, fargate_provisioner: str | None = None
+) -> Preview:
     """Render every ECSService, ECSTask, and TaskDefinition nobody uses; ConvertError on spec problems."""
     result = Preview()
     problems: list[Problem] = []
@@ -84,27 +90,45 @@ def preview(items: Sequence[Converted], *, namespace: str | None = None,
             ref = parse_task_definition_ref(str(item.manifest["spec"]["taskDefinition"]))
             td_item = _find_task_definition(task_definitions, ref.family, ns, namespace)
             if td_item is None:
-                raise ConvertError([Problem(item.source, "spec.taskDefinition",
-                                            f"TaskDefinition {ref.family!r} is not in the input: render needs the "
-                                            "task definition next to the services and tasks that use it")])
+                raise ConvertError(
+                    [
+                        Problem(
+                            item.source,
+                            "spec.taskDefinition",
+                            f"TaskDefinition {ref.family!r} is not in the input: render needs the "
+                            "task definition next to the services and tasks that use it",
+                        )
+                    ]
+                )
             used.add(id(td_item))
             revision = ref.revision or _status_revision(td_item) or 1
             owner = _owner(item, ns)
             cluster = item.spec.cluster_name
             cluster_spec = _find_cluster(clusters, cluster, ns, namespace)
             if cluster_spec is None and cluster != "default":
-                result.notes.append(f"{subject}: ECSCluster {cluster!r} is not in the input; rendered as a cluster "
-                                    "without capacity provider profiles")
+                result.notes.append(
+                    f"{subject}: ECSCluster {cluster!r} is not in the input; rendered as a cluster "
+                    "without capacity provider profiles"
+                )
             if item.kind == "ECSService":
-                rendered = render_service(owner, item.spec, td_item.spec, family=ref.family, revision=revision,
-                                          cluster=cluster, cluster_spec=cluster_spec,
-                                          fargate_provisioner=fargate_provisioner)
+                rendered = render_service(
+                    owner,
+                    item.spec,
+                    td_item.spec,
+                    family=ref.family,
+                    revision=revision,
+                    cluster=cluster,
+                    cluster_spec=cluster_spec,
+                    fargate_provisioner=fargate_provisioner,
+                )
                 objects = [*rendered.objects, *rendered.traffic.objects]
                 pod, warnings = rendered.pod, rendered.warnings
                 for optional in rendered.traffic.optional:
                     obj = optional.object
-                    result.notes.append(f"{subject}: {obj['kind']} {obj['metadata']['name']} is created only where "
-                                        f"the cluster serves {optional.api_version} (not shown)")
+                    result.notes.append(
+                        f"{subject}: {obj['kind']} {obj['metadata']['name']} is created only where "
+                        f"the cluster serves {optional.api_version} (not shown)"
+                    )
             else:
                 objects, pod, warnings = _task_objects(owner, item, td_item, ref.family, revision, cluster)
         except ConvertError as exc:
@@ -121,15 +145,24 @@ def preview(items: Sequence[Converted], *, namespace: str | None = None,
         subject = f"TaskDefinition/{td_item.name}"
         family = td_item.spec.family
         try:
-            pod = render_pod_template(td_item.spec, family=family, revision=_status_revision(td_item) or 1,
-                                      for_service=False, task_group=f"family:{family}", restart_policy="Never")
+            pod = render_pod_template(
+                td_item.spec,
+                family=family,
+                revision=_status_revision(td_item) or 1,
+                for_service=False,
+                task_group=f"family:{family}",
+                restart_policy="Never",
+            )
         except _RENDER_ERRORS as exc:
             problems.append(Problem(td_item.source, "", f"{subject} cannot be rendered: {exc}"))
             continue
         template = pod.template
-        obj = {"apiVersion": "v1", "kind": "Pod",
-               "metadata": {"name": td_item.name, "namespace": ns, **template["metadata"]},
-               "spec": template["spec"]}
+        obj = {
+            "apiVersion": "v1",
+            "kind": "Pod",
+            "metadata": {"name": td_item.name, "namespace": ns, **template["metadata"]},
+            "spec": template["spec"],
+        }
         _collect(result, subject, [obj], pod, pod.warnings, ns)
     if problems:
         raise ConvertError(problems)
@@ -138,12 +171,16 @@ def preview(items: Sequence[Converted], *, namespace: str | None = None,
 
 def _owner(item: Converted, namespace: str) -> dict[str, Any]:
     metadata = item.manifest["metadata"]
-    return {"apiVersion": API_VERSION, "kind": item.kind,
-            "metadata": {"name": metadata["name"], "namespace": namespace, "uid": metadata.get("uid") or FAKE_UID}}
+    return {
+        "apiVersion": API_VERSION,
+        "kind": item.kind,
+        "metadata": {"name": metadata["name"], "namespace": namespace, "uid": metadata.get("uid") or FAKE_UID},
+    }
 
 
-def _task_objects(owner: Mapping[str, Any], item: Converted, td_item: Converted, family: str, revision: int,
-                  cluster: str) -> tuple[list[dict[str, Any]], PodTemplateResult, list[RenderWarning]]:
+def _task_objects(
+    owner: Mapping[str, Any], item: Converted, td_item: Converted, family: str, revision: int, cluster: str
+) -> tuple[list[dict[str, Any]], PodTemplateResult, list[RenderWarning]]:
     """A task's Pods (``<name>-<index>``), or its CronJob when it has a schedule."""
     from .render.task import render_task
 
@@ -155,8 +192,9 @@ def _task_objects(owner: Mapping[str, Any], item: Converted, td_item: Converted,
     return objects, rendered.pod, rendered.warnings
 
 
-def _find_task_definition(items: Sequence[Converted], family: str, namespace: str,
-                          default_namespace: str | None) -> Converted | None:
+def _find_task_definition(
+    items: Sequence[Converted], family: str, namespace: str, default_namespace: str | None
+) -> Converted | None:
     for item in items:
         if item.spec.family == family and (item.namespace or default_namespace or DEFAULT_NAMESPACE) == namespace:
             return item
@@ -176,16 +214,30 @@ def _status_revision(item: Converted) -> int | None:
     return revision if isinstance(revision, int) and revision > 0 else None
 
 
-def _collect(result: Preview, subject: str, objects: Sequence[dict[str, Any]], pod: PodTemplateResult | None,
-             warnings: Sequence[RenderWarning], namespace: str | None) -> None:
+def _collect(
+    result: Preview,
+    subject: str,
+    objects: Sequence[dict[str, Any]],
+    pod: PodTemplateResult | None,
+    warnings: Sequence[RenderWarning],
+    namespace: str | None,
+) -> None:
     have = {(o["kind"], o["metadata"].get("name")) for o in result.objects}
     extra: list[dict[str, Any]] = []
     mine = {(o["kind"], o["metadata"].get("name")) for o in objects}
     if pod is not None and pod.service_account and ("ServiceAccount", pod.service_account) not in have | mine:
         # The operator creates the task role's ServiceAccount before the pods that use it.
-        extra.append({"apiVersion": "v1", "kind": "ServiceAccount",
-                      "metadata": {"name": pod.service_account, "namespace": namespace or DEFAULT_NAMESPACE,
-                                   "annotations": {IRSA_ANNOTATION: pod.task_role_arn or ""}}})
+        extra.append(
+            {
+                "apiVersion": "v1",
+                "kind": "ServiceAccount",
+                "metadata": {
+                    "name": pod.service_account,
+                    "namespace": namespace or DEFAULT_NAMESPACE,
+                    "annotations": {IRSA_ANNOTATION: pod.task_role_arn or ""},
+                },
+            }
+        )
     for obj in [*extra, *objects]:
         result.objects.append(obj)
         result.subjects.append(subject)
@@ -199,7 +251,11 @@ def _collect(result: Preview, subject: str, objects: Sequence[dict[str, Any]], p
         if ("ConfigMap", name) not in have:
             result.notes.append(f"{subject}: needs ConfigMap {name} (stands in for an environmentFiles object)")
     for claim in pod.efs_claims:
-        result.notes.append(f"{subject}: uses PersistentVolumeClaim {claim.claim_name} "
-                            f"(EFS {claim.file_system_id}; the operator creates it and never deletes it)")
+        result.notes.append(
+            f"{subject}: uses PersistentVolumeClaim {claim.claim_name} "
+            f"(EFS {claim.file_system_id}; the operator creates it and never deletes it)"
+        )
     for claim in pod.docker_volume_claims:
-        result.notes.append(f"{subject}: uses PersistentVolumeClaim {claim.claim_name} (Docker volume {claim.volume_name})")
+        result.notes.append(
+            f"{subject}: uses PersistentVolumeClaim {claim.claim_name} (Docker volume {claim.volume_name})"
+        )

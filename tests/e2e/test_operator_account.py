@@ -12,16 +12,19 @@ from ecs_operator.localcluster.cluster import ClusterHandle
 ACCOUNT = "system:serviceaccount:ecs-operator-system:ecs-operator"
 
 
-@pytest.mark.parametrize(("verb", "resource", "allowed"), [
-    ("patch", "ecsservices.ecs.operator.dev/status", "yes"),
-    ("create", "deployments.apps", "yes"),
-    ("delete", "pods", "yes"),
-    ("create", "pods/binding", "yes"),
-    ("delete", "persistentvolumeclaims", "no"),
-    ("create", "secrets", "no"),
-    ("delete", "namespaces", "no"),
-    ("create", "clusterroles.rbac.authorization.k8s.io", "no"),
-])
+@pytest.mark.parametrize(
+    ("verb", "resource", "allowed"),
+    [
+        ("patch", "ecsservices.ecs.operator.dev/status", "yes"),
+        ("create", "deployments.apps", "yes"),
+        ("delete", "pods", "yes"),
+        ("create", "pods/binding", "yes"),
+        ("delete", "persistentvolumeclaims", "no"),
+        ("create", "secrets", "no"),
+        ("delete", "namespaces", "no"),
+        ("create", "clusterroles.rbac.authorization.k8s.io", "no"),
+    ],
+)
 def test_service_account_rbac(cluster: ClusterHandle, operator, verb: str, resource: str, allowed: str) -> None:
     answer = cluster.kubectl("auth", "can-i", verb, resource, "--as", ACCOUNT, "-A", check=False).stdout.strip()
     assert answer == allowed

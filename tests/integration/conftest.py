@@ -93,7 +93,9 @@ class OperatorProcess:
         self._log = open(log_path, "wb")
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "ecs_operator.cli", "run", "--health-port", str(self.port)],
-            env=env, stdout=self._log, stderr=subprocess.STDOUT,
+            env=env,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
         )
 
     def wait_ready(self, timeout: float = 60) -> None:
@@ -131,12 +133,19 @@ class ExternalOperator:
 
     def __init__(self, cluster: ClusterHandle) -> None:
         self.cluster = cluster
-        cluster.kubectl("rollout", "status", "deployment/ecs-operator", "-n", "ecs-operator-system",
-                        "--timeout=120s")
+        cluster.kubectl("rollout", "status", "deployment/ecs-operator", "-n", "ecs-operator-system", "--timeout=120s")
 
     def alive(self) -> bool:
-        out = self.cluster.kubectl("get", "deployment", "ecs-operator", "-n", "ecs-operator-system",
-                                   "-o", "jsonpath={.status.readyReplicas}", check=False).stdout
+        out = self.cluster.kubectl(
+            "get",
+            "deployment",
+            "ecs-operator",
+            "-n",
+            "ecs-operator-system",
+            "-o",
+            "jsonpath={.status.readyReplicas}",
+            check=False,
+        ).stdout
         return out.strip() == "1"
 
 
@@ -157,11 +166,13 @@ def service_account_kubeconfig(cluster: ClusterHandle, path: Path) -> Path:
     The operator then runs with exactly the RBAC deploy/ grants it, as it would in-cluster.
     """
     cluster.kubectl("apply", "-k", str(DEPLOY))
-    token = cluster.kubectl("create", "token", OPERATOR_ACCOUNT, "-n", OPERATOR_NAMESPACE,
-                            "--duration=12h").stdout.strip()
+    token = cluster.kubectl(
+        "create", "token", OPERATOR_ACCOUNT, "-n", OPERATOR_NAMESPACE, "--duration=12h"
+    ).stdout.strip()
     admin = yaml.safe_load(cluster.kubectl("config", "view", "--raw", "--minify", "--flatten").stdout)
     config = {
-        "apiVersion": "v1", "kind": "Config",
+        "apiVersion": "v1",
+        "kind": "Config",
         "clusters": [{"name": "target", "cluster": admin["clusters"][0]["cluster"]}],
         "users": [{"name": OPERATOR_ACCOUNT, "user": {"token": token}}],
         "contexts": [{"name": "operator", "context": {"cluster": "target", "user": OPERATOR_ACCOUNT}}],
@@ -172,7 +183,9 @@ def service_account_kubeconfig(cluster: ClusterHandle, path: Path) -> Path:
 
 
 @pytest.fixture(scope="session")
-def operator(cluster: ClusterHandle, crds: list[str], tmp_path_factory: pytest.TempPathFactory) -> Iterator[OperatorProcess]:
+def operator(
+    cluster: ClusterHandle, crds: list[str], tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[OperatorProcess]:
     """One operator for the session, watching all namespaces.
 
     With ECS_OPERATOR_AS_SERVICE_ACCOUNT=1 (`make e2e`) it runs under deploy/'s ServiceAccount.

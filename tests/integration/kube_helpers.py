@@ -26,8 +26,7 @@ def wait_for(predicate, timeout: float = 60, interval: float = 0.5, message: str
     pytest.fail(f"timed out after {timeout:.0f}s waiting for {message} (last: {last!r})")
 
 
-def wait_for_pod_phase(cluster: ClusterHandle, namespace: str, name: str, phase: str,
-                       timeout: float = 60) -> dict:
+def wait_for_pod_phase(cluster: ClusterHandle, namespace: str, name: str, phase: str, timeout: float = 60) -> dict:
     def reached():
         pod = get_json(cluster, "pod", name, "-n", namespace)
         return pod if pod["status"].get("phase") == phase else None

@@ -7,14 +7,27 @@ from typing import Any
 API = "ecs.operator.dev/v1alpha1"
 
 
-def task_definition(name: str, *, image: str = "nginx:1.27", containers: list[dict[str, Any]] | None = None,
-                    tags: dict[str, str] | None = None, **extra: Any) -> dict[str, Any]:
+def task_definition(
+    name: str,
+    *,
+    image: str = "nginx:1.27",
+    containers: list[dict[str, Any]] | None = None,
+    tags: dict[str, str] | None = None,
+    **extra: Any,
+) -> dict[str, Any]:
     spec: dict[str, Any] = {
         "family": name,
-        "containerDefinitions": containers or [{
-            "name": "web", "image": image, "cpu": 128, "memory": 256, "essential": True,
-            "portMappings": [{"containerPort": 80, "protocol": "tcp"}],
-        }],
+        "containerDefinitions": containers
+        or [
+            {
+                "name": "web",
+                "image": image,
+                "cpu": 128,
+                "memory": 256,
+                "essential": True,
+                "portMappings": [{"containerPort": 80, "protocol": "tcp"}],
+            }
+        ],
         **extra,
     }
     if tags:

@@ -7,15 +7,18 @@ import time
 from typing import Any
 
 import pytest
-
-from ecs_operator.localcluster.cluster import ClusterHandle
 from kube_helpers import get_json, wait_for
 from manifests import ecs_service, task_definition
 
+from ecs_operator.localcluster.cluster import ClusterHandle
+
 pytestmark = pytest.mark.usefixtures("operator")
 
-CPU_POLICY = {"targetValue": 60, "scaleInCooldown": 120,
-              "predefinedMetricSpecification": {"predefinedMetricType": "ECSServiceAverageCPUUtilization"}}
+CPU_POLICY = {
+    "targetValue": 60,
+    "scaleInCooldown": 120,
+    "predefinedMetricSpecification": {"predefinedMetricType": "ECSServiceAverageCPUUtilization"},
+}
 
 
 def _service(cluster: ClusterHandle, namespace: str, name: str) -> dict[str, Any]:
@@ -28,8 +31,18 @@ def _conditions(hpa: dict[str, Any]) -> dict[str, dict[str, Any]]:
 
 def test_hpa_scales_the_service_through_its_scale_subresource(cluster: ClusterHandle, namespace: str) -> None:
     cluster.apply([task_definition("web")], "-n", namespace)
-    cluster.apply([ecs_service("web", "web", 2, autoScaling={
-        "minCapacity": 1, "maxCapacity": 6, "targetTrackingScalingPolicies": [CPU_POLICY]})], "-n", namespace)
+    cluster.apply(
+        [
+            ecs_service(
+                "web",
+                "web",
+                2,
+                autoScaling={"minCapacity": 1, "maxCapacity": 6, "targetTrackingScalingPolicies": [CPU_POLICY]},
+            )
+        ],
+        "-n",
+        namespace,
+    )
 
     def resolved():
         if cluster.kubectl("get", "hpa", "web", "-n", namespace, check=False).returncode != 0:
@@ -38,11 +51,16 @@ def test_hpa_scales_the_service_through_its_scale_subresource(cluster: ClusterHa
         return hpa if "AbleToScale" in _conditions(hpa) else None
 
     hpa = wait_for(resolved, timeout=60, message="the HPA controller to look at the ECSService")
-    assert hpa["spec"]["scaleTargetRef"] == {"apiVersion": "ecs.operator.dev/v1alpha1", "kind": "ECSService",
-                                             "name": "web"}
+    assert hpa["spec"]["scaleTargetRef"] == {
+        "apiVersion": "ecs.operator.dev/v1alpha1",
+        "kind": "ECSService",
+        "name": "web",
+    }
     assert hpa["metadata"]["ownerReferences"][0]["kind"] == "ECSService"
-    assert hpa["spec"]["metrics"][0]["resource"] == {"name": "cpu", "target": {"type": "Utilization",
-                                                                               "averageUtilization": 60}}
+    assert hpa["spec"]["metrics"][0]["resource"] == {
+        "name": "cpu",
+        "target": {"type": "Utilization", "averageUtilization": 60},
+    }
     assert hpa["spec"]["behavior"]["scaleDown"]["stabilizationWindowSeconds"] == 120
     able = _conditions(hpa)["AbleToScale"]
     assert able["status"] == "True", able
@@ -50,8 +68,17 @@ def test_hpa_scales_the_service_through_its_scale_subresource(cluster: ClusterHa
     assert hpa["status"]["currentReplicas"] == 2
 
     # Raise the floor above the running count: the HPA controller scales the ECSService itself.
-    cluster.kubectl("patch", "ecsservice", "web", "-n", namespace, "--type", "merge",
-                    "-p", json.dumps({"spec": {"autoScaling": {"minCapacity": 4}}}))
+    cluster.kubectl(
+        "patch",
+        "ecsservice",
+        "web",
+        "-n",
+        namespace,
+        "--type",
+        "merge",
+        "-p",
+        json.dumps({"spec": {"autoScaling": {"minCapacity": 4}}}),
+    )
 
     def scaled():
         service = _service(cluster, namespace, "web")
@@ -60,10 +87,14 @@ def test_hpa_scales_the_service_through_its_scale_subresource(cluster: ClusterHa
 
     service = wait_for(scaled, timeout=90, interval=1, message="4 running tasks, set by the HPA")
     assert service["status"]["autoScaling"] == {"horizontalPodAutoscaler": "web", "minCapacity": 4, "maxCapacity": 6}
-    with_fields = json.loads(cluster.kubectl("get", "ecsservice", "web", "-n", namespace, "-o", "json",
-                                             "--show-managed-fields").stdout)
-    writers = {m["manager"] for m in with_fields["metadata"]["managedFields"]
-               if m.get("subresource") == "scale" and "f:desiredCount" in m.get("fieldsV1", {}).get("f:spec", {})}
+    with_fields = json.loads(
+        cluster.kubectl("get", "ecsservice", "web", "-n", namespace, "-o", "json", "--show-managed-fields").stdout
+    )
+    writers = {
+        m["manager"]
+        for m in with_fields["metadata"]["managedFields"]
+        if m.get("subresource") == "scale" and "f:desiredCount" in m.get("fieldsV1", {}).get("f:spec", {})
+    }
     assert writers == {"kube-controller-manager"}, "desiredCount is written by the HPA through /scale"
     for _ in range(10):  # the operator does not scale it back
         time.sleep(1)
@@ -73,10 +104,22 @@ def test_hpa_scales_the_service_through_its_scale_subresource(cluster: ClusterHa
     assert service["status"]["runningCount"] == 4
 
     # Removing autoScaling removes the HPA; desiredCount stays where it is.
-    cluster.kubectl("patch", "ecsservice", "web", "-n", namespace, "--type", "json",
-                    "-p", json.dumps([{"op": "remove", "path": "/spec/autoScaling"}]))
-    wait_for(lambda: cluster.kubectl("get", "hpa", "web", "-n", namespace, check=False).returncode != 0,
-             timeout=30, message="the HPA to be deleted")
+    cluster.kubectl(
+        "patch",
+        "ecsservice",
+        "web",
+        "-n",
+        namespace,
+        "--type",
+        "json",
+        "-p",
+        json.dumps([{"op": "remove", "path": "/spec/autoScaling"}]),
+    )
+    wait_for(
+        lambda: cluster.kubectl("get", "hpa", "web", "-n", namespace, check=False).returncode != 0,
+        timeout=30,
+        message="the HPA to be deleted",
+    )
     assert _service(cluster, namespace, "web")["spec"]["desiredCount"] == 4
 
 
@@ -86,8 +129,11 @@ def test_bounds_only_auto_scaling_keeps_desired_count_in_range(cluster: ClusterH
 
     def clamped():
         service = _service(cluster, namespace, "api")
-        return service if service["spec"]["desiredCount"] == 3 and \
-            (service.get("status") or {}).get("runningCount") == 3 else None
+        return (
+            service
+            if service["spec"]["desiredCount"] == 3 and (service.get("status") or {}).get("runningCount") == 3
+            else None
+        )
 
     wait_for(clamped, timeout=90, interval=1, message="desiredCount brought down to maxCapacity 3")
     hpa = get_json(cluster, "hpa", "api", "-n", namespace)

@@ -16,9 +16,9 @@ from typing import Any
 
 import pytest
 import yaml
+from kube_helpers import get_json, wait_for
 
 from ecs_operator.localcluster.cluster import ClusterHandle
-from kube_helpers import get_json, wait_for
 
 REPO = Path(__file__).resolve().parents[2]
 ECS = REPO / "tests" / "unit" / "data" / "ecs"
@@ -30,8 +30,15 @@ def cli(*args: str, kubeconfig: Path | None = None, stdin: str | None = None) ->
     env = dict(os.environ)
     if kubeconfig is not None:
         env["KUBECONFIG"] = str(kubeconfig)
-    return subprocess.run([sys.executable, "-m", "ecs_operator.cli", *args], input=stdin, capture_output=True,
-                          text=True, timeout=120, env=env, check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "ecs_operator.cli", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+        check=False,
+    )
 
 
 def converted(*files: Path, namespace: str) -> str:
@@ -41,9 +48,17 @@ def converted(*files: Path, namespace: str) -> str:
 
 
 def service_json(path: Path, **members: Any) -> Path:
-    path.write_text(json.dumps({"serviceName": "webserver", "taskDefinition": "webserver", "desiredCount": 2,
-                                "deploymentConfiguration": {"maximumPercent": 200, "minimumHealthyPercent": 50},
-                                **members}))
+    path.write_text(
+        json.dumps(
+            {
+                "serviceName": "webserver",
+                "taskDefinition": "webserver",
+                "desiredCount": 2,
+                "deploymentConfiguration": {"maximumPercent": 200, "minimumHealthyPercent": 50},
+                **members,
+            }
+        )
+    )
     return path
 
 
@@ -51,8 +66,12 @@ def steady(cluster: ClusterHandle, namespace: str, name: str, desired: int) -> d
     def check() -> dict[str, Any] | None:
         status = get_json(cluster, "ecsservice", name, "-n", namespace).get("status") or {}
         deployments = status.get("deployments") or []
-        done = (status.get("runningCount") == desired and status.get("pendingCount") == 0 and deployments
-                and deployments[0].get("rolloutState") == "COMPLETED")
+        done = (
+            status.get("runningCount") == desired
+            and status.get("pendingCount") == 0
+            and deployments
+            and deployments[0].get("rolloutState") == "COMPLETED"
+        )
         return status if done else None
 
     return wait_for(check, timeout=90, message=f"service {name} steady at {desired} tasks")
@@ -63,8 +82,9 @@ def revision(cluster: ClusterHandle, namespace: str, name: str) -> int | None:
 
 
 @pytest.mark.usefixtures("operator")
-def test_converted_seed_example_is_applied_and_reconciled(cluster: ClusterHandle, namespace: str,
-                                                          tmp_path: Path) -> None:
+def test_converted_seed_example_is_applied_and_reconciled(
+    cluster: ClusterHandle, namespace: str, tmp_path: Path
+) -> None:
     text = converted(ECS / "register-webserver.json", service_json(tmp_path / "service.json"), namespace=namespace)
     done = cluster.kubectl("apply", "-f", "-", input=text, check=False)
     assert done.returncode == 0, done.stderr
@@ -105,11 +125,14 @@ def test_converted_describe_task_definition_output_is_reconciled(cluster: Cluste
     assert stored["status"].get("status") == "ACTIVE"
 
 
-def test_convert_output_is_rejected_by_nothing_on_the_api_server(cluster: ClusterHandle, crds: list[str],
-                                                                 namespace: str) -> None:
+def test_convert_output_is_rejected_by_nothing_on_the_api_server(
+    cluster: ClusterHandle, crds: list[str], namespace: str
+) -> None:
     """Every sample ECS input converts to objects the CRDs accept as they are."""
-    inputs = [ECS / name for name in ("register-webserver.json", "register-orders-ec2.json", "run-task.json",
-                                      "create-cluster.json")]
+    inputs = [
+        ECS / name
+        for name in ("register-webserver.json", "register-orders-ec2.json", "run-task.json", "create-cluster.json")
+    ]
     text = converted(*inputs, namespace=namespace)
     done = cluster.kubectl("apply", "--dry-run=server", "-f", "-", input=text, check=False)
     assert done.returncode == 0, done.stderr
@@ -117,8 +140,9 @@ def test_convert_output_is_rejected_by_nothing_on_the_api_server(cluster: Cluste
 
 
 @pytest.mark.parametrize("folder", EXAMPLE_FOLDERS)
-def test_example_manifests_and_their_render_pass_server_dry_run(cluster: ClusterHandle, crds: list[str],
-                                                                namespace: str, folder: str) -> None:
+def test_example_manifests_and_their_render_pass_server_dry_run(
+    cluster: ClusterHandle, crds: list[str], namespace: str, folder: str
+) -> None:
     done = cluster.kubectl("apply", "--dry-run=server", "-n", namespace, "-f", str(EXAMPLES / folder), check=False)
     assert done.returncode == 0, f"examples/{folder}: {done.stderr}"
     rendered = cli("render", str(EXAMPLES / folder), "-n", namespace)

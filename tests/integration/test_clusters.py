@@ -7,12 +7,12 @@ from collections import Counter
 from typing import Any
 
 import pytest
+from kube_helpers import get_json, wait_for
+from manifests import API, ecs_service, task_definition
 
 from ecs_operator.localcluster.cluster import ClusterHandle
 from ecs_operator.localcluster.nodes import T3_LARGE, FakeNode
 from ecs_operator.render.cluster_status import parse_quantity
-from kube_helpers import get_json, wait_for
-from manifests import API, ecs_service, task_definition
 
 pytestmark = pytest.mark.usefixtures("operator")
 
@@ -64,29 +64,38 @@ def _split(cluster: ClusterHandle, namespace: str, service: str, expected: dict[
 def test_capacity_provider_strategy_splits_with_ecs_arithmetic(cluster: ClusterHandle, namespace: str) -> None:
     _require_local(cluster)
     cluster.apply([MIXED, task_definition("mixed-app", containers=SMALL)], "-n", namespace)
-    strategy = [{"capacityProvider": "on-demand", "base": 2, "weight": 1},
-                {"capacityProvider": "spot", "weight": 3}]
-    cluster.apply([ecs_service("mixed-app", "mixed-app", 10, cluster="mixed",
-                               capacityProviderStrategy=strategy)], "-n", namespace)
+    strategy = [{"capacityProvider": "on-demand", "base": 2, "weight": 1}, {"capacityProvider": "spot", "weight": 3}]
+    cluster.apply(
+        [ecs_service("mixed-app", "mixed-app", 10, cluster="mixed", capacityProviderStrategy=strategy)], "-n", namespace
+    )
     _split(cluster, namespace, "mixed-app", {"ON_DEMAND": 4, "SPOT": 6})
     cluster.kubectl("scale", "ecss", "mixed-app", "--replicas=14", "-n", namespace)
     _split(cluster, namespace, "mixed-app", {"ON_DEMAND": 5, "SPOT": 9})
 
     def provider_status():
         status = get_json(cluster, "ecsservice", "mixed-app", "-n", namespace).get("status") or {}
-        counts = {c["capacityProvider"]: (c["desiredCount"], c["runningCount"]) for c in status.get("capacityProviders") or []}
+        counts = {
+            c["capacityProvider"]: (c["desiredCount"], c["runningCount"]) for c in status.get("capacityProviders") or []
+        }
         return counts if counts == {"on-demand": (5, 5), "spot": (9, 9)} else None
 
     wait_for(provider_status, timeout=30, message="per-provider counts in the service status")
-    deployments = {d["metadata"]["name"]: d["spec"]["replicas"]
-                   for d in get_json(cluster, "deployments", "-n", namespace)["items"]}
+    deployments = {
+        d["metadata"]["name"]: d["spec"]["replicas"] for d in get_json(cluster, "deployments", "-n", namespace)["items"]
+    }
     assert deployments == {"mixed-app-on-demand": 5, "mixed-app-spot": 9}
 
 
 def test_fargate_task_gets_its_own_right_sized_node(cluster: ClusterHandle, namespace: str) -> None:
     _require_local(cluster)
-    td = task_definition("tiny", containers=[{"name": "web", "image": "nginx", "essential": True}],
-                         requiresCompatibilities=["FARGATE"], networkMode="awsvpc", cpu="256", memory="512")
+    td = task_definition(
+        "tiny",
+        containers=[{"name": "web", "image": "nginx", "essential": True}],
+        requiresCompatibilities=["FARGATE"],
+        networkMode="awsvpc",
+        cpu="256",
+        memory="512",
+    )
     cluster.apply([td], "-n", namespace)
     cluster.apply([ecs_service("tiny", "tiny", 1, launchType="FARGATE")], "-n", namespace)
 
@@ -106,25 +115,41 @@ def test_fargate_task_gets_its_own_right_sized_node(cluster: ClusterHandle, name
     assert pod["status"].get("qosClass") == "Guaranteed"
 
     cluster.kubectl("delete", "ecsservice", "tiny", "-n", namespace, "--wait=true", timeout=60)
-    wait_for(lambda: cluster.kubectl("get", "node", node_name, check=False).returncode != 0,
-             timeout=30, message="the Fargate node to go away with its task")
+    wait_for(
+        lambda: cluster.kubectl("get", "node", node_name, check=False).returncode != 0,
+        timeout=30,
+        message="the Fargate node to go away with its task",
+    )
 
 
 def test_invalid_fargate_size_is_rejected_with_ecs_message(cluster: ClusterHandle, namespace: str) -> None:
-    td = task_definition("too-big", containers=[{"name": "web", "image": "nginx", "essential": True}],
-                         requiresCompatibilities=["FARGATE"], networkMode="awsvpc", cpu="256", memory="4096")
+    td = task_definition(
+        "too-big",
+        containers=[{"name": "web", "image": "nginx", "essential": True}],
+        requiresCompatibilities=["FARGATE"],
+        networkMode="awsvpc",
+        cpu="256",
+        memory="4096",
+    )
     result = cluster.kubectl("apply", "-n", namespace, "-f", "-", input=json.dumps(td), check=False)
     message = result.stderr
     if result.returncode == 0:  # not expressible in the CRD: the operator must say it
+
         def invalid():
             status = get_json(cluster, "taskdefinition", "too-big", "-n", namespace).get("status") or {}
             return status.get("error")
+
         message = wait_for(invalid, timeout=30, message="the TaskDefinition to be reported invalid")
     assert "No Fargate configuration exists for given values: 256 CPU, 4096 memory" in message
 
     # The same size launched as FARGATE from a task definition that did not ask for it.
-    plain = task_definition("plain-big", containers=[{"name": "web", "image": "nginx", "essential": True}],
-                            networkMode="awsvpc", cpu="256", memory="4096")
+    plain = task_definition(
+        "plain-big",
+        containers=[{"name": "web", "image": "nginx", "essential": True}],
+        networkMode="awsvpc",
+        cpu="256",
+        memory="4096",
+    )
     cluster.apply([plain], "-n", namespace)
     cluster.apply([ecs_service("plain-big", "plain-big", 1, launchType="FARGATE")], "-n", namespace)
 
@@ -140,8 +165,18 @@ def test_invalid_fargate_size_is_rejected_with_ecs_message(cluster: ClusterHandl
 def test_spread_across_zones(cluster: ClusterHandle, namespace: str) -> None:
     _require_local(cluster)
     cluster.apply([task_definition("spread", containers=SMALL)], "-n", namespace)
-    cluster.apply([ecs_service("spread", "spread", 6, placementStrategy=[
-        {"type": "spread", "field": "attribute:ecs.availability-zone"}])], "-n", namespace)
+    cluster.apply(
+        [
+            ecs_service(
+                "spread",
+                "spread",
+                6,
+                placementStrategy=[{"type": "spread", "field": "attribute:ecs.availability-zone"}],
+            )
+        ],
+        "-n",
+        namespace,
+    )
 
     def even():
         pods = _running_pods(cluster, namespace, "spread")
@@ -155,10 +190,23 @@ def test_spread_across_zones(cluster: ClusterHandle, namespace: str) -> None:
 def test_member_of_regex_picks_matching_instance_types(cluster: ClusterHandle, namespace: str) -> None:
     _require_local(cluster)
     cluster.apply([task_definition("m5only", containers=SMALL)], "-n", namespace)
-    cluster.apply([ecs_service("m5only", "m5only", 6, placementConstraints=[
-        {"type": "memberOf", "expression": "attribute:ecs.instance-type =~ m5.*"}])], "-n", namespace)
-    pods = wait_for(lambda: (p := _running_pods(cluster, namespace, "m5only")) and len(p) == 6 and p,
-                    timeout=60, message="6 running tasks")
+    cluster.apply(
+        [
+            ecs_service(
+                "m5only",
+                "m5only",
+                6,
+                placementConstraints=[{"type": "memberOf", "expression": "attribute:ecs.instance-type =~ m5.*"}],
+            )
+        ],
+        "-n",
+        namespace,
+    )
+    pods = wait_for(
+        lambda: (p := _running_pods(cluster, namespace, "m5only")) and len(p) == 6 and p,
+        timeout=60,
+        message="6 running tasks",
+    )
     types = _by_label(cluster, pods, "node.kubernetes.io/instance-type")
     assert set(types) <= {"m5.xlarge", "m5.large"} and sum(types.values()) == 6
 
@@ -166,10 +214,14 @@ def test_member_of_regex_picks_matching_instance_types(cluster: ClusterHandle, n
 def test_distinct_instance_never_colocates(cluster: ClusterHandle, namespace: str) -> None:
     _require_local(cluster)
     cluster.apply([task_definition("distinct", containers=SMALL)], "-n", namespace)
-    cluster.apply([ecs_service("distinct", "distinct", 5,
-                               placementConstraints=[{"type": "distinctInstance"}])], "-n", namespace)
-    pods = wait_for(lambda: (p := _running_pods(cluster, namespace, "distinct")) and len(p) == 5 and p,
-                    timeout=60, message="5 running tasks")
+    cluster.apply(
+        [ecs_service("distinct", "distinct", 5, placementConstraints=[{"type": "distinctInstance"}])], "-n", namespace
+    )
+    pods = wait_for(
+        lambda: (p := _running_pods(cluster, namespace, "distinct")) and len(p) == 5 and p,
+        timeout=60,
+        message="5 running tasks",
+    )
     assert len({p["spec"]["nodeName"] for p in pods}) == 5
 
 
@@ -180,9 +232,19 @@ def _cluster_status(cluster: ClusterHandle, namespace: str, name: str) -> dict[s
 def test_cordon_shows_draining_and_counts_match(cluster: ClusterHandle, namespace: str) -> None:
     _require_local(cluster)
     cluster.apply([MIXED, task_definition("counted", containers=SMALL)], "-n", namespace)
-    cluster.apply([ecs_service("counted", "counted", 3, cluster="mixed",
-                               capacityProviderStrategy=[{"capacityProvider": "on-demand", "weight": 1}])],
-                  "-n", namespace)
+    cluster.apply(
+        [
+            ecs_service(
+                "counted",
+                "counted",
+                3,
+                cluster="mixed",
+                capacityProviderStrategy=[{"capacityProvider": "on-demand", "weight": 1}],
+            )
+        ],
+        "-n",
+        namespace,
+    )
 
     def counted():
         status = _cluster_status(cluster, namespace, "mixed")
@@ -200,9 +262,12 @@ def test_cordon_shows_draining_and_counts_match(cluster: ClusterHandle, namespac
 
     cluster.kubectl("cordon", "ng-ondemand-b")
     try:
+
         def draining():
-            entries = {i["containerInstanceArn"]: i["status"]
-                       for i in _cluster_status(cluster, namespace, "mixed").get("containerInstances", [])}
+            entries = {
+                i["containerInstanceArn"]: i["status"]
+                for i in _cluster_status(cluster, namespace, "mixed").get("containerInstances", [])
+            }
             return entries if entries.get("ng-ondemand-b") == "DRAINING" else None
 
         entries = wait_for(draining, timeout=30, message="ng-ondemand-b DRAINING")
@@ -213,13 +278,24 @@ def test_cordon_shows_draining_and_counts_match(cluster: ClusterHandle, namespac
 
 def test_self_managed_node_registers_by_label(cluster: ClusterHandle, namespace: str) -> None:
     _require_local(cluster)
-    cluster.apply([_cluster("selfie", capacityProviders=["own"],
-                            capacityProviderProfiles=[{"name": "own", "type": "SELF_MANAGED"}])], "-n", namespace)
+    cluster.apply(
+        [
+            _cluster(
+                "selfie", capacityProviders=["own"], capacityProviderProfiles=[{"name": "own", "type": "SELF_MANAGED"}]
+            )
+        ],
+        "-n",
+        namespace,
+    )
     node = FakeNode(f"self-{namespace[-5:]}", T3_LARGE, "us-east-1b", {"ecs.operator.dev/cluster": "selfie"})
     cluster.apply([node.manifest()])
     try:
+
         def registered():
-            names = [i["containerInstanceArn"] for i in _cluster_status(cluster, namespace, "selfie").get("containerInstances", [])]
+            names = [
+                i["containerInstanceArn"]
+                for i in _cluster_status(cluster, namespace, "selfie").get("containerInstances", [])
+            ]
             return names if names == [node.name] else None
 
         wait_for(registered, timeout=30, message="the labelled node as the cluster's container instance")
@@ -232,11 +308,21 @@ def test_self_managed_node_registers_by_label(cluster: ClusterHandle, namespace:
 
 def test_fargate_run_task_node_goes_away_when_the_task_stops(cluster: ClusterHandle, namespace: str) -> None:
     _require_local(cluster)
-    td = task_definition("oneoff", containers=[{"name": "job", "image": "etl:1", "essential": True}],
-                         requiresCompatibilities=["FARGATE"], networkMode="awsvpc", cpu="512", memory="1024",
-                         tags={"ecs.operator.dev/kwok-exit-code": "0", "ecs.operator.dev/kwok-exit-after": "4s"})
-    task = {"apiVersion": API, "kind": "ECSTask", "metadata": {"name": "oneoff"},
-            "spec": {"taskDefinition": "oneoff", "launchType": "FARGATE", "propagateTags": "TASK_DEFINITION"}}
+    td = task_definition(
+        "oneoff",
+        containers=[{"name": "job", "image": "etl:1", "essential": True}],
+        requiresCompatibilities=["FARGATE"],
+        networkMode="awsvpc",
+        cpu="512",
+        memory="1024",
+        tags={"ecs.operator.dev/kwok-exit-code": "0", "ecs.operator.dev/kwok-exit-after": "4s"},
+    )
+    task = {
+        "apiVersion": API,
+        "kind": "ECSTask",
+        "metadata": {"name": "oneoff"},
+        "spec": {"taskDefinition": "oneoff", "launchType": "FARGATE", "propagateTags": "TASK_DEFINITION"},
+    }
     cluster.apply([td, task], "-n", namespace)
 
     def placed():
@@ -258,5 +344,8 @@ def test_fargate_run_task_node_goes_away_when_the_task_stops(cluster: ClusterHan
 
     record = wait_for(stopped, timeout=60, message="the task to stop")
     assert record["launchType"] == "FARGATE" and record["capacityProviderName"] == "FARGATE"
-    wait_for(lambda: cluster.kubectl("get", "node", node_name, check=False).returncode != 0,
-             timeout=30, message="the Fargate node to go away after the task stopped")
+    wait_for(
+        lambda: cluster.kubectl("get", "node", node_name, check=False).returncode != 0,
+        timeout=30,
+        message="the Fargate node to go away after the task stopped",
+    )

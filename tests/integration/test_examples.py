@@ -6,9 +6,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from kube_helpers import get_json, wait_for
 
 from ecs_operator.localcluster.cluster import ClusterHandle
-from kube_helpers import get_json, wait_for
 
 pytestmark = pytest.mark.usefixtures("operator")
 
@@ -19,9 +19,12 @@ FOLDERS = sorted(p.name for p in EXAMPLES.iterdir() if p.is_dir())
 def _service_steady(svc: dict[str, Any]) -> bool:
     status = svc.get("status") or {}
     deployments = status.get("deployments") or []
-    return (status.get("runningCount") == svc["spec"].get("desiredCount", status.get("desiredCount"))
-            and status.get("pendingCount") == 0 and len(deployments) == 1
-            and deployments[0].get("rolloutState") == "COMPLETED")
+    return (
+        status.get("runningCount") == svc["spec"].get("desiredCount", status.get("desiredCount"))
+        and status.get("pendingCount") == 0
+        and len(deployments) == 1
+        and deployments[0].get("rolloutState") == "COMPLETED"
+    )
 
 
 def _task_settled(task: dict[str, Any]) -> bool:
@@ -35,8 +38,11 @@ def _task_settled(task: dict[str, Any]) -> bool:
     for entry in tasks:
         if entry.get("lastStatus") == "RUNNING":
             continue
-        if entry.get("lastStatus") == "STOPPED" and entry.get("stopCode") == "EssentialContainerExited" \
-                and all(c.get("exitCode") in (0, None) for c in entry.get("containers", [])):
+        if (
+            entry.get("lastStatus") == "STOPPED"
+            and entry.get("stopCode") == "EssentialContainerExited"
+            and all(c.get("exitCode") in (0, None) for c in entry.get("containers", []))
+        ):
             continue
         return False
     return True

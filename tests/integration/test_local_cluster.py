@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from kube_helpers import get_json, wait_for, wait_for_pod_phase
 
 from ecs_operator.localcluster.cluster import ClusterHandle
 from ecs_operator.localcluster.nodes import default_node_pools
-from kube_helpers import get_json, wait_for, wait_for_pod_phase
 
 POOL_NODES = {node.name for node in default_node_pools()}
 
@@ -35,14 +35,13 @@ def _require_local(cluster: ClusterHandle) -> None:
 
 def test_node_pools_carry_eks_labels(cluster: ClusterHandle) -> None:
     _require_local(cluster)
-    out = cluster.kubectl(
-        "get", "nodes", "-L", "eks.amazonaws.com/capacityType,topology.kubernetes.io/zone"
-    ).stdout
+    out = cluster.kubectl("get", "nodes", "-L", "eks.amazonaws.com/capacityType,topology.kubernetes.io/zone").stdout
     rows = [line.split() for line in out.splitlines()[1:]]
     by_name = {row[0]: row for row in rows}
-    assert POOL_NODES <= set(by_name)
-    groups = {n: get_json(cluster, "node", n)["metadata"]["labels"].get("eks.amazonaws.com/nodegroup")
-              for n in POOL_NODES}
+    assert set(by_name) >= POOL_NODES
+    groups = {
+        n: get_json(cluster, "node", n)["metadata"]["labels"].get("eks.amazonaws.com/nodegroup") for n in POOL_NODES
+    }
     on_demand = [n for n in POOL_NODES if groups[n] == "ng-ondemand"]
     spot = [n for n in POOL_NODES if groups[n] == "ng-spot"]
     self_managed = [n for n in POOL_NODES if groups[n] is None]
@@ -68,8 +67,7 @@ def test_deployment_pods_are_scheduled_and_garbage_collected(cluster: ClusterHan
             "selector": {"matchLabels": {"app": "web"}},
             "template": {
                 "metadata": {"labels": {"app": "web"}},
-                "spec": {"containers": [{"name": "web", "image": "nginx",
-                                         "resources": {"requests": {"cpu": "100m"}}}]},
+                "spec": {"containers": [{"name": "web", "image": "nginx", "resources": {"requests": {"cpu": "100m"}}}]},
             },
         },
     }
@@ -84,10 +82,16 @@ def test_deployment_pods_are_scheduled_and_garbage_collected(cluster: ClusterHan
     assert {p["spec"]["nodeName"] for p in pods} <= POOL_NODES  # placed by the real scheduler
 
     cluster.kubectl("delete", "deployment", "web", "-n", namespace, "--wait=false")
-    wait_for(lambda: not get_json(cluster, "replicasets", "-n", namespace)["items"],
-             timeout=60, message="the garbage collector to delete the ReplicaSet")
-    wait_for(lambda: not get_json(cluster, "pods", "-n", namespace)["items"],
-             timeout=60, message="the garbage collector to delete the pods")
+    wait_for(
+        lambda: not get_json(cluster, "replicasets", "-n", namespace)["items"],
+        timeout=60,
+        message="the garbage collector to delete the ReplicaSet",
+    )
+    wait_for(
+        lambda: not get_json(cluster, "pods", "-n", namespace)["items"],
+        timeout=60,
+        message="the garbage collector to delete the pods",
+    )
 
 
 def _terminated(pod: dict) -> dict[str, int]:
@@ -100,8 +104,7 @@ def _terminated(pod: dict) -> dict[str, int]:
 
 def test_exit_code_stage(cluster: ClusterHandle, namespace: str) -> None:
     _require_local(cluster)
-    pod = _pod("exits", {"ecs.operator.dev/kwok-exit-code": "3",
-                         "ecs.operator.dev/kwok-exit-after": "1s"}, ["main"])
+    pod = _pod("exits", {"ecs.operator.dev/kwok-exit-code": "3", "ecs.operator.dev/kwok-exit-after": "1s"}, ["main"])
     cluster.apply([pod], "-n", namespace)
     done = wait_for_pod_phase(cluster, namespace, "exits", "Failed")
     assert _terminated(done) == {"main": 3}
@@ -109,8 +112,11 @@ def test_exit_code_stage(cluster: ClusterHandle, namespace: str) -> None:
 
 def test_exit_stage_for_one_container(cluster: ClusterHandle, namespace: str) -> None:
     _require_local(cluster)
-    pod = _pod("sidecar-exits", {"ecs.operator.dev/kwok-exit-code": "0",
-                                 "ecs.operator.dev/kwok-exit-container": "sidecar"}, ["app", "sidecar"])
+    pod = _pod(
+        "sidecar-exits",
+        {"ecs.operator.dev/kwok-exit-code": "0", "ecs.operator.dev/kwok-exit-container": "sidecar"},
+        ["app", "sidecar"],
+    )
     cluster.apply([pod], "-n", namespace)
 
     def sidecar_done():
@@ -126,8 +132,7 @@ def test_exit_stage_for_one_container(cluster: ClusterHandle, namespace: str) ->
 
 def test_never_ready_stage(cluster: ClusterHandle, namespace: str) -> None:
     _require_local(cluster)
-    cluster.apply([_pod("stuck", {"ecs.operator.dev/kwok-never-ready": "true"}, ["main"], "Always")],
-                  "-n", namespace)
+    cluster.apply([_pod("stuck", {"ecs.operator.dev/kwok-never-ready": "true"}, ["main"], "Always")], "-n", namespace)
     pod = wait_for_pod_phase(cluster, namespace, "stuck", "Running")
     conditions = {c["type"]: c["status"] for c in pod["status"]["conditions"]}
     assert conditions["Ready"] == "False"

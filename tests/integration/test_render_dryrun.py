@@ -21,7 +21,9 @@ def _pod(case: str, namespace: str) -> tuple[dict, str | None]:
     expected = yaml.safe_load((GOLDEN / f"{case}.yaml").read_text())
     template = expected["template"]
     metadata = {"name": f"dryrun-{case.replace('_', '-')}", "namespace": namespace, **template["metadata"]}
-    return {"apiVersion": "v1", "kind": "Pod", "metadata": metadata, "spec": template["spec"]}, expected["serviceAccount"]
+    return {"apiVersion": "v1", "kind": "Pod", "metadata": metadata, "spec": template["spec"]}, expected[
+        "serviceAccount"
+    ]
 
 
 def test_there_are_golden_pods() -> None:

@@ -6,10 +6,10 @@ import base64
 from typing import Any
 
 import pytest
-
-from ecs_operator.localcluster.cluster import ClusterHandle
 from kube_helpers import get_json, wait_for
 from manifests import ecs_service, task_definition
+
+from ecs_operator.localcluster.cluster import ClusterHandle
 
 pytestmark = pytest.mark.usefixtures("operator")
 
@@ -26,15 +26,24 @@ def _status(cluster: ClusterHandle, namespace: str, name: str) -> dict[str, Any]
 
 
 def _secret(name: str, **data: str) -> dict[str, Any]:
-    return {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": name},
-            "data": {k: base64.b64encode(v.encode()).decode() for k, v in data.items()}}
+    return {
+        "apiVersion": "v1",
+        "kind": "Secret",
+        "metadata": {"name": name},
+        "data": {k: base64.b64encode(v.encode()).decode() for k, v in data.items()},
+    }
 
 
 def test_missing_secret_holds_the_task_until_the_secret_exists(cluster: ClusterHandle, namespace: str) -> None:
-    containers = [{
-        "name": "web", "image": "nginx:1.27", "memory": 128, "essential": True,
-        "secrets": [{"name": "DB_PASSWORD", "valueFrom": ARN}],
-    }]
+    containers = [
+        {
+            "name": "web",
+            "image": "nginx:1.27",
+            "memory": 128,
+            "essential": True,
+            "secrets": [{"name": "DB_PASSWORD", "valueFrom": ARN}],
+        }
+    ]
     cluster.apply([task_definition("db-client", containers=containers)], "-n", namespace)
     cluster.apply([ecs_service("db-client", "db-client", 1)], "-n", namespace)
 
@@ -60,11 +69,18 @@ def test_missing_secret_holds_the_task_until_the_secret_exists(cluster: ClusterH
 
     # The Secret exists but lacks the key: still held, and the message says which key.
     cluster.apply([_secret("sm-prod-db", username="app")], "-n", namespace)
-    wait_for(lambda: any("key password not found in Secret" in p
-                         for p in _status(cluster, namespace, "db-client").get("dependencyProblems") or []),
-             timeout=30, message="the problem to name the missing key")
-    assert all(GATE in [g["name"] for g in p["spec"].get("schedulingGates", [])]
-               for p in _pods(cluster, namespace, "db-client"))
+    wait_for(
+        lambda: any(
+            "key password not found in Secret" in p
+            for p in _status(cluster, namespace, "db-client").get("dependencyProblems") or []
+        ),
+        timeout=30,
+        message="the problem to name the missing key",
+    )
+    assert all(
+        GATE in [g["name"] for g in p["spec"].get("schedulingGates", [])]
+        for p in _pods(cluster, namespace, "db-client")
+    )
 
     cluster.apply([_secret("sm-prod-db", username="app", password="s3cret")], "-n", namespace)
 

@@ -9,11 +9,11 @@ import time
 from typing import Any
 
 import pytest
-
-from ecs_operator.localcluster.cluster import ClusterHandle
-from ecs_operator.localcluster.nodes import FakeNode, M5_LARGE
 from kube_helpers import get_json, wait_for
 from manifests import ecs_service, task_definition
+
+from ecs_operator.localcluster.cluster import ClusterHandle
+from ecs_operator.localcluster.nodes import M5_LARGE, FakeNode
 
 pytestmark = pytest.mark.usefixtures("operator")
 
@@ -36,8 +36,12 @@ def _steady(cluster: ClusterHandle, namespace: str, name: str, desired: int, rev
     def check():
         status = _status(cluster, namespace, name)
         deployments = status.get("deployments") or []
-        ok = (status.get("runningCount") == desired and status.get("pendingCount") == 0
-              and len(deployments) == 1 and deployments[0].get("rolloutState") == "COMPLETED")
+        ok = (
+            status.get("runningCount") == desired
+            and status.get("pendingCount") == 0
+            and len(deployments) == 1
+            and deployments[0].get("rolloutState") == "COMPLETED"
+        )
         if ok and revision is not None:
             ok = deployments[0].get("taskDefinitionRevision") == revision
         return status if ok else None
@@ -62,9 +66,23 @@ class PodWatch:
         self.pods: dict[str, dict[str, Any]] = {}
         self.samples: list[tuple[int, int]] = []
         self.proc = subprocess.Popen(
-            [cluster.kubectl_binary, "--kubeconfig", str(cluster.kubeconfig), "get", "pods", "-n", namespace,
-             "-l", selector, "--watch", "--output-watch-events", "-o", "json"],
-            stdout=subprocess.PIPE, text=True,
+            [
+                cluster.kubectl_binary,
+                "--kubeconfig",
+                str(cluster.kubeconfig),
+                "get",
+                "pods",
+                "-n",
+                namespace,
+                "-l",
+                selector,
+                "--watch",
+                "--output-watch-events",
+                "-o",
+                "json",
+            ],
+            stdout=subprocess.PIPE,
+            text=True,
         )
         self.thread = threading.Thread(target=self._read, daemon=True)
         self.thread.start()
@@ -101,8 +119,11 @@ class PodWatch:
 
 def test_rolling_update_respects_ecs_percentages(cluster: ClusterHandle, namespace: str) -> None:
     cluster.apply([task_definition("web")], "-n", namespace)
-    cluster.apply([ecs_service("web", "web", 4, deploymentConfiguration={
-        "maximumPercent": 150, "minimumHealthyPercent": 50})], "-n", namespace)
+    cluster.apply(
+        [ecs_service("web", "web", 4, deploymentConfiguration={"maximumPercent": 150, "minimumHealthyPercent": 50})],
+        "-n",
+        namespace,
+    )
     _steady(cluster, namespace, "web", 4, revision=1)
     deployment = get_json(cluster, "deployment", "web", "-n", namespace)
     assert deployment["spec"]["strategy"]["rollingUpdate"] == {"maxSurge": 2, "maxUnavailable": 2}
@@ -126,16 +147,28 @@ def test_rolling_update_respects_ecs_percentages(cluster: ClusterHandle, namespa
     assert "service web has reached a steady state." in _messages(status)
     td = get_json(cluster, "taskdefinition", "web", "-n", namespace)
     assert td["status"]["revision"] == 2 and td["status"]["revisions"] == [1, 2]
-    revisions = get_json(cluster, "controllerrevisions", "-n", namespace,
-                         "-l", "ecs.operator.dev/task-definition=web")["items"]
+    revisions = get_json(cluster, "controllerrevisions", "-n", namespace, "-l", "ecs.operator.dev/task-definition=web")[
+        "items"
+    ]
     assert sorted(r["revision"] for r in revisions) == [1, 2]
 
 
 def test_circuit_breaker_rolls_back(cluster: ClusterHandle, namespace: str) -> None:
     cluster.apply([task_definition("api")], "-n", namespace)
-    cluster.apply([ecs_service("api", "api", 2, propagateTags="TASK_DEFINITION", healthCheckGracePeriodSeconds=2,
-                               deploymentConfiguration={"deploymentCircuitBreaker": {"enable": True, "rollback": True}})],
-                  "-n", namespace)
+    cluster.apply(
+        [
+            ecs_service(
+                "api",
+                "api",
+                2,
+                propagateTags="TASK_DEFINITION",
+                healthCheckGracePeriodSeconds=2,
+                deploymentConfiguration={"deploymentCircuitBreaker": {"enable": True, "rollback": True}},
+            )
+        ],
+        "-n",
+        namespace,
+    )
     _steady(cluster, namespace, "api", 2, revision=1)
     cluster.apply([task_definition("api", image="nginx:broken", tags=NEVER_READY)], "-n", namespace)
 
@@ -151,17 +184,28 @@ def test_circuit_breaker_rolls_back(cluster: ClusterHandle, namespace: str) -> N
     assert status["rollback"]["fromRevision"] == 2 and status["rollback"]["toRevision"] == 1
     pods = _pods(cluster, namespace, "api")
     assert {p["metadata"]["labels"]["ecs.operator.dev/revision"] for p in pods} == {"1"}
-    events = cluster.kubectl("get", "events", "-n", namespace, "--field-selector",
-                             "involvedObject.kind=ECSService").stdout
+    events = cluster.kubectl(
+        "get", "events", "-n", namespace, "--field-selector", "involvedObject.kind=ECSService"
+    ).stdout
     assert "deployment failed" in events
 
 
 def test_circuit_breaker_without_rollback_marks_failed(cluster: ClusterHandle, namespace: str) -> None:
     cluster.apply([task_definition("batchy")], "-n", namespace)
-    cluster.apply([ecs_service("batchy", "batchy", 1, propagateTags="TASK_DEFINITION",
-                               healthCheckGracePeriodSeconds=1,
-                               deploymentConfiguration={"deploymentCircuitBreaker": {"enable": True, "rollback": False}})],
-                  "-n", namespace)
+    cluster.apply(
+        [
+            ecs_service(
+                "batchy",
+                "batchy",
+                1,
+                propagateTags="TASK_DEFINITION",
+                healthCheckGracePeriodSeconds=1,
+                deploymentConfiguration={"deploymentCircuitBreaker": {"enable": True, "rollback": False}},
+            )
+        ],
+        "-n",
+        namespace,
+    )
     _steady(cluster, namespace, "batchy", 1, revision=1)
     cluster.apply([task_definition("batchy", image="nginx:broken", tags=NEVER_READY)], "-n", namespace)
 
@@ -177,10 +221,21 @@ def test_circuit_breaker_without_rollback_marks_failed(cluster: ClusterHandle, n
 
 
 def test_daemon_runs_one_task_per_node(cluster: ClusterHandle, namespace: str) -> None:
-    nodes = [n["metadata"]["name"] for n in get_json(cluster, "nodes")["items"]
-             if not n["spec"].get("unschedulable") and not n["spec"].get("taints")]
-    cluster.apply([task_definition("agent", containers=[{"name": "agent", "image": "fluent-bit", "cpu": 32,
-                                                          "memory": 64, "essential": True}])], "-n", namespace)
+    nodes = [
+        n["metadata"]["name"]
+        for n in get_json(cluster, "nodes")["items"]
+        if not n["spec"].get("unschedulable") and not n["spec"].get("taints")
+    ]
+    cluster.apply(
+        [
+            task_definition(
+                "agent",
+                containers=[{"name": "agent", "image": "fluent-bit", "cpu": 32, "memory": 64, "essential": True}],
+            )
+        ],
+        "-n",
+        namespace,
+    )
     cluster.apply([ecs_service("agent", "agent", schedulingStrategy="DAEMON")], "-n", namespace)
 
     def one_per_node(expected: int):
@@ -190,7 +245,10 @@ def test_daemon_runs_one_task_per_node(cluster: ClusterHandle, namespace: str) -
         return pods if ok else None
 
     wait_for(lambda: one_per_node(len(nodes)), timeout=60, message=f"{len(nodes)} daemon tasks")
-    assert get_json(cluster, "daemonset", "agent", "-n", namespace)["metadata"]["ownerReferences"][0]["kind"] == "ECSService"
+    assert (
+        get_json(cluster, "daemonset", "agent", "-n", namespace)["metadata"]["ownerReferences"][0]["kind"]
+        == "ECSService"
+    )
 
     extra = FakeNode(f"extra-{namespace[-5:]}", M5_LARGE, "us-east-1c", {"eks.amazonaws.com/nodegroup": "extra"})
     cluster.apply([extra.manifest()])
@@ -202,15 +260,22 @@ def test_daemon_runs_one_task_per_node(cluster: ClusterHandle, namespace: str) -
 
 
 def _exit_tags(container: str) -> dict[str, str]:
-    return {"ecs.operator.dev/kwok-exit-code": "1", "ecs.operator.dev/kwok-exit-after": "2s",
-            "ecs.operator.dev/kwok-exit-container": container}
+    return {
+        "ecs.operator.dev/kwok-exit-code": "1",
+        "ecs.operator.dev/kwok-exit-after": "2s",
+        "ecs.operator.dev/kwok-exit-container": container,
+    }
 
 
 def _two_containers(name: str, tags: dict[str, str]) -> dict[str, Any]:
-    return task_definition(name, tags=tags, containers=[
-        {"name": "app", "image": "app:1", "cpu": 64, "memory": 128, "essential": True},
-        {"name": "sidecar", "image": "sidecar:1", "cpu": 32, "memory": 64, "essential": False},
-    ])
+    return task_definition(
+        name,
+        tags=tags,
+        containers=[
+            {"name": "app", "image": "app:1", "cpu": 64, "memory": 128, "essential": True},
+            {"name": "sidecar", "image": "sidecar:1", "cpu": 32, "memory": 64, "essential": False},
+        ],
+    )
 
 
 def test_essential_container_exit_replaces_the_task(cluster: ClusterHandle, namespace: str) -> None:
@@ -258,7 +323,9 @@ def test_pinned_revision_does_not_follow_latest(cluster: ClusterHandle, namespac
     time.sleep(2)
     pinned = _steady(cluster, namespace, "pinned", 1, revision=1)
     assert pinned["taskDefinition"] == "site:1"
-    image = get_json(cluster, "deployment", "pinned", "-n", namespace)["spec"]["template"]["spec"]["containers"][0]["image"]
+    image = get_json(cluster, "deployment", "pinned", "-n", namespace)["spec"]["template"]["spec"]["containers"][0][
+        "image"
+    ]
     assert image == "nginx:1.27"
 
 
@@ -267,14 +334,23 @@ def test_drift_is_repaired(cluster: ClusterHandle, namespace: str) -> None:
     cluster.apply([ecs_service("drift", "drift", 3)], "-n", namespace)
     _steady(cluster, namespace, "drift", 3)
     cluster.kubectl("scale", "deployment", "drift", "--replicas=1", "-n", namespace)
-    wait_for(lambda: get_json(cluster, "deployment", "drift", "-n", namespace)["spec"]["replicas"] == 3,
-             timeout=15, message="replicas restored to 3")
+    wait_for(
+        lambda: get_json(cluster, "deployment", "drift", "-n", namespace)["spec"]["replicas"] == 3,
+        timeout=15,
+        message="replicas restored to 3",
+    )
     cluster.kubectl("delete", "service", "drift", "-n", namespace)
-    wait_for(lambda: cluster.kubectl("get", "service", "drift", "-n", namespace, check=False).returncode == 0,
-             timeout=15, message="the Service to be recreated")
+    wait_for(
+        lambda: cluster.kubectl("get", "service", "drift", "-n", namespace, check=False).returncode == 0,
+        timeout=15,
+        message="the Service to be recreated",
+    )
     cluster.kubectl("delete", "deployment", "drift", "-n", namespace, "--wait=false")
-    wait_for(lambda: cluster.kubectl("get", "deployment", "drift", "-n", namespace, check=False).returncode == 0,
-             timeout=15, message="the Deployment to be recreated")
+    wait_for(
+        lambda: cluster.kubectl("get", "deployment", "drift", "-n", namespace, check=False).returncode == 0,
+        timeout=15,
+        message="the Deployment to be recreated",
+    )
     _steady(cluster, namespace, "drift", 3)
 
 
@@ -284,10 +360,14 @@ def test_delete_drains_and_collects(cluster: ClusterHandle, namespace: str) -> N
     _steady(cluster, namespace, "gone", 2)
     cluster.kubectl("delete", "ecsservice", "gone", "-n", namespace, "--wait=true", timeout=60)
     wait_for(lambda: not _pods(cluster, namespace, "gone"), timeout=30, message="tasks stopped")
-    wait_for(lambda: cluster.kubectl("get", "deployment,service", "gone", "-n", namespace,
-                                     check=False).returncode != 0 and
-             not get_json(cluster, "deployments", "-n", namespace)["items"],
-             timeout=30, message="owned objects garbage-collected")
+    wait_for(
+        lambda: (
+            cluster.kubectl("get", "deployment,service", "gone", "-n", namespace, check=False).returncode != 0
+            and not get_json(cluster, "deployments", "-n", namespace)["items"]
+        ),
+        timeout=30,
+        message="owned objects garbage-collected",
+    )
     assert get_json(cluster, "taskdefinition", "gone", "-n", namespace)["status"]["revision"] == 1
 
 
@@ -302,7 +382,9 @@ def test_missing_task_definition_then_recovery(cluster: ClusterHandle, namespace
 
     degraded = wait_for(reported, timeout=30, message="TaskDefinitionNotFound condition")
     assert "late-family" in degraded["message"] and "taskDefinition" in degraded["message"]
-    events = cluster.kubectl("get", "events", "-n", namespace, "--field-selector", "reason=TaskDefinitionNotFound").stdout
+    events = cluster.kubectl(
+        "get", "events", "-n", namespace, "--field-selector", "reason=TaskDefinitionNotFound"
+    ).stdout
     assert "late-family" in events
     cluster.apply([task_definition("late-family")], "-n", namespace)
     status = _steady(cluster, namespace, "late", 2)
@@ -313,9 +395,18 @@ def test_missing_task_definition_then_recovery(cluster: ClusterHandle, namespace
 
 def test_invalid_spec_is_reported_and_fixing_it_recovers(cluster: ClusterHandle, namespace: str, operator) -> None:
     # Passes the CRD (each value is valid alone) but breaks a cross-field ECS rule the operator checks.
-    bad = task_definition("shaky", containers=[
-        {"name": "app", "image": "app:1", "essential": True, "memory": 256,
-         "dependsOn": [{"containerName": "app", "condition": "START"}]}])
+    bad = task_definition(
+        "shaky",
+        containers=[
+            {
+                "name": "app",
+                "image": "app:1",
+                "essential": True,
+                "memory": 256,
+                "dependsOn": [{"containerName": "app", "condition": "START"}],
+            }
+        ],
+    )
     result = cluster.kubectl("apply", "-n", namespace, "-f", "-", input=json.dumps(bad), check=False)
     if result.returncode != 0:
         pytest.skip("the CRD already rejects this manifest at apply time")
@@ -341,6 +432,9 @@ def test_scale_subresource_drives_tasks(cluster: ClusterHandle, namespace: str) 
     status = _steady(cluster, namespace, "scaled", 5)
     assert status["desiredCount"] == 5
     assert len([p for p in _pods(cluster, namespace, "scaled") if _ready(p)]) == 5
-    scale = json.loads(cluster.kubectl("get", "--raw",
-                                       f"/apis/ecs.operator.dev/v1alpha1/namespaces/{namespace}/ecsservices/scaled/scale").stdout)
+    scale = json.loads(
+        cluster.kubectl(
+            "get", "--raw", f"/apis/ecs.operator.dev/v1alpha1/namespaces/{namespace}/ecsservices/scaled/scale"
+        ).stdout
+    )
     assert scale["spec"]["replicas"] == 5 and scale["status"]["replicas"] == 5

@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-
-from ecs_operator.localcluster.cluster import ClusterHandle
 from kube_helpers import get_json, wait_for
 from manifests import ecs_service, task_definition
+
+from ecs_operator.localcluster.cluster import ClusterHandle
 
 pytestmark = pytest.mark.usefixtures("operator")
 
@@ -16,12 +16,18 @@ FS = "fs-0123456789abcdef0"
 
 
 def _files_td(name: str, zone: str) -> dict[str, Any]:
-    containers = [{
-        "name": "web", "image": "nginx:1.27", "memory": 128, "essential": True,
-        "mountPoints": [{"sourceVolume": "shared", "containerPath": "/data"}],
-    }]
+    containers = [
+        {
+            "name": "web",
+            "image": "nginx:1.27",
+            "memory": 128,
+            "essential": True,
+            "mountPoints": [{"sourceVolume": "shared", "containerPath": "/data"}],
+        }
+    ]
     return task_definition(
-        name, containers=containers,
+        name,
+        containers=containers,
         volumes=[{"name": "shared", "efsVolumeConfiguration": {"fileSystemId": FS, "rootDirectory": "/"}}],
         placementConstraints=[{"type": "memberOf", "expression": f"attribute:ecs.availability-zone == {zone}"}],
     )
@@ -46,8 +52,12 @@ def test_services_in_two_zones_share_one_efs_claim_that_outlives_them(cluster: C
     pod_b = _running_pod(cluster, namespace, "files-b")
     assert _zone(cluster, pod_a["spec"]["nodeName"]) == "us-east-1a"
     assert _zone(cluster, pod_b["spec"]["nodeName"]) == "us-east-1b"
-    claims = {v["persistentVolumeClaim"]["claimName"] for p in (pod_a, pod_b)
-              for v in p["spec"]["volumes"] if "persistentVolumeClaim" in v}
+    claims = {
+        v["persistentVolumeClaim"]["claimName"]
+        for p in (pod_a, pod_b)
+        for v in p["spec"]["volumes"]
+        if "persistentVolumeClaim" in v
+    }
     assert claims == {f"efs-{FS}"}
 
     pvcs = get_json(cluster, "pvc", "-n", namespace)["items"]
@@ -61,23 +71,48 @@ def test_services_in_two_zones_share_one_efs_claim_that_outlives_them(cluster: C
     assert pv["spec"]["persistentVolumeReclaimPolicy"] == "Retain"
 
     cluster.kubectl("delete", "ecsservice", "files-a", "files-b", "-n", namespace, "--wait=true", "--timeout=90s")
-    wait_for(lambda: not get_json(cluster, "pods", "-n", namespace)["items"], timeout=60,
-             message="the services' tasks to stop")
+    wait_for(
+        lambda: not get_json(cluster, "pods", "-n", namespace)["items"],
+        timeout=60,
+        message="the services' tasks to stop",
+    )
     pvc = get_json(cluster, "pvc", f"efs-{FS}", "-n", namespace)
     assert pvc["status"]["phase"] == "Bound" and not pvc["metadata"].get("deletionTimestamp")
 
 
 def test_host_path_provisioning_and_access_points(cluster: ClusterHandle, namespace: str) -> None:
-    cluster.apply([{
-        "apiVersion": "ecs.operator.dev/v1alpha1", "kind": "ECSCluster", "metadata": {"name": "local"},
-        "spec": {"efsStorage": {"provisioning": "STATIC_HOST_PATH", "hostPathRoot": "/tmp/efs", "capacity": "1Gi"}},
-    }], "-n", namespace)
-    containers = [{"name": "web", "image": "nginx:1.27", "memory": 128,
-                   "mountPoints": [{"sourceVolume": "ap", "containerPath": "/data"}]}]
-    efs = {"fileSystemId": FS, "transitEncryption": "ENABLED",
-           "authorizationConfig": {"accessPointId": "fsap-0a1b2c3d4e5f67890", "iam": "ENABLED"}}
-    cluster.apply([task_definition("ap", containers=containers, volumes=[{"name": "ap", "efsVolumeConfiguration": efs}])],
-                  "-n", namespace)
+    cluster.apply(
+        [
+            {
+                "apiVersion": "ecs.operator.dev/v1alpha1",
+                "kind": "ECSCluster",
+                "metadata": {"name": "local"},
+                "spec": {
+                    "efsStorage": {"provisioning": "STATIC_HOST_PATH", "hostPathRoot": "/tmp/efs", "capacity": "1Gi"}
+                },
+            }
+        ],
+        "-n",
+        namespace,
+    )
+    containers = [
+        {
+            "name": "web",
+            "image": "nginx:1.27",
+            "memory": 128,
+            "mountPoints": [{"sourceVolume": "ap", "containerPath": "/data"}],
+        }
+    ]
+    efs = {
+        "fileSystemId": FS,
+        "transitEncryption": "ENABLED",
+        "authorizationConfig": {"accessPointId": "fsap-0a1b2c3d4e5f67890", "iam": "ENABLED"},
+    }
+    cluster.apply(
+        [task_definition("ap", containers=containers, volumes=[{"name": "ap", "efsVolumeConfiguration": efs}])],
+        "-n",
+        namespace,
+    )
     cluster.apply([ecs_service("ap", "ap", 1, cluster="local")], "-n", namespace)
     pod = _running_pod(cluster, namespace, "ap")
     (claim,) = [v["persistentVolumeClaim"]["claimName"] for v in pod["spec"]["volumes"] if "persistentVolumeClaim" in v]

@@ -7,10 +7,10 @@ import time
 from typing import Any
 
 import pytest
-
-from ecs_operator.localcluster.cluster import ClusterHandle
 from kube_helpers import get_json, wait_for
 from manifests import API, task_definition
+
+from ecs_operator.localcluster.cluster import ClusterHandle
 
 pytestmark = pytest.mark.usefixtures("operator")
 
@@ -18,14 +18,28 @@ EXIT_CODE = "ecs.operator.dev/kwok-exit-code"
 
 
 def ecs_task(name: str, task_def: str, **spec: Any) -> dict[str, Any]:
-    return {"apiVersion": API, "kind": "ECSTask", "metadata": {"name": name},
-            "spec": {"taskDefinition": task_def, **spec}}
+    return {
+        "apiVersion": API,
+        "kind": "ECSTask",
+        "metadata": {"name": name},
+        "spec": {"taskDefinition": task_def, **spec},
+    }
 
 
 def batch_definition(name: str) -> dict[str, Any]:
-    return task_definition(name, containers=[
-        {"name": "etl", "image": "etl:1", "cpu": 128, "memory": 256, "essential": True,
-         "environment": [{"name": "MODE", "value": "incremental"}, {"name": "LEVEL", "value": "info"}]}])
+    return task_definition(
+        name,
+        containers=[
+            {
+                "name": "etl",
+                "image": "etl:1",
+                "cpu": 128,
+                "memory": 256,
+                "essential": True,
+                "environment": [{"name": "MODE", "value": "incremental"}, {"name": "LEVEL", "value": "info"}],
+            }
+        ],
+    )
 
 
 def _status(cluster: ClusterHandle, namespace: str, name: str) -> dict[str, Any]:
@@ -42,25 +56,45 @@ def _tasks(status: dict[str, Any]) -> dict[str, dict[str, Any]]:
 
 def _running(pod: dict[str, Any]) -> bool:
     return pod["status"].get("phase") == "Running" and any(
-        c["type"] == "Ready" and c["status"] == "True" for c in pod["status"].get("conditions", []))
+        c["type"] == "Ready" and c["status"] == "True" for c in pod["status"].get("conditions", [])
+    )
 
 
 def test_run_task_with_overrides_records_each_tasks_exit(cluster: ClusterHandle, namespace: str) -> None:
     cluster.apply([batch_definition("etl")], "-n", namespace)
-    cluster.apply([ecs_task("nightly-etl", "etl", count=3, startedBy="airflow", group="etl-jobs", overrides={
-        "containerOverrides": [{"name": "etl", "environment": [{"name": "MODE", "value": "full"}]}]})],
-        "-n", namespace)
+    cluster.apply(
+        [
+            ecs_task(
+                "nightly-etl",
+                "etl",
+                count=3,
+                startedBy="airflow",
+                group="etl-jobs",
+                overrides={"containerOverrides": [{"name": "etl", "environment": [{"name": "MODE", "value": "full"}]}]},
+            )
+        ],
+        "-n",
+        namespace,
+    )
 
-    pods = wait_for(lambda: (lambda ps: ps if len(ps) == 3 and all(_running(p) for p in ps) else None)(
-        _pods(cluster, namespace, "nightly-etl")), timeout=60, message="3 running tasks")
+    pods = wait_for(
+        lambda: (lambda ps: ps if len(ps) == 3 and all(_running(p) for p in ps) else None)(
+            _pods(cluster, namespace, "nightly-etl")
+        ),
+        timeout=60,
+        message="3 running tasks",
+    )
     assert sorted(p["metadata"]["name"] for p in pods) == ["nightly-etl-0", "nightly-etl-1", "nightly-etl-2"]
     for pod in pods:
         assert pod["spec"]["restartPolicy"] == "Never"
         assert pod["metadata"]["ownerReferences"][0]["kind"] == "ECSTask"
         env = {e["name"]: e.get("value") for e in pod["spec"]["containers"][0]["env"]}
         assert env == {"MODE": "full", "LEVEL": "info"}
-    running = wait_for(lambda: (lambda s: s if s.get("lastStatus") == "RUNNING" else None)(
-        _status(cluster, namespace, "nightly-etl")), timeout=30, message="lastStatus RUNNING")
+    running = wait_for(
+        lambda: (lambda s: s if s.get("lastStatus") == "RUNNING" else None)(_status(cluster, namespace, "nightly-etl")),
+        timeout=30,
+        message="lastStatus RUNNING",
+    )
     assert running["summary"]["running"] == 3 and running["startedBy"] == "airflow" and running["group"] == "etl-jobs"
 
     # kwok's exit stage: one task succeeds, one fails with 2; the third is stopped (StopTask).
@@ -84,8 +118,17 @@ def test_run_task_with_overrides_records_each_tasks_exit(cluster: ClusterHandle,
         assert record["createdAt"] and record["startedAt"] and record["stoppedAt"]
     assert tasks["nightly-etl-2"]["lastStatus"] == "RUNNING"
 
-    cluster.kubectl("patch", "ecstask", "nightly-etl", "-n", namespace, "--type", "merge",
-                    "-p", json.dumps({"spec": {"desiredStatus": "STOPPED"}}))
+    cluster.kubectl(
+        "patch",
+        "ecstask",
+        "nightly-etl",
+        "-n",
+        namespace,
+        "--type",
+        "merge",
+        "-p",
+        json.dumps({"spec": {"desiredStatus": "STOPPED"}}),
+    )
 
     def all_stopped():
         status = _status(cluster, namespace, "nightly-etl")
@@ -95,13 +138,23 @@ def test_run_task_with_overrides_records_each_tasks_exit(cluster: ClusterHandle,
     stopped = _tasks(status)["nightly-etl-2"]
     assert stopped["stopCode"] == "UserInitiated" and stopped["desiredStatus"] == "STOPPED"
     assert status["desiredStatus"] == "STOPPED"
-    assert status["summary"] == {"launched": 3, "pending": 0, "running": 0, "stopping": 0, "stopped": 3,
-                                 "succeeded": 1, "failed": 1}
+    assert status["summary"] == {
+        "launched": 3,
+        "pending": 0,
+        "running": 0,
+        "stopping": 0,
+        "stopped": 3,
+        "succeeded": 1,
+        "failed": 1,
+    }
     assert status["stopCode"] == "EssentialContainerExited"  # the failed task heads the summary
     conditions = {c["type"]: c for c in status["conditions"]}
     assert conditions["Complete"]["status"] == "True" and conditions["Degraded"]["status"] == "True"
-    wait_for(lambda: "nightly-etl-2" not in {p["metadata"]["name"] for p in _pods(cluster, namespace, "nightly-etl")},
-             timeout=30, message="the stopped task's pod to go")
+    wait_for(
+        lambda: "nightly-etl-2" not in {p["metadata"]["name"] for p in _pods(cluster, namespace, "nightly-etl")},
+        timeout=30,
+        message="the stopped task's pod to go",
+    )
     time.sleep(3)  # a stopped task is never replaced
     assert "nightly-etl-2" not in {p["metadata"]["name"] for p in _pods(cluster, namespace, "nightly-etl")}
     table = cluster.kubectl("get", "ecstask", "nightly-etl", "-n", namespace).stdout
@@ -111,14 +164,35 @@ def test_run_task_with_overrides_records_each_tasks_exit(cluster: ClusterHandle,
 
 
 def test_essential_container_exit_stops_the_task(cluster: ClusterHandle, namespace: str) -> None:
-    cluster.apply([task_definition("two", containers=[
-        {"name": "app", "image": "app:1", "cpu": 64, "memory": 128, "essential": True},
-        {"name": "sidecar", "image": "sidecar:1", "cpu": 32, "memory": 64, "essential": False},
-    ])], "-n", namespace)
+    cluster.apply(
+        [
+            task_definition(
+                "two",
+                containers=[
+                    {"name": "app", "image": "app:1", "cpu": 64, "memory": 128, "essential": True},
+                    {"name": "sidecar", "image": "sidecar:1", "cpu": 32, "memory": 64, "essential": False},
+                ],
+            )
+        ],
+        "-n",
+        namespace,
+    )
     # The task's own tags become pod annotations: here, kwok's exit stage for one container.
-    cluster.apply([ecs_task("ess", "two", tags=[
-        {"key": EXIT_CODE, "value": "3"}, {"key": "ecs.operator.dev/kwok-exit-after", "value": "2s"},
-        {"key": "ecs.operator.dev/kwok-exit-container", "value": "app"}])], "-n", namespace)
+    cluster.apply(
+        [
+            ecs_task(
+                "ess",
+                "two",
+                tags=[
+                    {"key": EXIT_CODE, "value": "3"},
+                    {"key": "ecs.operator.dev/kwok-exit-after", "value": "2s"},
+                    {"key": "ecs.operator.dev/kwok-exit-container", "value": "app"},
+                ],
+            )
+        ],
+        "-n",
+        namespace,
+    )
 
     def stopped():
         status = _status(cluster, namespace, "ess")
@@ -136,13 +210,33 @@ def test_essential_container_exit_stops_the_task(cluster: ClusterHandle, namespa
 
 
 def test_non_essential_exit_keeps_the_task_running(cluster: ClusterHandle, namespace: str) -> None:
-    cluster.apply([task_definition("two", containers=[
-        {"name": "app", "image": "app:1", "cpu": 64, "memory": 128, "essential": True},
-        {"name": "sidecar", "image": "sidecar:1", "cpu": 32, "memory": 64, "essential": False},
-    ])], "-n", namespace)
-    cluster.apply([ecs_task("noness", "two", tags=[
-        {"key": EXIT_CODE, "value": "1"}, {"key": "ecs.operator.dev/kwok-exit-container", "value": "sidecar"}])],
-        "-n", namespace)
+    cluster.apply(
+        [
+            task_definition(
+                "two",
+                containers=[
+                    {"name": "app", "image": "app:1", "cpu": 64, "memory": 128, "essential": True},
+                    {"name": "sidecar", "image": "sidecar:1", "cpu": 32, "memory": 64, "essential": False},
+                ],
+            )
+        ],
+        "-n",
+        namespace,
+    )
+    cluster.apply(
+        [
+            ecs_task(
+                "noness",
+                "two",
+                tags=[
+                    {"key": EXIT_CODE, "value": "1"},
+                    {"key": "ecs.operator.dev/kwok-exit-container", "value": "sidecar"},
+                ],
+            )
+        ],
+        "-n",
+        namespace,
+    )
 
     def sidecar_exited():
         record = _tasks(_status(cluster, namespace, "noness")).get("noness-0") or {}
@@ -159,8 +253,13 @@ def test_non_essential_exit_keeps_the_task_running(cluster: ClusterHandle, names
 def test_deleting_an_ecstask_stops_its_tasks(cluster: ClusterHandle, namespace: str) -> None:
     cluster.apply([batch_definition("etl")], "-n", namespace)
     cluster.apply([ecs_task("doomed", "etl", count=2)], "-n", namespace)
-    wait_for(lambda: (lambda s: s if s.get("summary", {}).get("running") == 2 else None)(
-        _status(cluster, namespace, "doomed")), timeout=60, message="2 running tasks")
+    wait_for(
+        lambda: (lambda s: s if s.get("summary", {}).get("running") == 2 else None)(
+            _status(cluster, namespace, "doomed")
+        ),
+        timeout=60,
+        message="2 running tasks",
+    )
     cluster.kubectl("delete", "ecstask", "doomed", "-n", namespace, "--wait=true", timeout=60)
     wait_for(lambda: not _pods(cluster, namespace, "doomed"), timeout=30, message="the tasks' pods to go")
 
@@ -176,18 +275,31 @@ def test_missing_task_definition_is_reported_then_the_task_runs(cluster: Cluster
     status = wait_for(reported, timeout=30, message="TaskDefinitionNotFound")
     assert "later-family" in status["problem"]
     cluster.apply([batch_definition("later-family")], "-n", namespace)
-    wait_for(lambda: (lambda s: s if s.get("lastStatus") == "RUNNING" and not s.get("problem") else None)(
-        _status(cluster, namespace, "early")), timeout=60, message="the task to run once the family exists")
+    wait_for(
+        lambda: (lambda s: s if s.get("lastStatus") == "RUNNING" and not s.get("problem") else None)(
+            _status(cluster, namespace, "early")
+        ),
+        timeout=60,
+        message="the task to run once the family exists",
+    )
 
 
 def test_scheduled_task_renders_a_cronjob_and_records_its_runs(cluster: ClusterHandle, namespace: str) -> None:
     cluster.apply([batch_definition("report")], "-n", namespace)
-    cluster.apply([ecs_task("weekday-report", "report", schedule="cron(0/30 8-17 ? * MON-FRI *)",
-                            timezone="Europe/Lisbon")], "-n", namespace)
+    cluster.apply(
+        [ecs_task("weekday-report", "report", schedule="cron(0/30 8-17 ? * MON-FRI *)", timezone="Europe/Lisbon")],
+        "-n",
+        namespace,
+    )
 
-    cron = wait_for(lambda: cluster.kubectl("get", "cronjob", "weekday-report", "-n", namespace, check=False).returncode == 0
-                    and get_json(cluster, "cronjob", "weekday-report", "-n", namespace),
-                    timeout=30, message="the CronJob")
+    cron = wait_for(
+        lambda: (
+            cluster.kubectl("get", "cronjob", "weekday-report", "-n", namespace, check=False).returncode == 0
+            and get_json(cluster, "cronjob", "weekday-report", "-n", namespace)
+        ),
+        timeout=30,
+        message="the CronJob",
+    )
     assert cron["spec"]["schedule"] == "0-59/30 8-17 * * 1-5"
     assert cron["spec"]["timeZone"] == "Europe/Lisbon" and cron["spec"]["suspend"] is False
     assert cron["metadata"]["ownerReferences"][0]["kind"] == "ECSTask"
@@ -212,10 +324,22 @@ def test_scheduled_task_renders_a_cronjob_and_records_its_runs(cluster: ClusterH
     assert record["run"] == "weekday-report-manual" and record["lastStatus"] == "STOPPED"
     assert record["stopCode"] == "EssentialContainerExited" and record["exitCode"] == 0
 
-    cluster.kubectl("patch", "ecstask", "weekday-report", "-n", namespace, "--type", "merge",
-                    "-p", json.dumps({"spec": {"desiredStatus": "STOPPED"}}))
-    wait_for(lambda: get_json(cluster, "cronjob", "weekday-report", "-n", namespace)["spec"].get("suspend") is True,
-             timeout=30, message="the CronJob to be suspended")
+    cluster.kubectl(
+        "patch",
+        "ecstask",
+        "weekday-report",
+        "-n",
+        namespace,
+        "--type",
+        "merge",
+        "-p",
+        json.dumps({"spec": {"desiredStatus": "STOPPED"}}),
+    )
+    wait_for(
+        lambda: get_json(cluster, "cronjob", "weekday-report", "-n", namespace)["spec"].get("suspend") is True,
+        timeout=30,
+        message="the CronJob to be suspended",
+    )
 
 
 def test_scheduled_task_runs_on_its_schedule(cluster: ClusterHandle, namespace: str) -> None:

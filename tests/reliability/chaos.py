@@ -24,8 +24,7 @@ def kube_client(cluster: Any) -> Any:
     return connect(str(cluster.kubeconfig))
 
 
-def wait_until(predicate, timeout: float, interval: float = 1.0, message: str = "condition",
-               describe=None):
+def wait_until(predicate, timeout: float, interval: float = 1.0, message: str = "condition", describe=None):
     """Poll until predicate() is truthy; on timeout fail, saying what describe() sees."""
     deadline = time.monotonic() + timeout
     last = None
@@ -42,9 +41,13 @@ def steady(service: dict[str, Any], desired: int, revision: int | None = None) -
     """ECS's steady state: every task running, one deployment, rollout COMPLETED."""
     status = service.get("status") or {}
     deployments = status.get("deployments") or []
-    ok = (status.get("runningCount") == desired and status.get("desiredCount") == desired
-          and status.get("pendingCount") == 0 and len(deployments) == 1
-          and deployments[0].get("rolloutState") == "COMPLETED")
+    ok = (
+        status.get("runningCount") == desired
+        and status.get("desiredCount") == desired
+        and status.get("pendingCount") == 0
+        and len(deployments) == 1
+        and deployments[0].get("rolloutState") == "COMPLETED"
+    )
     if ok and revision is not None:
         ok = deployments[0].get("taskDefinitionRevision") == revision
     return ok
@@ -56,15 +59,24 @@ def ssa(kube: Any, obj: dict[str, Any], manager: str = "reliability-test") -> di
 
     meta = obj["metadata"]
     path = resource_for(obj["apiVersion"], obj["kind"]).path(meta.get("namespace"), meta["name"])
-    return kube.request("PATCH", path, query={"fieldManager": manager, "force": "true"}, body=obj,
-                        content_type="application/apply-patch+yaml")
+    return kube.request(
+        "PATCH",
+        path,
+        query={"fieldManager": manager, "force": "true"},
+        body=obj,
+        content_type="application/apply-patch+yaml",
+    )
 
 
 def orphans(kube: Any, namespace: str) -> list[str]:
     """Operator-made objects (and their pods) whose owner does not exist (by uid)."""
     live: dict[str, str] = {}
-    for api, kind in (("ecs.operator.dev/v1alpha1", "ECSService"), ("apps/v1", "ReplicaSet"),
-                      ("apps/v1", "Deployment"), ("apps/v1", "DaemonSet")):
+    for api, kind in (
+        ("ecs.operator.dev/v1alpha1", "ECSService"),
+        ("apps/v1", "ReplicaSet"),
+        ("apps/v1", "Deployment"),
+        ("apps/v1", "DaemonSet"),
+    ):
         for obj in kube.list(api, kind, namespace):
             live[obj["metadata"]["uid"]] = f"{kind}/{obj['metadata']['name']}"
     problems = []
@@ -80,8 +92,9 @@ def orphans(kube: Any, namespace: str) -> list[str]:
                 problems.append(f"{kind}/{meta['name']} has no owner")
             for ref in owners:
                 if ref.get("uid") not in live:
-                    problems.append(f"{kind}/{meta['name']}: owner {ref.get('kind')}/{ref.get('name')} "
-                                    f"({ref.get('uid')}) is gone")
+                    problems.append(
+                        f"{kind}/{meta['name']}: owner {ref.get('kind')}/{ref.get('name')} ({ref.get('uid')}) is gone"
+                    )
     return problems
 
 
@@ -92,8 +105,10 @@ def not_steady(kube: Any, namespace: str, desired: int, revision: int | None = N
     lines = [f"{len(bad)} of {len(services)} not steady"]
     for s in bad[:limit]:
         status = s.get("status") or {}
-        lines.append(f"{s['metadata']['name']}: running {status.get('runningCount')} pending "
-                     f"{status.get('pendingCount')} desired {status.get('desiredCount')} deployments "
-                     f"{[(d.get('taskDefinitionRevision'), d.get('rolloutState')) for d in status.get('deployments') or []]}"
-                     f" problem {status.get('problem')!r}")
+        lines.append(
+            f"{s['metadata']['name']}: running {status.get('runningCount')} pending "
+            f"{status.get('pendingCount')} desired {status.get('desiredCount')} deployments "
+            f"{[(d.get('taskDefinitionRevision'), d.get('rolloutState')) for d in status.get('deployments') or []]}"
+            f" problem {status.get('problem')!r}"
+        )
     return "\n  ".join(lines)

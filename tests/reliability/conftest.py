@@ -60,8 +60,9 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
 class Operator(OperatorProcess):
     """OperatorProcess with extra command-line arguments (e.g. --peering NAME)."""
 
-    def __init__(self, kubeconfig: Path, log_path: Path, extra_env: dict[str, str] | None = None,
-                 args: tuple[str, ...] = ()) -> None:
+    def __init__(
+        self, kubeconfig: Path, log_path: Path, extra_env: dict[str, str] | None = None, args: tuple[str, ...] = ()
+    ) -> None:
         self.kubeconfig = kubeconfig
         self.log_path = log_path
         self.port = _integration._free_port()
@@ -69,7 +70,9 @@ class Operator(OperatorProcess):
         self._log = open(log_path, "wb")
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "ecs_operator.cli", "run", "--health-port", str(self.port), *args],
-            env=env, stdout=self._log, stderr=subprocess.STDOUT,
+            env=env,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
         )
 
     def kill(self) -> None:

@@ -17,7 +17,6 @@ import os
 import time
 
 import pytest
-
 from chaos import kube_client, not_steady, report, ssa, steady, wait_until
 from manifests import ecs_service, task_definition
 
@@ -34,8 +33,7 @@ def _in(namespace: str, obj: dict) -> dict:
 
 @pytest.mark.timeout(900)
 @pytest.mark.parametrize("down_for", OUTAGES, ids=[f"down-{s:.0f}s" for s in OUTAGES])
-def test_operator_survives_an_api_server_restart(cluster, namespace, operators, local_cluster,
-                                                 down_for: float) -> None:
+def test_operator_survives_an_api_server_restart(cluster, namespace, operators, local_cluster, down_for: float) -> None:
     kube = kube_client(cluster)
     op = operators.start()
     pid = op.proc.pid
@@ -45,10 +43,15 @@ def test_operator_survives_an_api_server_restart(cluster, namespace, operators, 
     def service_steady(name: str, desired: int, revision: int):
         def check():
             return steady(kube.get(API, "ECSService", namespace, name), desired, revision)
+
         return check
 
-    wait_until(service_steady("before", 2, 1), timeout=120, message="service before steady at 2 tasks",
-               describe=lambda: not_steady(kube, namespace, 2, 1))
+    wait_until(
+        service_steady("before", 2, 1),
+        timeout=120,
+        message="service before steady at 2 tasks",
+        describe=lambda: not_steady(kube, namespace, 2, 1),
+    )
 
     # Work in flight: a scale-up and a rollout to revision 2, then the API server goes away.
     ssa(kube, _in(namespace, ecs_service("before", "api", 4)))
@@ -60,21 +63,37 @@ def test_operator_survives_an_api_server_restart(cluster, namespace, operators, 
     assert op.alive() and op.proc.pid == pid, f"the operator died with the API server:\n{op.log_tail()}"
 
     kube = kube_client(cluster)  # a fresh connection pool for the test's own reads
-    wait_until(service_steady("before", 4, 2), timeout=240, interval=2,
-               message="the pre-restart scale-up and rollout carried out",
-               describe=lambda: not_steady(kube, namespace, 4, 2))
+    wait_until(
+        service_steady("before", 4, 2),
+        timeout=240,
+        interval=2,
+        message="the pre-restart scale-up and rollout carried out",
+        describe=lambda: not_steady(kube, namespace, 4, 2),
+    )
     recovered_in = time.monotonic() - started
 
     # New changes after the restart: only reconciled if the operator's watches came back.
     ssa(kube, _in(namespace, ecs_service("after", "api", 2)))
     ssa(kube, _in(namespace, ecs_service("before", "api", 1)))
-    wait_until(service_steady("after", 2, 2), timeout=180, interval=2, message="new service after steady",
-               describe=lambda: not_steady(kube, namespace, 2, 2))
-    wait_until(service_steady("before", 1, 2), timeout=180, interval=2, message="before scaled down to 1",
-               describe=lambda: not_steady(kube, namespace, 1, 2))
+    wait_until(
+        service_steady("after", 2, 2),
+        timeout=180,
+        interval=2,
+        message="new service after steady",
+        describe=lambda: not_steady(kube, namespace, 2, 2),
+    )
+    wait_until(
+        service_steady("before", 1, 2),
+        timeout=180,
+        interval=2,
+        message="before scaled down to 1",
+        describe=lambda: not_steady(kube, namespace, 1, 2),
+    )
     deployment = kube.get("apps/v1", "Deployment", namespace, "before")
     assert deployment["spec"]["replicas"] == 1
     assert op.alive() and op.proc.pid == pid and len(operators.started) == 1
-    report(f"apiserver-restart: kube-apiserver down {down_for:.0f}s, restarted (pid {new_pid}) in {restarted_in:.1f}s; "
-           f"in-flight work done {recovered_in:.0f}s after the restart began; operator pid {pid} unchanged; "
-           f"post-restart changes reconciled")
+    report(
+        f"apiserver-restart: kube-apiserver down {down_for:.0f}s, restarted (pid {new_pid}) in {restarted_in:.1f}s; "
+        f"in-flight work done {recovered_in:.0f}s after the restart began; operator pid {pid} unchanged; "
+        f"post-restart changes reconciled"
+    )

@@ -24,10 +24,10 @@ import time
 from typing import Any
 
 import pytest
-
 from chaos import kube_client, not_steady, report, ssa, steady, wait_until
-from ecs_operator.kube import Conflict
 from manifests import ecs_service, task_definition
+
+from ecs_operator.kube import Conflict
 
 API = "ecs.operator.dev/v1alpha1"
 ROUNDS = 12
@@ -46,8 +46,12 @@ def test_concurrent_edits_retry_conflicts_and_the_last_write_wins(cluster, names
     operators.start()
     ssa(kube, _in(namespace, task_definition("race")))
     ssa(kube, _in(namespace, ecs_service("race", "race", 1)))
-    wait_until(lambda: steady(kube.get(API, "ECSService", namespace, "race"), 1), timeout=120,
-               message="race steady", describe=lambda: not_steady(kube, namespace, 1))
+    wait_until(
+        lambda: steady(kube.get(API, "ECSService", namespace, "race"), 1),
+        timeout=120,
+        message="race steady",
+        describe=lambda: not_steady(kube, namespace, 1),
+    )
 
     base = f"/apis/ecs.operator.dev/v1alpha1/namespaces/{namespace}/ecsservices/race"
     barrier = threading.Barrier(2, timeout=60)
@@ -60,19 +64,33 @@ def test_concurrent_edits_retry_conflicts_and_the_last_write_wins(cluster, names
     }
 
     def editor_write(obj: dict[str, Any], desired: int, healthy: int | None) -> dict[str, Any]:
-        return kube.request("PATCH", base, content_type="application/merge-patch+json", body={
-            "metadata": {"resourceVersion": obj["metadata"]["resourceVersion"]},
-            "spec": {"desiredCount": desired, "deploymentConfiguration": {"minimumHealthyPercent": healthy}}})
+        return kube.request(
+            "PATCH",
+            base,
+            content_type="application/merge-patch+json",
+            body={
+                "metadata": {"resourceVersion": obj["metadata"]["resourceVersion"]},
+                "spec": {"desiredCount": desired, "deploymentConfiguration": {"minimumHealthyPercent": healthy}},
+            },
+        )
 
     def scaler_write(scale: dict[str, Any], desired: int, _: int | None) -> dict[str, Any]:
-        body = {"apiVersion": "autoscaling/v1", "kind": "Scale",
-                "metadata": {"name": "race", "namespace": namespace,
-                             "resourceVersion": scale["metadata"]["resourceVersion"]},
-                "spec": {"replicas": desired}}
+        body = {
+            "apiVersion": "autoscaling/v1",
+            "kind": "Scale",
+            "metadata": {
+                "name": "race",
+                "namespace": namespace,
+                "resourceVersion": scale["metadata"]["resourceVersion"],
+            },
+            "spec": {"replicas": desired},
+        }
         return kube.request("PUT", f"{base}/scale", body=body)
 
     def client(name: str) -> None:
-        read = (lambda: kube.request("GET", base)) if name == "editor" else (lambda: kube.request("GET", f"{base}/scale"))
+        read = (
+            (lambda: kube.request("GET", base)) if name == "editor" else (lambda: kube.request("GET", f"{base}/scale"))
+        )
         write = editor_write if name == "editor" else scaler_write
         for desired, healthy in plans[name]:
             current = read()
@@ -112,15 +130,21 @@ def test_concurrent_edits_retry_conflicts_and_the_last_write_wins(cluster, names
         ok = deployment["spec"]["replicas"] == last_desired and steady(service, last_desired)
         return deployment if ok else None
 
-    deployment = wait_until(deployment_matches, timeout=180, interval=1,
-                            message=f"Deployment at the last written desiredCount {last_desired}",
-                            describe=lambda: not_steady(kube, namespace, last_desired))
+    deployment = wait_until(
+        deployment_matches,
+        timeout=180,
+        interval=1,
+        message=f"Deployment at the last written desiredCount {last_desired}",
+        describe=lambda: not_steady(kube, namespace, last_desired),
+    )
     healthy = 100 if last_healthy is None else last_healthy
     max_unavailable = last_desired - math.ceil(last_desired * healthy / 100)
     assert deployment["spec"]["strategy"]["rollingUpdate"]["maxUnavailable"] == max_unavailable
     time.sleep(5)  # no late reconcile of an older version undoes it
     assert kube.get("apps/v1", "Deployment", namespace, "race")["spec"]["replicas"] == last_desired
     assert steady(kube.get(API, "ECSService", namespace, "race"), last_desired)
-    report(f"concurrent-edits: seed {seed}; {len(writes)} writes, conflicts retried: editor "
-           f"{conflicts['editor']}, scaler {conflicts['scaler']}; last write {last_client} desiredCount "
-           f"{last_desired} (minimumHealthyPercent {last_healthy}) is what the Deployment runs")
+    report(
+        f"concurrent-edits: seed {seed}; {len(writes)} writes, conflicts retried: editor "
+        f"{conflicts['editor']}, scaler {conflicts['scaler']}; last write {last_client} desiredCount "
+        f"{last_desired} (minimumHealthyPercent {last_healthy}) is what the Deployment runs"
+    )

@@ -19,10 +19,10 @@ import ast
 from pathlib import Path
 
 import pytest
-
 from chaos import kube_client, report, ssa, wait_until
-from ecs_operator.render import names
 from manifests import ecs_service, task_definition
+
+from ecs_operator.render import names
 
 API = "ecs.operator.dev/v1alpha1"
 FILE_SYSTEM = "fs-0a1b2c3d4e5f60001"
@@ -32,15 +32,24 @@ SOURCE = Path(__file__).resolve().parents[2] / "operator" / "ecs_operator"
 # the documentation that makes it an explicit policy. The documented policy is that the
 # operator never deletes one, so: none.
 ALLOWED_DELETES: set[str] = set()
-DATA_KINDS = {"persistentvolumeclaim", "persistentvolumeclaims", "pvc", "persistentvolume",
-              "persistentvolumes", "pv"}
+DATA_KINDS = {"persistentvolumeclaim", "persistentvolumeclaims", "pvc", "persistentvolume", "persistentvolumes", "pv"}
 
 
 def _efs_task_definition(namespace: str) -> dict:
-    td = task_definition("files", containers=[{
-        "name": "app", "image": "busybox", "cpu": 16, "memory": 64, "essential": True,
-        "mountPoints": [{"sourceVolume": "shared", "containerPath": "/data"}]}],
-        volumes=[{"name": "shared", "efsVolumeConfiguration": {"fileSystemId": FILE_SYSTEM}}])
+    td = task_definition(
+        "files",
+        containers=[
+            {
+                "name": "app",
+                "image": "busybox",
+                "cpu": 16,
+                "memory": 64,
+                "essential": True,
+                "mountPoints": [{"sourceVolume": "shared", "containerPath": "/data"}],
+            }
+        ],
+        volumes=[{"name": "shared", "efsVolumeConfiguration": {"fileSystemId": FILE_SYSTEM}}],
+    )
     td["metadata"]["namespace"] = namespace
     return td
 
@@ -53,7 +62,8 @@ def _service(namespace: str, name: str) -> dict:
 
 @pytest.mark.timeout(600)
 def test_efs_claim_survives_service_and_task_definition_deletion_and_operator_restart(
-        cluster, namespace, operators) -> None:
+    cluster, namespace, operators
+) -> None:
     kube = kube_client(cluster)
     claim = names.efs_claim_name(FILE_SYSTEM)
     op = operators.start()
@@ -70,8 +80,10 @@ def test_efs_claim_survives_service_and_task_definition_deletion_and_operator_re
     except pytest.fail.Exception:
         deadline_hit = True
     if deadline_hit:
-        pytest.skip(f"the operator never created the EFS stand-in PVC {claim} (EFS claims not "
-                    f"implemented in this tree?); nothing to protect yet")
+        pytest.skip(
+            f"the operator never created the EFS stand-in PVC {claim} (EFS claims not "
+            f"implemented in this tree?); nothing to protect yet"
+        )
     uid = pvc["metadata"]["uid"]
     volume = pvc["spec"].get("volumeName")
 
@@ -86,36 +98,52 @@ def test_efs_claim_survives_service_and_task_definition_deletion_and_operator_re
     still_there("creation")
     for name in ("reader", "writer"):
         cluster.kubectl("delete", "ecsservice", name, "-n", namespace, "--wait=true", timeout=120)
-    wait_until(lambda: not kube.list("apps/v1", "Deployment", namespace), timeout=60,
-               message="the services' Deployments garbage-collected")
+    wait_until(
+        lambda: not kube.list("apps/v1", "Deployment", namespace),
+        timeout=60,
+        message="the services' Deployments garbage-collected",
+    )
     still_there("deleting the services")
 
     cluster.kubectl("delete", "taskdefinition", "files", "-n", namespace, "--wait=true", timeout=120)
-    wait_until(lambda: not kube.list("apps/v1", "ControllerRevision", namespace,
-                                     selector="ecs.operator.dev/task-definition=files"),
-               timeout=60, message="the TaskDefinition's revisions garbage-collected")
+    wait_until(
+        lambda: (
+            not kube.list("apps/v1", "ControllerRevision", namespace, selector="ecs.operator.dev/task-definition=files")
+        ),
+        timeout=60,
+        message="the TaskDefinition's revisions garbage-collected",
+    )
     still_there("deleting the TaskDefinition")
     ssa(kube, _efs_task_definition(namespace))
-    wait_until(lambda: (kube.get(API, "TaskDefinition", namespace, "files").get("status") or {}).get("revision"),
-               timeout=60, message="the TaskDefinition registered again")
+    wait_until(
+        lambda: (kube.get(API, "TaskDefinition", namespace, "files").get("status") or {}).get("revision"),
+        timeout=60,
+        message="the TaskDefinition registered again",
+    )
     still_there("re-registering the TaskDefinition")
 
     op.stop()
     op = operators.start()  # resume handlers of a fresh process see everything again
     ssa(kube, _service(namespace, "again"))
-    wait_until(lambda: kube.get_or_none("apps/v1", "Deployment", namespace, "again"), timeout=60,
-               message="a new service using the claim")
+    wait_until(
+        lambda: kube.get_or_none("apps/v1", "Deployment", namespace, "again"),
+        timeout=60,
+        message="a new service using the claim",
+    )
     current = still_there("restarting the operator and starting a new service on it")
     if volume:
         pv = kube.get_or_none("v1", "PersistentVolume", None, volume)
         assert pv is not None and pv["spec"]["persistentVolumeReclaimPolicy"] == "Retain"
-    report(f"data-safety: PVC {claim} (uid {uid[:8]}) survived service deletion, TaskDefinition deletion "
-           f"and re-registration, operator restart; phase {(current.get('status') or {}).get('phase')}")
+    report(
+        f"data-safety: PVC {claim} (uid {uid[:8]}) survived service deletion, TaskDefinition deletion "
+        f"and re-registration, operator restart; phase {(current.get('status') or {}).get('phase')}"
+    )
     if volume:  # cluster-scoped: not removed with the namespace; Retain keeps it otherwise
         cluster.kubectl("delete", "pv", volume, "--wait=false", check=False)
 
 
 # -- static ---------------------------------------------------------------------------------------
+
 
 def _constants_for(name: str, scopes: list[ast.AST]) -> set[str] | None:
     """String values `name` can hold, from `for name in (...)` / `name = "..."` in enclosing scopes."""
@@ -124,8 +152,9 @@ def _constants_for(name: str, scopes: list[ast.AST]) -> set[str] | None:
         for node in ast.walk(scope):
             if isinstance(node, ast.For) and isinstance(node.target, ast.Name) and node.target.id == name:
                 if isinstance(node.iter, (ast.Tuple, ast.List, ast.Set)):
-                    values |= {e.value for e in node.iter.elts if isinstance(e, ast.Constant)
-                               and isinstance(e.value, str)}
+                    values |= {
+                        e.value for e in node.iter.elts if isinstance(e, ast.Constant) and isinstance(e.value, str)
+                    }
                 else:
                     return None
             elif isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == name for t in node.targets):
@@ -187,10 +216,13 @@ def test_no_code_path_deletes_persistent_volume_claims() -> None:
     assert len(files) > 20, f"operator source not found under {SOURCE}"
     sites = [site for f in files for site in _delete_sites(f)]
     unexpected = [f"{where}: {what}" for where, what in sites if where not in ALLOWED_DELETES]
-    assert unexpected == [], ("code that deletes EFS stand-in claims / volumes outside the documented "
-                              "policy:\n  " + "\n  ".join(unexpected))
-    report(f"data-safety: scanned {len(files)} operator modules; PVC/PV delete call sites: "
-           f"{len(sites)} (allowed: {sorted(ALLOWED_DELETES) or 'none, the policy is never'})")
+    assert unexpected == [], (
+        "code that deletes EFS stand-in claims / volumes outside the documented policy:\n  " + "\n  ".join(unexpected)
+    )
+    report(
+        f"data-safety: scanned {len(files)} operator modules; PVC/PV delete call sites: "
+        f"{len(sites)} (allowed: {sorted(ALLOWED_DELETES) or 'none, the policy is never'})"
+    )
 
 
 def test_the_scan_finds_a_claim_delete(tmp_path: Path) -> None:

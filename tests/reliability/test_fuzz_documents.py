@@ -12,10 +12,9 @@ import time
 from collections import Counter
 from typing import Any
 
-from hypothesis import event, given, settings
-
 from chaos import report
 from ecs_fuzz import check_documents, clusters, register_profiles, services, task_definitions
+from hypothesis import event, given, settings
 
 EXAMPLES = register_profiles()
 
@@ -33,7 +32,9 @@ def test_documents_are_rendered_or_rejected_with_a_field() -> None:
     started = time.monotonic()
     run()
     total = sum(outcomes.values())
-    report(f"fuzz: {total} examples in {time.monotonic() - started:.0f}s: "
-           + ", ".join(f"{k} {v}" for k, v in sorted(outcomes.items())))
+    report(
+        f"fuzz: {total} examples in {time.monotonic() - started:.0f}s: "
+        + ", ".join(f"{k} {v}" for k, v in sorted(outcomes.items()))
+    )
     assert total >= EXAMPLES
     assert outcomes["rendered"] > total // 20, f"too few documents get through to a rendering: {outcomes}"

@@ -24,7 +24,6 @@ import time
 from typing import Any
 
 import pytest
-
 from chaos import kube_client, not_steady, orphans, report, ssa, steady, wait_until
 from manifests import ecs_service, task_definition
 
@@ -35,9 +34,19 @@ FAMILY = "small"
 
 
 def _task_definition(namespace: str, image: str) -> dict[str, Any]:
-    td = task_definition(FAMILY, containers=[{
-        "name": "app", "image": image, "cpu": 8, "memory": 32, "essential": True,
-        "portMappings": [{"containerPort": 80, "protocol": "tcp"}]}])
+    td = task_definition(
+        FAMILY,
+        containers=[
+            {
+                "name": "app",
+                "image": image,
+                "cpu": 8,
+                "memory": 32,
+                "essential": True,
+                "portMappings": [{"containerPort": 80, "protocol": "tcp"}],
+            }
+        ],
+    )
     td["metadata"]["namespace"] = namespace
     return td
 
@@ -45,8 +54,9 @@ def _task_definition(namespace: str, image: str) -> dict[str, Any]:
 def _service(namespace: str, index: int) -> dict[str, Any]:
     # maximumPercent 100 / minimumHealthyPercent 0: a rollout replaces the task instead of
     # surging, so 200 rollouts never need more than 200 pods' worth of node capacity.
-    svc = ecs_service(f"svc-{index:03d}", FAMILY, 1,
-                      deploymentConfiguration={"maximumPercent": 100, "minimumHealthyPercent": 0})
+    svc = ecs_service(
+        f"svc-{index:03d}", FAMILY, 1, deploymentConfiguration={"maximumPercent": 100, "minimumHealthyPercent": 0}
+    )
     svc["metadata"]["namespace"] = namespace
     return svc
 
@@ -92,25 +102,35 @@ def test_sigkill_during_apply_converges_without_duplicates_or_orphans(cluster, n
     # One more while the operator is in the middle of reconciling everything.
     time.sleep(rng.uniform(2.0, 12.0))
     kills.append(_kill_and_restart(op, rng, operators, started))
-    report(f"operator-kill: applied {SERVICES} services + revision 2 (after batch {update_after_batch + 1}); "
-           f"SIGKILLs at {', '.join(kills)}")
+    report(
+        f"operator-kill: applied {SERVICES} services + revision 2 (after batch {update_after_batch + 1}); "
+        f"SIGKILLs at {', '.join(kills)}"
+    )
 
     def converged() -> str | None:
         services = kube.list("ecs.operator.dev/v1alpha1", "ECSService", namespace)
         done = sum(1 for s in services if steady(s, 1, revision=2))
         return f"{done} steady" if done == SERVICES else None
 
-    wait_until(converged, timeout=900, interval=3, message=f"all {SERVICES} services steady on revision 2",
-               describe=lambda: not_steady(kube, namespace, 1, revision=2))
+    wait_until(
+        converged,
+        timeout=900,
+        interval=3,
+        message=f"all {SERVICES} services steady on revision 2",
+        describe=lambda: not_steady(kube, namespace, 1, revision=2),
+    )
     converged_at = time.monotonic() - started
     # Give stragglers (old pods terminating, last status writes) a moment, then check everything.
-    wait_until(lambda: _pods_settled(kube, namespace), timeout=120, interval=2,
-               message="exactly one running task per service")
+    wait_until(
+        lambda: _pods_settled(kube, namespace), timeout=120, interval=2, message="exactly one running task per service"
+    )
     _assert_no_duplicates(kube, namespace, names)
     assert orphans(kube, namespace) == []
     assert operators.started[-1].alive()
-    report(f"operator-kill: all {SERVICES} services steady {converged_at:.0f}s after the first apply "
-           f"({len(kills)} SIGKILLs, {len(operators.started)} operator processes); no duplicates, no orphans")
+    report(
+        f"operator-kill: all {SERVICES} services steady {converged_at:.0f}s after the first apply "
+        f"({len(kills)} SIGKILLs, {len(operators.started)} operator processes); no duplicates, no orphans"
+    )
 
 
 def _kill_and_restart(op, rng: random.Random, operators, started: float) -> str:
@@ -128,8 +148,11 @@ def _pods_settled(kube, namespace: str) -> bool:
     for pod in live:
         service = pod["metadata"]["labels"].get("ecs.operator.dev/service", "")
         by_service[service] = by_service.get(service, 0) + 1
-    return (len(live) == len(pods) == SERVICES and set(by_service.values()) == {1}
-            and all(p["metadata"]["labels"].get("ecs.operator.dev/revision") == "2" for p in live))
+    return (
+        len(live) == len(pods) == SERVICES
+        and set(by_service.values()) == {1}
+        and all(p["metadata"]["labels"].get("ecs.operator.dev/revision") == "2" for p in live)
+    )
 
 
 def _assert_no_duplicates(kube, namespace: str, names: list[str]) -> None:
@@ -141,11 +164,13 @@ def _assert_no_duplicates(kube, namespace: str, names: list[str]) -> None:
         assert sorted(o["metadata"]["name"] for o in objects) == sorted(names), f"{kind}s != ECSServices"
         for obj in objects:
             refs = obj["metadata"].get("ownerReferences", [])
-            assert [(r["kind"], r["uid"]) for r in refs] == [("ECSService", uids[obj["metadata"]["name"]])], \
+            assert [(r["kind"], r["uid"]) for r in refs] == [("ECSService", uids[obj["metadata"]["name"]])], (
                 f"{kind} {obj['metadata']['name']} owners: {refs}"
+            )
     assert kube.list("apps/v1", "DaemonSet", namespace) == []
-    revisions = kube.list("apps/v1", "ControllerRevision", namespace,
-                          selector=f"ecs.operator.dev/task-definition={FAMILY}")
+    revisions = kube.list(
+        "apps/v1", "ControllerRevision", namespace, selector=f"ecs.operator.dev/task-definition={FAMILY}"
+    )
     numbers = sorted(r["revision"] for r in revisions)
     assert numbers == [1, 2], f"ControllerRevisions of {FAMILY}: {numbers}"
     td = kube.get("ecs.operator.dev/v1alpha1", "TaskDefinition", namespace, FAMILY)

@@ -73,7 +73,9 @@ def test_mapping_page_links_resolve() -> None:
     text = (DOCS / "ecs-mapping.md").read_text()
     for target in re.findall(r"\]\(([^)#]+)\)", text):
         assert (DOCS / target).is_file(), target
-    headings = {re.sub(r"[^a-z0-9 -]", "", h.lower()).replace(" ", "-") for h in re.findall(r"^#+ (.+)$", text, flags=re.M)}
+    headings = {
+        re.sub(r"[^a-z0-9 -]", "", h.lower()).replace(" ", "-") for h in re.findall(r"^#+ (.+)$", text, flags=re.M)
+    }
     for anchor in re.findall(r"\]\(#([^)]+)\)", text):
         assert anchor in headings, anchor
 

@@ -58,14 +58,20 @@ def test_service_with_its_task_definition_renders_deployment_and_service(capsys:
 
 
 def test_pinned_revision_and_namespace_are_used() -> None:
-    result = render_texts(**{
-        "td.json": (ECS / "register-webserver.json").read_text(),
-        "svc.json": json.dumps({"serviceName": "web", "taskDefinition": "webserver:3", "desiredCount": 1}),
-    })
+    result = render_texts(
+        **{
+            "td.json": (ECS / "register-webserver.json").read_text(),
+            "svc.json": json.dumps({"serviceName": "web", "taskDefinition": "webserver:3", "desiredCount": 1}),
+        }
+    )
     (deployment,) = [o for o in result.objects if o["kind"] == "Deployment"]
     assert deployment["metadata"]["annotations"]["ecs.operator.dev/task-definition"] == "webserver:1"
     # convert followed the latest revision; a manifest can pin one:
-    stack = (CLI / "stack.yaml").read_text().replace("taskDefinition: api\n  desiredCount", "taskDefinition: api:3\n  desiredCount")
+    stack = (
+        (CLI / "stack.yaml")
+        .read_text()
+        .replace("taskDefinition: api\n  desiredCount", "taskDefinition: api:3\n  desiredCount")
+    )
     result = preview(convert([Source("stack.yaml", stack)]).items, namespace="shop")
     (deployment,) = [o for o in result.objects if o["kind"] == "Deployment"]
     assert deployment["metadata"]["annotations"]["ecs.operator.dev/task-definition"] == "api:3"
@@ -82,7 +88,10 @@ def test_task_definition_alone_renders_a_pod(capsys: pytest.CaptureFixture[str])
     assert pod["spec"]["restartPolicy"] == "Never"
     # The task role's ServiceAccount comes first, as the operator creates it before pods.
     (account,) = kinds["ServiceAccount"]
-    assert account["metadata"]["annotations"]["eks.amazonaws.com/role-arn"] == "arn:aws:iam::123456789012:role/catalog-task"
+    assert (
+        account["metadata"]["annotations"]["eks.amazonaws.com/role-arn"]
+        == "arn:aws:iam::123456789012:role/catalog-task"
+    )
     assert pod["spec"]["serviceAccountName"] == account["metadata"]["name"]
     # Warnings name the resource and the ECS field path, on stderr.
     assert "warning: TaskDefinition/catalog: proxyConfiguration:" in err
@@ -95,9 +104,13 @@ def test_warnings_and_needed_secrets_go_to_stderr(capsys: pytest.CaptureFixture[
     assert code == 0
     assert [o["kind"] for o in objects] == ["ServiceAccount", "Pod"]
     lines = err.splitlines()
-    assert "warning: TaskDefinition/orders-api: containerDefinitions[1].linuxParameters.devices: host devices need a " \
-           "device plugin on Kubernetes; not mapped (unsupported)" in lines
-    assert any(line.startswith("note: TaskDefinition/orders-api: needs Secret ssm-orders-api-key key value") for line in lines)
+    assert (
+        "warning: TaskDefinition/orders-api: containerDefinitions[1].linuxParameters.devices: host devices need a "
+        "device plugin on Kubernetes; not mapped (unsupported)" in lines
+    )
+    assert any(
+        line.startswith("note: TaskDefinition/orders-api: needs Secret ssm-orders-api-key key value") for line in lines
+    )
 
 
 def test_daemon_service_renders_a_daemonset(capsys: pytest.CaptureFixture[str]) -> None:
@@ -146,9 +159,11 @@ def test_other_objects_of_the_input_come_first_and_satisfy_secret_notes(capsys: 
 def test_service_without_its_task_definition_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
     code, objects, err = run(capsys, "render", str(EXAMPLES / "webserver" / "service.yaml"))
     assert (code, objects) == (2, [])
-    assert err == (f"error: {EXAMPLES / 'webserver' / 'service.yaml'}: spec.taskDefinition: TaskDefinition "
-                   "'webserver' is not in the input: render needs the task definition next to the services and "
-                   "tasks that use it\n")
+    assert err == (
+        f"error: {EXAMPLES / 'webserver' / 'service.yaml'}: spec.taskDefinition: TaskDefinition "
+        "'webserver' is not in the input: render needs the task definition next to the services and "
+        "tasks that use it\n"
+    )
 
 
 def test_render_errors_exit_2(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:

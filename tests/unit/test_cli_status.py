@@ -20,16 +20,28 @@ API = "ecs.operator.dev/v1alpha1"
 CLUSTER = {
     "metadata": {"name": "default", "namespace": "shop"},
     "spec": {},
-    "status": {"status": "ACTIVE", "registeredContainerInstancesCount": 7, "runningTasksCount": 2,
-               "pendingTasksCount": 0, "activeServicesCount": 1},
+    "status": {
+        "status": "ACTIVE",
+        "registeredContainerInstancesCount": 7,
+        "runningTasksCount": 2,
+        "pendingTasksCount": 0,
+        "activeServicesCount": 1,
+    },
 }
 SERVICE = {
     "metadata": {"name": "web", "namespace": "shop"},
     "spec": {"taskDefinition": "webserver", "desiredCount": 2},
-    "status": {"serviceName": "web", "status": "ACTIVE", "cluster": "default", "taskDefinition": "webserver:1",
-               "desiredCount": 2, "runningCount": 2, "pendingCount": 0,
-               "deployments": [{"status": "PRIMARY", "rolloutState": "COMPLETED"}],
-               "events": [{"message": "service web has reached a steady state."}]},
+    "status": {
+        "serviceName": "web",
+        "status": "ACTIVE",
+        "cluster": "default",
+        "taskDefinition": "webserver:1",
+        "desiredCount": 2,
+        "runningCount": 2,
+        "pendingCount": 0,
+        "deployments": [{"status": "PRIMARY", "rolloutState": "COMPLETED"}],
+        "events": [{"message": "service web has reached a steady state."}],
+    },
 }
 BROKEN = {
     "metadata": {"name": "api", "namespace": "shop"},
@@ -39,9 +51,15 @@ BROKEN = {
 TASK = {
     "metadata": {"name": "etl", "namespace": "shop"},
     "spec": {"taskDefinition": "etl", "count": 2},
-    "status": {"cluster": "default", "taskDefinition": "etl:1", "lastStatus": "STOPPED", "desiredStatus": "STOPPED",
-               "stopCode": "EssentialContainerExited", "stoppedReason": "Essential container in task exited",
-               "summary": {"running": 0, "stopped": 2}},
+    "status": {
+        "cluster": "default",
+        "taskDefinition": "etl:1",
+        "lastStatus": "STOPPED",
+        "desiredStatus": "STOPPED",
+        "stopCode": "EssentialContainerExited",
+        "stoppedReason": "Essential container in task exited",
+        "summary": {"running": 0, "stopped": 2},
+    },
 }
 
 
@@ -112,12 +130,18 @@ def test_no_resources_say_none(monkeypatch: pytest.MonkeyPatch, capsys: pytest.C
 
 def test_unreachable_cluster_exits_1(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     kubeconfig = tmp_path / "kubeconfig"
-    kubeconfig.write_text(yaml.safe_dump({
-        "apiVersion": "v1", "kind": "Config", "current-context": "c",
-        "clusters": [{"name": "c", "cluster": {"server": "https://127.0.0.1:1"}}],
-        "contexts": [{"name": "c", "context": {"cluster": "c", "user": "u", "namespace": "ctx-ns"}}],
-        "users": [{"name": "u", "user": {"token": "x"}}],
-    }))
+    kubeconfig.write_text(
+        yaml.safe_dump(
+            {
+                "apiVersion": "v1",
+                "kind": "Config",
+                "current-context": "c",
+                "clusters": [{"name": "c", "cluster": {"server": "https://127.0.0.1:1"}}],
+                "contexts": [{"name": "c", "context": {"cluster": "c", "user": "u", "namespace": "ctx-ns"}}],
+                "users": [{"name": "u", "user": {"token": "x"}}],
+            }
+        )
+    )
     assert main(["status", "--kubeconfig", str(kubeconfig)]) == 1
     assert capsys.readouterr().err.startswith("error: cannot ")
 

@@ -89,8 +89,10 @@ def test_bare_container_definitions_array_takes_family_option() -> None:
 
 def test_bare_array_from_stdin_needs_a_family() -> None:
     found = problems(Source("<stdin>", json.dumps([{"name": "web", "image": "nginx"}])))
-    assert found == ["<stdin>: a bare containerDefinitions array needs a family: pass --family "
-                     "(there is no file name to take it from)"]
+    assert found == [
+        "<stdin>: a bare containerDefinitions array needs a family: pass --family "
+        "(there is no file name to take it from)"
+    ]
 
 
 def test_create_service_input_becomes_a_service_following_the_latest_revision() -> None:
@@ -117,8 +119,19 @@ def test_describe_services_output_gives_one_service_each_without_read_only_membe
     result = convert([source(CLI / "describe-services.json")])
     web, agent = result.manifests
     assert [m["metadata"]["name"] for m in result.manifests] == ["web", "log-agent"]
-    for member in ("serviceArn", "status", "runningCount", "pendingCount", "deployments", "events", "createdAt",
-                   "createdBy", "platformFamily", "clusterArn", "roleArn"):
+    for member in (
+        "serviceArn",
+        "status",
+        "runningCount",
+        "pendingCount",
+        "deployments",
+        "events",
+        "createdAt",
+        "createdBy",
+        "platformFamily",
+        "clusterArn",
+        "roleArn",
+    ):
         assert member not in web["spec"], member
     assert web["spec"]["cluster"] == "production"  # clusterArn -> cluster
     assert web["spec"]["role"].endswith("AWSServiceRoleForECS")  # roleArn -> role
@@ -163,12 +176,22 @@ def test_create_cluster_input_becomes_a_cluster() -> None:
 def test_describe_clusters_output_drops_counts_and_notes_failures() -> None:
     result = convert([source(CLI / "describe-clusters.json")])
     (manifest,) = result.manifests
-    for member in ("clusterArn", "status", "runningTasksCount", "activeServicesCount", "statistics", "attachments",
-                   "attachmentsStatus", "registeredContainerInstancesCount", "pendingTasksCount"):
+    for member in (
+        "clusterArn",
+        "status",
+        "runningTasksCount",
+        "activeServicesCount",
+        "statistics",
+        "attachments",
+        "attachmentsStatus",
+        "registeredContainerInstancesCount",
+        "pendingTasksCount",
+    ):
         assert member not in manifest["spec"]
     assert manifest["spec"]["capacityProviders"] == ["FARGATE", "FARGATE_SPOT"]
-    assert result.notes == ["describe-clusters.json: failures: 1 entries ignored (they describe resources ECS did "
-                            "not find)"]
+    assert result.notes == [
+        "describe-clusters.json: failures: 1 entries ignored (they describe resources ECS did not find)"
+    ]
 
 
 def test_an_unnamed_cluster_is_ecs_default() -> None:
@@ -180,14 +203,19 @@ def test_kind_settles_an_ambiguous_object() -> None:
     ambiguous = {"taskDefinition": "web", "cluster": "prod"}
     assert one(inline("x.json", ambiguous))["kind"] == "ECSTask"
     found = problems(inline("x.json", ambiguous), kind="ECSService")
-    assert found == ["x.json: serviceName: is required (the ECSService is named after it)",
-                     "x.json: desiredCount: is required when schedulingStrategy is REPLICA (the default)"]
+    assert found == [
+        "x.json: serviceName: is required (the ECSService is named after it)",
+        "x.json: desiredCount: is required when schedulingStrategy is REPLICA (the default)",
+    ]
 
 
 def test_manifests_pass_through_validated_with_namespace() -> None:
     result = convert([source(CLI / "stack.yaml")], ConvertOptions(namespace="shop"))
     assert [(m["kind"], m["metadata"]["name"]) for m in result.manifests] == [
-        ("TaskDefinition", "api"), ("ECSService", "api"), ("ECSTask", "api-migrate")]
+        ("TaskDefinition", "api"),
+        ("ECSService", "api"),
+        ("ECSTask", "api-migrate"),
+    ]
     assert {m["metadata"]["namespace"] for m in result.manifests} == {"shop"}
     assert [item.source for item in result.items] == [f"stack.yaml (document {i})" for i in (1, 2, 3)]
 
@@ -201,8 +229,14 @@ def test_other_kubernetes_objects_pass_through_first() -> None:
 
 
 def test_output_order_is_clusters_task_definitions_services_tasks() -> None:
-    result = convert([source(ECS / "run-task.json"), source(ECS / "create-service.json"),
-                      source(ECS / "register-webserver.json"), source(ECS / "create-cluster.json")])
+    result = convert(
+        [
+            source(ECS / "run-task.json"),
+            source(ECS / "create-service.json"),
+            source(ECS / "register-webserver.json"),
+            source(ECS / "create-cluster.json"),
+        ]
+    )
     assert [m["kind"] for m in result.manifests] == ["ECSCluster", "TaskDefinition", "ECSService", "ECSTask"]
 
 
@@ -211,14 +245,18 @@ def test_output_order_is_clusters_task_definitions_services_tasks() -> None:
 
 def test_model_errors_name_the_file_and_the_json_path() -> None:
     assert problems(source(CLI / "bad-taskdef.json")) == [
-        "bad-taskdef.json: containerDefinitions[0].memoryReservation: must be less than memory (512)"]
+        "bad-taskdef.json: containerDefinitions[0].memoryReservation: must be less than memory (512)"
+    ]
 
 
 def test_paths_in_describe_output_include_the_wrapper() -> None:
     data = json.loads((ECS / "describe-task-definition.json").read_text())
     data["taskDefinition"]["containerDefinitions"][0]["memoryReservation"] = 200
     found = problems(inline("taskdef.json", data))
-    assert "taskdef.json: taskDefinition.containerDefinitions[0].memoryReservation: must be less than memory (100)" in found
+    assert (
+        "taskdef.json: taskDefinition.containerDefinitions[0].memoryReservation: must be less than memory (100)"
+        in found
+    )
 
 
 def test_paths_in_describe_services_name_the_entry_and_the_original_member() -> None:
@@ -236,8 +274,12 @@ def test_paths_in_a_bare_array_start_at_the_index() -> None:
 
 
 def test_every_problem_of_every_file_is_reported() -> None:
-    found = problems(source(CLI / "bad-taskdef.json"), inline("broken.json", '{"family": "x",\n  "containerDefinitions": [\n}'),
-                     inline("empty.json", "  "), inline("what.json", {"hello": "world"}))
+    found = problems(
+        source(CLI / "bad-taskdef.json"),
+        inline("broken.json", '{"family": "x",\n  "containerDefinitions": [\n}'),
+        inline("empty.json", "  "),
+        inline("what.json", {"hello": "world"}),
+    )
     assert found[0].startswith("bad-taskdef.json: containerDefinitions[0].memoryReservation")
     assert found[1] == "broken.json: invalid JSON at line 3, column 1: Expecting value"
     assert found[2] == "empty.json: is empty"
@@ -256,31 +298,38 @@ def test_errors_in_manifests_point_into_spec() -> None:
 
 def test_a_family_given_twice_is_an_error() -> None:
     found = problems(source(ECS / "register-webserver.json"), source(ECS / "describe-task-definition.json"))
-    assert found == ["describe-task-definition.json: TaskDefinition 'webserver' is also defined by "
-                     "register-webserver.json; each family, service and cluster may appear once"]
+    assert found == [
+        "describe-task-definition.json: TaskDefinition 'webserver' is also defined by "
+        "register-webserver.json; each family, service and cluster may appear once"
+    ]
 
 
 def test_namespace_conflict_is_an_error() -> None:
     text = "apiVersion: v1\nkind: Secret\nmetadata: {name: s, namespace: a}\n"
     assert problems(inline("s.yaml", text), namespace="b") == [
-        "s.yaml: metadata.namespace: is 'a' but --namespace says 'b'"]
+        "s.yaml: metadata.namespace: is 'a' but --namespace says 'b'"
+    ]
 
 
 def test_unknown_kind_option_is_an_error() -> None:
     assert problems(source(ECS / "run-task.json"), kind="Pod") == [
-        "--kind: must be one of ECSCluster, TaskDefinition, ECSService, ECSTask"]
+        "--kind: must be one of ECSCluster, TaskDefinition, ECSService, ECSTask"
+    ]
 
 
 # -- names and output ---------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("kind", "ecs_name", "expected"), [
-    ("TaskDefinition", "webserver", "webserver"),
-    ("TaskDefinition", "My_App", "my-app"),
-    ("ECSService", "2048-game", "service-2048-game"),
-    ("TaskDefinition", "2048-game", "2048-game"),
-    ("ECSCluster", "prod__east", "prod-east"),
-])
+@pytest.mark.parametrize(
+    ("kind", "ecs_name", "expected"),
+    [
+        ("TaskDefinition", "webserver", "webserver"),
+        ("TaskDefinition", "My_App", "my-app"),
+        ("ECSService", "2048-game", "service-2048-game"),
+        ("TaskDefinition", "2048-game", "2048-game"),
+        ("ECSCluster", "prod__east", "prod-east"),
+    ],
+)
 def test_manifest_names_are_dns_labels(kind: str, ecs_name: str, expected: str) -> None:
     assert manifest_name(kind, ecs_name) == expected
 

@@ -102,7 +102,9 @@ def test_cel_field_paths_point_at_members(filename: str) -> None:
 
 
 def test_every_cel_rule_lands_in_a_crd() -> None:
-    placed = [entry["rule"] for filename in CRDS for _, node in nodes(root(filename)) for entry in node.get(VALIDATIONS, ())]
+    placed = [
+        entry["rule"] for filename in CRDS for _, node in nodes(root(filename)) for entry in node.get(VALIDATIONS, ())
+    ]
     for model, rules in CEL_RULES.items():
         for entry in rules:
             assert entry["rule"] in placed, f"{model}: rule never attached: {entry['rule']}"
@@ -141,7 +143,9 @@ def test_task_definition_spec_accepts_describe_output_members() -> None:
 
 
 def test_unsupported_members_are_rejected_by_cel() -> None:
-    rules = [entry["rule"] for filename in CRDS for _, node in nodes(root(filename)) for entry in node.get(VALIDATIONS, ())]
+    rules = [
+        entry["rule"] for filename in CRDS for _, node in nodes(root(filename)) for entry in node.get(VALIDATIONS, ())
+    ]
     for key in UNSUPPORTED_MEMBERS:
         assert f"!has(self.{key.split('.')[1]})" in rules
 

@@ -60,7 +60,11 @@ def compare(dumped: Any, original: Any, path: str = "") -> list[str]:
 Parser = Callable[[Mapping[str, Any]], ECSModel]
 
 SAMPLES: list[tuple[str, Parser, set[str]]] = [
-    ("register-webserver.json", parse_task_definition, {"containerDefinitions[0].memory", "containerDefinitions[0].cpu"}),
+    (
+        "register-webserver.json",
+        parse_task_definition,
+        {"containerDefinitions[0].memory", "containerDefinitions[0].cpu"},
+    ),
     ("register-orders-ec2.json", parse_task_definition, set()),
     ("register-fargate-mesh.json", parse_task_definition, set()),
     ("create-service.json", parse_service, set()),
@@ -132,7 +136,12 @@ def test_manifest_name_defaults_service_and_cluster_names() -> None:
     service = {"apiVersion": "ecs.operator.dev/v1alpha1", "kind": "ECSService", "metadata": {"name": "web"},
                "spec": {"taskDefinition": "webserver", "desiredCount": 2}}  # fmt: skip
     assert parse_service(service).service_name == "web"
-    cluster = {"apiVersion": "ecs.operator.dev/v1alpha1", "kind": "ECSCluster", "metadata": {"name": "prod"}, "spec": {}}
+    cluster = {
+        "apiVersion": "ecs.operator.dev/v1alpha1",
+        "kind": "ECSCluster",
+        "metadata": {"name": "prod"},
+        "spec": {},
+    }
     assert parse_cluster(cluster).cluster_name == "prod"
 
 

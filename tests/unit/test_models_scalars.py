@@ -93,7 +93,9 @@ def test_task_definition_refs(text: str, family: str, revision: int | None) -> N
     assert str(ref) == (family if revision is None else f"{family}:{revision}")
 
 
-@pytest.mark.parametrize("text", ["", "web:", "web:0", "web:latest", "a b", "arn:aws:ecs:us-east-1:12:task-definition/web:1"])
+@pytest.mark.parametrize(
+    "text", ["", "web:", "web:0", "web:latest", "a b", "arn:aws:ecs:us-east-1:12:task-definition/web:1"]
+)
 def test_bad_task_definition_refs(text: str) -> None:
     with pytest.raises(ValueError, match="family, family:revision or a task-definition ARN"):
         parse_task_definition_ref(text)
@@ -151,7 +153,9 @@ def test_at_only_for_scaling() -> None:
         parse_schedule("at(2025-02-30T12:00:00)", allow_at=True)
 
 
-@pytest.mark.parametrize(("user", "parsed"), [("0", (0, None)), ("1000:1000", (1000, 1000)), ("nginx", None), ("1:x", None)])
+@pytest.mark.parametrize(
+    ("user", "parsed"), [("0", (0, None)), ("1000:1000", (1000, 1000)), ("nginx", None), ("1:x", None)]
+)
 def test_parse_user(user: str, parsed: tuple[int, int | None] | None) -> None:
     assert parse_user(user) == parsed
 

@@ -61,7 +61,10 @@ def term(*expressions: dict) -> dict:
 
 
 def group_term(operator: str, *values: str) -> dict:
-    return {"labelSelector": {"matchExpressions": [req(GROUP_LABEL, operator, *values)]}, "topologyKey": "kubernetes.io/hostname"}
+    return {
+        "labelSelector": {"matchExpressions": [req(GROUP_LABEL, operator, *values)]},
+        "topologyKey": "kubernetes.io/hostname",
+    }
 
 
 # (expression, nodeSelectorTerms, podAffinity terms, podAntiAffinity terms, number of warnings)
@@ -108,7 +111,13 @@ CASES = [
     # --- every operator ---
     ("attribute:ecs.instance-type != t2.small", [term(req(IT, "NotIn", "t2.small"))], [], [], 0),
     ("attribute:stack !exists", [term(req("stack", "DoesNotExist"))], [], [], 0),
-    ("attribute:ecs.availability-zone !in [us-east-1a, us-east-1d]", [term(req(AZ, "NotIn", "us-east-1a", "us-east-1d"))], [], [], 0),
+    (
+        "attribute:ecs.availability-zone !in [us-east-1a, us-east-1d]",
+        [term(req(AZ, "NotIn", "us-east-1a", "us-east-1d"))],
+        [],
+        [],
+        0,
+    ),
     ("attribute:cores > 4", [term(req("cores", "Gt", "4"))], [], [], 0),
     ("attribute:cores >= 4", [term(req("cores", "Gt", "3"))], [], [], 0),
     ("attribute:cores < 8", [term(req("cores", "Lt", "8"))], [], [], 0),
@@ -133,11 +142,29 @@ CASES = [
         0,
     ),
     ("not (attribute:a == 1 or attribute:b == 2)", [term(req("a", "NotIn", "1"), req("b", "NotIn", "2"))], [], [], 0),
-    ("!(attribute:a == 1 && attribute:b == 2)", [term(req("a", "NotIn", "1")), term(req("b", "NotIn", "2"))], [], [], 0),
+    (
+        "!(attribute:a == 1 && attribute:b == 2)",
+        [term(req("a", "NotIn", "1")), term(req("b", "NotIn", "2"))],
+        [],
+        [],
+        0,
+    ),
     ("not not attribute:a == 1", [term(req("a", "In", "1"))], [], [], 0),
     ("not (attribute:cores > 4)", [term(req("cores", "Lt", "5")), term(req("cores", "DoesNotExist"))], [], [], 0),
-    ("NOT attribute:stack EXISTS AND attribute:a IN [x]", [term(req("stack", "DoesNotExist"), req("a", "In", "x"))], [], [], 0),
-    ("attribute:ecs.instance-type==t2.small&&attribute:stack!exists", [term(req(IT, "In", "t2.small"), req("stack", "DoesNotExist"))], [], [], 0),
+    (
+        "NOT attribute:stack EXISTS AND attribute:a IN [x]",
+        [term(req("stack", "DoesNotExist"), req("a", "In", "x"))],
+        [],
+        [],
+        0,
+    ),
+    (
+        "attribute:ecs.instance-type==t2.small&&attribute:stack!exists",
+        [term(req(IT, "In", "t2.small"), req("stack", "DoesNotExist"))],
+        [],
+        [],
+        0,
+    ),
     ("attribute:a == 1 or (attribute:a == 1 and attribute:b exists)", [term(req("a", "In", "1"))], [], [], 0),
     ("attribute:ecs.instance-type =~ z9.* or attribute:stack exists", [term(req("stack", "Exists"))], [], [], 1),
     # --- no node satisfies it: one term nothing can match ---
@@ -313,7 +340,9 @@ def test_affinity_block() -> None:
     assert affinity_block(AffinityResult()) is None
     block = affinity_block(to_affinity("attribute:a == 1 and task:group == g and task:group != h", NODES))
     assert block == {
-        "nodeAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": {"nodeSelectorTerms": [term(req("a", "In", "1"))]}},
+        "nodeAffinity": {
+            "requiredDuringSchedulingIgnoredDuringExecution": {"nodeSelectorTerms": [term(req("a", "In", "1"))]}
+        },
         "podAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": [group_term("In", "g")]},
         "podAntiAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": [group_term("In", "h")]},
     }
@@ -350,7 +379,12 @@ def _ecs_holds(node: object, labels: dict[str, str]) -> bool:
         return not (value is not None and re.fullmatch(args[0], value) is not None)
     if value is None:
         return False
-    return {">": int(value) > int(args[0]), ">=": int(value) >= int(args[0]), "<": int(value) < int(args[0]), "<=": int(value) <= int(args[0])}[op]
+    return {
+        ">": int(value) > int(args[0]),
+        ">=": int(value) >= int(args[0]),
+        "<": int(value) < int(args[0]),
+        "<=": int(value) <= int(args[0]),
+    }[op]
 
 
 def _k8s_matches(terms: list[dict], labels: dict[str, str]) -> bool:
@@ -379,7 +413,12 @@ _labels = st.sampled_from(LABELS)
 _terms = st.one_of(
     st.builds("attribute:{} {}".format, _labels, st.sampled_from(["exists", "!exists"])),
     st.builds("attribute:{} {} {}".format, _labels, st.sampled_from(["==", "!=", ">", ">=", "<", "<="]), _values),
-    st.builds("attribute:{} {} {}".format, _labels, st.sampled_from(["=~", "!~"]), st.sampled_from(["1|2", ".*", "'[23]'", "4"])),
+    st.builds(
+        "attribute:{} {} {}".format,
+        _labels,
+        st.sampled_from(["=~", "!~"]),
+        st.sampled_from(["1|2", ".*", "'[23]'", "4"]),
+    ),
     st.builds(
         lambda label, op, values: f"attribute:{label} {op} [{', '.join(values)}]",
         _labels,

@@ -14,16 +14,17 @@ from __future__ import annotations
 import copy
 import json
 import re
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import pytest
+from test_render_golden import CALLER_KEYS, CASES, GOLDEN, parse_spec
 
 from botocore_model import load_ecs_model
 from ecs_operator.models.unsupported import UNSUPPORTED_MEMBERS
 from ecs_operator.render.coverage import RENDERED_MEMBERS, WARNED_MEMBERS
 from ecs_operator.render.pod import render_pod_template
 from ecs_operator.render.serialize import to_yaml
-from test_render_golden import CALLER_KEYS, CASES, GOLDEN, parse_spec
 
 SHAPES = ("ContainerDefinition", "RegisterTaskDefinitionRequest")
 Raw = dict[str, Any]
@@ -82,7 +83,9 @@ def _without(raw: Raw, shape: str, member: str) -> Raw:
         ("ContainerDefinition", "name"): lambda s: [
             c.update(name=c["name"] + "-renamed") for c in s["containerDefinitions"] if not _referenced(s, c["name"])
         ],
-        ("ContainerDefinition", "image"): lambda s: [c.update(image=c["image"] + "-changed") for c in s["containerDefinitions"]],
+        ("ContainerDefinition", "image"): lambda s: [
+            c.update(image=c["image"] + "-changed") for c in s["containerDefinitions"]
+        ],
     }
     if (shape, member) in changers:
         changers[(shape, member)](spec)

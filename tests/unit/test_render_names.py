@@ -73,7 +73,13 @@ def test_long_names_are_cut_with_a_hash() -> None:
 
 @pytest.mark.parametrize(
     "value_from",
-    ["arn:aws:s3:::bucket/key", f"{SM}", "arn:aws:ssm:us-east-1:1:document/x", "arn:aws:ssm:us-east-1:1:parameter/", "arn:aws"],
+    [
+        "arn:aws:s3:::bucket/key",
+        f"{SM}",
+        "arn:aws:ssm:us-east-1:1:document/x",
+        "arn:aws:ssm:us-east-1:1:parameter/",
+        "arn:aws",
+    ],
 )
 def test_unmappable_secrets(value_from: str) -> None:
     with pytest.raises(NameMappingError):
@@ -191,4 +197,7 @@ def test_annotation_keys() -> None:
         "ecs.operator.dev/docker-label.web.com.example.team"
     )
     key = names.annotation_key("ecs.operator.dev", "tag.aws:cloudformation:stack-name")
-    assert re.fullmatch(r"ecs\.operator\.dev/[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?", key) and len(key.split("/")[1]) <= 63
+    assert (
+        re.fullmatch(r"ecs\.operator\.dev/[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?", key)
+        and len(key.split("/")[1]) <= 63
+    )

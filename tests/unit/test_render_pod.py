@@ -11,13 +11,13 @@ from typing import Any
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from test_render_golden import parse_spec
 
 import ecs_operator.render as render_package
 from ecs_operator.render.container import escape_expansion, rewrite_image
 from ecs_operator.render.dependencies import DependencyCycleError, plan_start_order
 from ecs_operator.render.pod import ESSENTIAL_CONTAINERS_ANNOTATION, render_pod_template
 from ecs_operator.render.query import QuerySyntaxError
-from test_render_golden import parse_spec
 
 SEED = {
     "family": "webserver",
@@ -65,7 +65,9 @@ def test_seed_example() -> None:
 
 
 def test_restart_policy_and_task_group_come_from_the_caller() -> None:
-    result = render_pod_template(td(), family="webserver", revision=7, restart_policy="Never", task_group="family:webserver")
+    result = render_pod_template(
+        td(), family="webserver", revision=7, restart_policy="Never", task_group="family:webserver"
+    )
     assert result.template["spec"]["restartPolicy"] == "Never"
     labels = result.template["metadata"]["labels"]
     assert labels["ecs.operator.dev/group"] == "family.webserver"
@@ -74,7 +76,9 @@ def test_restart_policy_and_task_group_come_from_the_caller() -> None:
 
 def test_liveness_only_for_essential_containers_of_services() -> None:
     check = {"command": ["CMD", "true"]}
-    spec = td(containerDefinitions=[container("a", healthCheck=check), container("b", essential=False, healthCheck=check)])
+    spec = td(
+        containerDefinitions=[container("a", healthCheck=check), container("b", essential=False, healthCheck=check)]
+    )
     service = render_pod_template(spec, family="f", revision=1, for_service=True).template["spec"]["containers"]
     task = render_pod_template(spec, family="f", revision=1, for_service=False).template["spec"]["containers"]
     assert "livenessProbe" in service[0] and "livenessProbe" not in service[1]
@@ -85,7 +89,13 @@ def test_liveness_only_for_essential_containers_of_services() -> None:
 def test_essential_containers_annotation_skips_init_containers() -> None:
     spec = td(
         containerDefinitions=[
-            container("app", dependsOn=[{"containerName": "init", "condition": "SUCCESS"}, {"containerName": "proxy", "condition": "START"}]),
+            container(
+                "app",
+                dependsOn=[
+                    {"containerName": "init", "condition": "SUCCESS"},
+                    {"containerName": "proxy", "condition": "START"},
+                ],
+            ),
             container("init", essential=False),
             container("proxy"),
             container("helper", essential=False),
@@ -115,12 +125,16 @@ def test_task_role_gives_a_service_account() -> None:
 
 
 def test_overrides_are_applied() -> None:
-    spec = td(containerDefinitions=[container("app", environment=[{"name": "A", "value": "1"}, {"name": "B", "value": "2"}])])
+    spec = td(
+        containerDefinitions=[container("app", environment=[{"name": "A", "value": "1"}, {"name": "B", "value": "2"}])]
+    )
     result = render_pod_template(
         spec,
         family="f",
         revision=1,
-        overrides={"containerOverrides": [{"name": "app", "command": ["x"], "environment": [{"name": "B", "value": "3"}]}]},
+        overrides={
+            "containerOverrides": [{"name": "app", "command": ["x"], "environment": [{"name": "B", "value": "3"}]}]
+        },
     )
     (app,) = result.template["spec"]["containers"]
     assert app["args"] == ["x"]
@@ -140,7 +154,9 @@ def test_rendering_does_not_change_the_input() -> None:
     assert spec.model_dump() == before
 
 
-def _ns(name: str, depends: list[tuple[str, str]] = (), essential: bool = True, health: bool = False) -> SimpleNamespace:  # type: ignore[assignment]
+def _ns(
+    name: str, depends: list[tuple[str, str]] = (), essential: bool = True, health: bool = False
+) -> SimpleNamespace:  # type: ignore[assignment]
     return SimpleNamespace(
         name=name,
         essential=essential,
@@ -179,7 +195,10 @@ def test_healthy_without_health_check_is_reported() -> None:
 
 
 def test_image_registry_rewrite_prefers_the_longest_prefix() -> None:
-    mapping = {"123.dkr.ecr.us-east-1.amazonaws.com/": "mirror/", "123.dkr.ecr.us-east-1.amazonaws.com/team/": "team-mirror/"}
+    mapping = {
+        "123.dkr.ecr.us-east-1.amazonaws.com/": "mirror/",
+        "123.dkr.ecr.us-east-1.amazonaws.com/team/": "team-mirror/",
+    }
     assert rewrite_image("123.dkr.ecr.us-east-1.amazonaws.com/team/app:1", mapping) == "team-mirror/app:1"
     assert rewrite_image("123.dkr.ecr.us-east-1.amazonaws.com/app:1", mapping) == "mirror/app:1"
     assert rewrite_image("nginx", mapping) == "nginx"
@@ -218,7 +237,7 @@ MINE = (
     "__init__.py", "container.py", "coverage.py", "dependencies.py", "names.py", "overrides.py", "pod.py",
     "probes.py", "query.py", "resources.py", "serialize.py", "volumes.py", "warnings.py",
 )  # fmt: skip
-ALLOWED_TOP_LEVEL = {"__future__", "dataclasses", "hashlib", "json", "math", "re", "typing", "yaml", "ecs_operator"}
+ALLOWED_TOP_LEVEL = {"__future__", "collections", "dataclasses", "hashlib", "json", "math", "re", "typing", "yaml", "ecs_operator"}
 FORBIDDEN_NAMES = {"environ", "getenv", "open", "time", "now", "utcnow", "today", "random", "urandom", "uuid4"}
 
 

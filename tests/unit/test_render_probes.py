@@ -61,5 +61,7 @@ def test_start_period_becomes_a_startup_probe() -> None:
 def test_healthy_dependency_gets_a_startup_probe_bounded_by_start_timeout() -> None:
     probes, _ = render_probes(CHECK, path="c", essential=False, for_service=True, startup_required=True)
     assert probes["startupProbe"]["failureThreshold"] == 4
-    probes, _ = render_probes(CHECK, path="c", essential=False, for_service=True, startup_required=True, start_timeout=95)
+    probes, _ = render_probes(
+        CHECK, path="c", essential=False, for_service=True, startup_required=True, start_timeout=95
+    )
     assert probes["startupProbe"]["failureThreshold"] == 10

@@ -15,7 +15,16 @@ from ecs_operator.render.resources import (
 
 @pytest.mark.parametrize(
     ("units", "quantity"),
-    [(1, "1m"), (99, "97m"), (128, "125m"), (256, "250m"), (512, "500m"), (1000, "977m"), (1024, "1000m"), (4096, "4000m")],
+    [
+        (1, "1m"),
+        (99, "97m"),
+        (128, "125m"),
+        (256, "250m"),
+        (512, "500m"),
+        (1000, "977m"),
+        (1024, "1000m"),
+        (4096, "4000m"),
+    ],
 )
 def test_cpu_units_round_up_to_millicores(units: int, quantity: str) -> None:
     assert cpu_quantity(units) == quantity

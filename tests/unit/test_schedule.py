@@ -2,66 +2,71 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 
 from ecs_operator.render.schedule import CronMatcher, ScheduleError, last_firing, next_firing, to_cronjob_schedule
 
-UTC = timezone.utc
 
 
-@pytest.mark.parametrize(("expression", "expected"), [
-    # rate(): exact when the interval divides the next unit up
-    ("rate(1 minute)", "* * * * *"),
-    ("rate(5 minutes)", "*/5 * * * *"),
-    ("rate(15 minutes)", "*/15 * * * *"),
-    ("rate(30 minutes)", "*/30 * * * *"),
-    ("rate(60 minutes)", "0 * * * *"),
-    ("rate(120 minutes)", "0 */2 * * *"),
-    ("rate(1 hour)", "0 * * * *"),
-    ("rate(6 hours)", "0 */6 * * *"),
-    ("rate(12 hours)", "0 */12 * * *"),
-    ("rate(24 hours)", "0 0 * * *"),
-    ("rate(1 day)", "0 0 * * *"),
-    ("rate(7 days)", "0 0 * * 0"),
-    # cron(): '?' -> '*', year '*' dropped
-    ("cron(0 12 * * ? *)", "0 12 * * *"),
-    ("cron(15 10 ? * * *)", "15 10 * * *"),
-    ("cron(0 18 ? * MON-FRI *)", "0 18 * * 1-5"),
-    ("cron(0 8 1 * ? *)", "0 8 1 * *"),
-    ("cron(0/15 * * * ? *)", "0-59/15 * * * *"),
-    ("cron(0/10 8-17 ? * MON-FRI *)", "0-59/10 8-17 * * 1-5"),
-    ("cron(5,35 14 * * ? *)", "5,35 14 * * *"),
-    ("cron(30 2 1 JAN,JUL ? *)", "30 2 1 1,7 *"),
-    ("cron(0 0 ? JUL-AUG WED *)", "0 0 * 7-8 3"),
-    ("cron(0 9 ? * sun *)", "0 9 * * 0"),
-    # day-of-week numbers: EventBridge SUN=1..SAT=7, cron SUN=0..SAT=6
-    ("cron(0 9 ? * 1 *)", "0 9 * * 0"),
-    ("cron(0 9 ? * 7 *)", "0 9 * * 6"),
-    ("cron(0 9 ? * 2-6 *)", "0 9 * * 1-5"),
-    ("cron(0 9 ? * 2,4,6 *)", "0 9 * * 1,3,5"),
-    ("cron(0 9 ? * 2/2 *)", "0 9 * * 1-6/2"),
-    ("cron(0 9 ? * */2 *)", "0 9 * * */2"),
-    # wrapping ranges, which cron cannot read, become two ranges
-    ("cron(0 0 ? * FRI-MON *)", "0 0 * * 5-6,0-1"),
-    ("cron(0 0 ? * SAT-SUN *)", "0 0 * * 6,0"),
-    ("cron(0 22-2 * * ? *)", "0 22-23,0-2 * * *"),
-    ("cron(0 0 1 NOV-FEB ? *)", "0 0 1 11-12,1-2 *"),
-])
+@pytest.mark.parametrize(
+    ("expression", "expected"),
+    [
+        # rate(): exact when the interval divides the next unit up
+        ("rate(1 minute)", "* * * * *"),
+        ("rate(5 minutes)", "*/5 * * * *"),
+        ("rate(15 minutes)", "*/15 * * * *"),
+        ("rate(30 minutes)", "*/30 * * * *"),
+        ("rate(60 minutes)", "0 * * * *"),
+        ("rate(120 minutes)", "0 */2 * * *"),
+        ("rate(1 hour)", "0 * * * *"),
+        ("rate(6 hours)", "0 */6 * * *"),
+        ("rate(12 hours)", "0 */12 * * *"),
+        ("rate(24 hours)", "0 0 * * *"),
+        ("rate(1 day)", "0 0 * * *"),
+        ("rate(7 days)", "0 0 * * 0"),
+        # cron(): '?' -> '*', year '*' dropped
+        ("cron(0 12 * * ? *)", "0 12 * * *"),
+        ("cron(15 10 ? * * *)", "15 10 * * *"),
+        ("cron(0 18 ? * MON-FRI *)", "0 18 * * 1-5"),
+        ("cron(0 8 1 * ? *)", "0 8 1 * *"),
+        ("cron(0/15 * * * ? *)", "0-59/15 * * * *"),
+        ("cron(0/10 8-17 ? * MON-FRI *)", "0-59/10 8-17 * * 1-5"),
+        ("cron(5,35 14 * * ? *)", "5,35 14 * * *"),
+        ("cron(30 2 1 JAN,JUL ? *)", "30 2 1 1,7 *"),
+        ("cron(0 0 ? JUL-AUG WED *)", "0 0 * 7-8 3"),
+        ("cron(0 9 ? * sun *)", "0 9 * * 0"),
+        # day-of-week numbers: EventBridge SUN=1..SAT=7, cron SUN=0..SAT=6
+        ("cron(0 9 ? * 1 *)", "0 9 * * 0"),
+        ("cron(0 9 ? * 7 *)", "0 9 * * 6"),
+        ("cron(0 9 ? * 2-6 *)", "0 9 * * 1-5"),
+        ("cron(0 9 ? * 2,4,6 *)", "0 9 * * 1,3,5"),
+        ("cron(0 9 ? * 2/2 *)", "0 9 * * 1-6/2"),
+        ("cron(0 9 ? * */2 *)", "0 9 * * */2"),
+        # wrapping ranges, which cron cannot read, become two ranges
+        ("cron(0 0 ? * FRI-MON *)", "0 0 * * 5-6,0-1"),
+        ("cron(0 0 ? * SAT-SUN *)", "0 0 * * 6,0"),
+        ("cron(0 22-2 * * ? *)", "0 22-23,0-2 * * *"),
+        ("cron(0 0 1 NOV-FEB ? *)", "0 0 1 11-12,1-2 *"),
+    ],
+)
 def test_converts_exactly(expression: str, expected: str) -> None:
     converted = to_cronjob_schedule(expression)
     assert converted.schedule == expected
     assert converted.warnings == ()
 
 
-@pytest.mark.parametrize(("expression", "expected"), [
-    ("rate(7 minutes)", "*/7 * * * *"),
-    ("rate(45 minutes)", "*/45 * * * *"),
-    ("rate(5 hours)", "0 */5 * * *"),
-    ("rate(3 days)", "0 0 */3 * *"),
-])
+@pytest.mark.parametrize(
+    ("expression", "expected"),
+    [
+        ("rate(7 minutes)", "*/7 * * * *"),
+        ("rate(45 minutes)", "*/45 * * * *"),
+        ("rate(5 hours)", "0 */5 * * *"),
+        ("rate(3 days)", "0 0 */3 * *"),
+    ],
+)
 def test_rates_cron_cannot_count_are_approximated_and_reported(expression: str, expected: str) -> None:
     converted = to_cronjob_schedule(expression)
     assert converted.schedule == expected
@@ -69,30 +74,33 @@ def test_rates_cron_cannot_count_are_approximated_and_reported(expression: str, 
     assert warning.path == "schedule" and warning.kind == "approximated" and expression in warning.reason
 
 
-@pytest.mark.parametrize(("expression", "fragment"), [
-    ("cron(0 9 L * ? *)", "'L' (last) in the cron() day-of-month field"),
-    ("cron(0 9 LW * ? *)", "'LW' is not valid"),
-    ("cron(0 9 15W * ? *)", "'W' (nearest weekday) in the cron() day-of-month field"),
-    ("cron(0 9 ? * 6L *)", "'L' (last) in the cron() day-of-week field"),
-    ("cron(0 9 ? * 2#1 *)", "'#' (n-th weekday of the month)"),
-    ("cron(0 9 ? * MON#2 *)", "'#'"),
-    ("cron(0 9 * * ? 2026)", "no year field"),
-    ("cron(0 9 * * ? 2025-2030)", "no year field"),
-    ("cron(0 9 * * * *)", "exactly one of day-of-month and day-of-week must be '?'"),
-    ("cron(0 9 ? * ? *)", "exactly one of day-of-month and day-of-week must be '?'"),
-    ("cron(0 9 * *)", "needs 6 fields"),
-    ("cron(0 24 * * ? *)", "hours must be between 0 and 23"),
-    ("cron(0 9 ? * 0 *)", "day-of-week must be between 1 and 7"),
-    ("cron(0 9 ? * 8 *)", "day-of-week must be between 1 and 7"),
-    ("cron(0 9 ? * FRI-MON/2 *)", "wrapping range with a step"),
-    ("rate(0 minutes)", "rate()"),
-    ("rate(1 minutes)", "singular"),
-    ("rate(5 minute)", "plural"),
-    ("rate(90 minutes)", "whole hours"),
-    ("rate(36 hours)", "whole days"),
-    ("at(2026-01-01T00:00:00)", "must be a schedule expression"),
-    ("every 5 minutes", "must be a schedule expression"),
-])
+@pytest.mark.parametrize(
+    ("expression", "fragment"),
+    [
+        ("cron(0 9 L * ? *)", "'L' (last) in the cron() day-of-month field"),
+        ("cron(0 9 LW * ? *)", "'LW' is not valid"),
+        ("cron(0 9 15W * ? *)", "'W' (nearest weekday) in the cron() day-of-month field"),
+        ("cron(0 9 ? * 6L *)", "'L' (last) in the cron() day-of-week field"),
+        ("cron(0 9 ? * 2#1 *)", "'#' (n-th weekday of the month)"),
+        ("cron(0 9 ? * MON#2 *)", "'#'"),
+        ("cron(0 9 * * ? 2026)", "no year field"),
+        ("cron(0 9 * * ? 2025-2030)", "no year field"),
+        ("cron(0 9 * * * *)", "exactly one of day-of-month and day-of-week must be '?'"),
+        ("cron(0 9 ? * ? *)", "exactly one of day-of-month and day-of-week must be '?'"),
+        ("cron(0 9 * *)", "needs 6 fields"),
+        ("cron(0 24 * * ? *)", "hours must be between 0 and 23"),
+        ("cron(0 9 ? * 0 *)", "day-of-week must be between 1 and 7"),
+        ("cron(0 9 ? * 8 *)", "day-of-week must be between 1 and 7"),
+        ("cron(0 9 ? * FRI-MON/2 *)", "wrapping range with a step"),
+        ("rate(0 minutes)", "rate()"),
+        ("rate(1 minutes)", "singular"),
+        ("rate(5 minute)", "plural"),
+        ("rate(90 minutes)", "whole hours"),
+        ("rate(36 hours)", "whole days"),
+        ("at(2026-01-01T00:00:00)", "must be a schedule expression"),
+        ("every 5 minutes", "must be a schedule expression"),
+    ],
+)
 def test_rejects_what_a_cronjob_cannot_express_naming_schedule(expression: str, fragment: str) -> None:
     with pytest.raises(ScheduleError) as info:
         to_cronjob_schedule(expression)

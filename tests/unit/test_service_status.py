@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from ecs_operator.render.service_status import (
@@ -14,22 +14,44 @@ from ecs_operator.render.service_status import (
 from ecs_operator.render.task_state import last_status, task_failure
 
 
-def pod(name: str, revision: int, *, ready: bool = True, phase: str = "Running", node: str = "n1",
-        created: str = "2026-01-01T00:00:00Z", statuses: list[dict[str, Any]] | None = None,
-        annotations: dict[str, str] | None = None) -> dict[str, Any]:
+def pod(
+    name: str,
+    revision: int,
+    *,
+    ready: bool = True,
+    phase: str = "Running",
+    node: str = "n1",
+    created: str = "2026-01-01T00:00:00Z",
+    statuses: list[dict[str, Any]] | None = None,
+    annotations: dict[str, str] | None = None,
+) -> dict[str, Any]:
     return {
-        "metadata": {"name": name, "labels": {"ecs.operator.dev/revision": str(revision)},
-                     "creationTimestamp": created, "annotations": annotations or {}},
+        "metadata": {
+            "name": name,
+            "labels": {"ecs.operator.dev/revision": str(revision)},
+            "creationTimestamp": created,
+            "annotations": annotations or {},
+        },
         "spec": {"nodeName": node, "containers": [{"name": "app"}, {"name": "sidecar"}]},
-        "status": {"phase": phase,
-                   "conditions": [{"type": "Ready", "status": "True" if ready else "False"}],
-                   "containerStatuses": statuses or []},
+        "status": {
+            "phase": phase,
+            "conditions": [{"type": "Ready", "status": "True" if ready else "False"}],
+            "containerStatuses": statuses or [],
+        },
     }
 
 
 def observe(revision: int, pods: list[dict[str, Any]], desired: int = 2, **kw: Any) -> ServiceObservation:
-    return ServiceObservation(service_name="web", uid="u", family="web", revision=revision, desired=desired,
-                              pods=pods, now=kw.pop("now", "2026-01-01T00:00:10Z"), **kw)
+    return ServiceObservation(
+        service_name="web",
+        uid="u",
+        family="web",
+        revision=revision,
+        desired=desired,
+        pods=pods,
+        now=kw.pop("now", "2026-01-01T00:00:10Z"),
+        **kw,
+    )
 
 
 def test_threshold_is_clamped() -> None:
@@ -43,7 +65,10 @@ def test_first_rollout_completes_and_reports_steady_state() -> None:
     assert status["deployments"][0]["rolloutState"] == "COMPLETED"
     assert events == ["service web has reached a steady state."]
     assert {c["type"]: c["status"] for c in status["conditions"]} == {
-        "Ready": "True", "Progressing": "False", "Degraded": "False"}
+        "Ready": "True",
+        "Progressing": "False",
+        "Degraded": "False",
+    }
     again, more = compute_service_status(observe(1, [pod("a", 1), pod("b", 1)]), status)
     assert more == []  # steady state is announced once per transition
     assert again["events"] == status["events"]
@@ -53,7 +78,11 @@ def test_new_revision_is_primary_and_old_one_active() -> None:
     first, _ = compute_service_status(observe(1, [pod("a", 1), pod("b", 1)]), {})
     status, _ = compute_service_status(observe(2, [pod("a", 1), pod("b", 1), pod("c", 2, ready=False)]), first)
     primary, active = status["deployments"]
-    assert (primary["status"], primary["taskDefinitionRevision"], primary["rolloutState"]) == ("PRIMARY", 2, "IN_PROGRESS")
+    assert (primary["status"], primary["taskDefinitionRevision"], primary["rolloutState"]) == (
+        "PRIMARY",
+        2,
+        "IN_PROGRESS",
+    )
     assert (active["status"], active["taskDefinitionRevision"], active["runningCount"]) == ("ACTIVE", 1, 2)
     assert active["id"] == first["deployments"][0]["id"]
     assert status["pendingCount"] == 1
@@ -61,18 +90,21 @@ def test_new_revision_is_primary_and_old_one_active() -> None:
 
 def test_circuit_breaker_trips_and_chooses_rollback() -> None:
     first, _ = compute_service_status(observe(1, [pod("a", 1), pod("b", 1)]), {})
-    status, _ = compute_service_status(observe(2, [pod("a", 1), pod("b", 1)], circuit_breaker=True,
-                                               rollback=True, failed_starts=9), first)
+    status, _ = compute_service_status(
+        observe(2, [pod("a", 1), pod("b", 1)], circuit_breaker=True, rollback=True, failed_starts=9), first
+    )
     assert status["deployments"][0]["rolloutState"] == "IN_PROGRESS"
-    status, events = compute_service_status(observe(2, [pod("a", 1), pod("b", 1)], circuit_breaker=True,
-                                                     rollback=True, failed_starts=1), status)
+    status, events = compute_service_status(
+        observe(2, [pod("a", 1), pod("b", 1)], circuit_breaker=True, rollback=True, failed_starts=1), status
+    )
     assert status["deployments"][0]["rolloutState"] == "FAILED"
     assert any("deployment failed: tasks failed to start." in e for e in events)
     assert status["rollback"] == {"fromRevision": 2, "toRevision": 1}
     assert target_revision(2, status) == 1
     assert target_revision(3, status) == 3  # a newer revision rolls forward again
-    back, events = compute_service_status(observe(1, [pod("a", 1), pod("b", 1)], circuit_breaker=True,
-                                                   rollback=True), status)
+    back, events = compute_service_status(
+        observe(1, [pod("a", 1), pod("b", 1)], circuit_breaker=True, rollback=True), status
+    )
     assert back["deployments"][0]["rolloutState"] == "COMPLETED"
     assert any("rolling back to deployment" in e for e in events)
 
@@ -86,13 +118,15 @@ def test_last_status_mapping() -> None:
 
 
 def test_task_failure_rules() -> None:
-    now = datetime(2026, 1, 1, 0, 1, tzinfo=timezone.utc)
+    now = datetime(2026, 1, 1, 0, 1, tzinfo=UTC)
     exited = {"name": "app", "state": {"terminated": {"exitCode": 2}}}
     side = {"name": "sidecar", "state": {"terminated": {"exitCode": 1}}}
     essential = {"ecs.operator.dev/essential-containers": "app"}
     failure = task_failure(pod("a", 1, statuses=[exited], annotations=essential), now=now, start_timeout_seconds=None)
     assert failure is not None and failure.stop_code == "EssentialContainerExited" and failure.exit_code == 2
-    assert task_failure(pod("a", 1, statuses=[side], annotations=essential), now=now, start_timeout_seconds=None) is None
+    assert (
+        task_failure(pod("a", 1, statuses=[side], annotations=essential), now=now, start_timeout_seconds=None) is None
+    )
     slow = pod("a", 1, ready=False, created=(now - timedelta(seconds=30)).strftime("%Y-%m-%dT%H:%M:%SZ"))
     assert task_failure(slow, now=now, start_timeout_seconds=60) is None
     late = task_failure(slow, now=now, start_timeout_seconds=10)

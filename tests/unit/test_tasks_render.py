@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -17,16 +17,29 @@ from ecs_operator.render.task import (
 )
 from ecs_operator.render.task_state import OOM_REASON
 
-UTC = timezone.utc
 NOW = datetime(2026, 3, 4, 10, 30, tzinfo=UTC)
-OWNER = {"apiVersion": "ecs.operator.dev/v1alpha1", "kind": "ECSTask",
-         "metadata": {"name": "etl", "namespace": "data", "uid": "u-1"}}
-TD = parse_task_definition({"family": "etl", "tags": [{"key": "owner", "value": "data-team"}],
-                            "containerDefinitions": [
-    {"name": "app", "image": "etl:1", "cpu": 256, "memory": 512, "essential": True,
-     "environment": [{"name": "MODE", "value": "incremental"}, {"name": "LEVEL", "value": "info"}]},
-    {"name": "log_router", "image": "fluent-bit", "memory": 64, "essential": False},
-]})
+OWNER = {
+    "apiVersion": "ecs.operator.dev/v1alpha1",
+    "kind": "ECSTask",
+    "metadata": {"name": "etl", "namespace": "data", "uid": "u-1"},
+}
+TD = parse_task_definition(
+    {
+        "family": "etl",
+        "tags": [{"key": "owner", "value": "data-team"}],
+        "containerDefinitions": [
+            {
+                "name": "app",
+                "image": "etl:1",
+                "cpu": 256,
+                "memory": 512,
+                "essential": True,
+                "environment": [{"name": "MODE", "value": "incremental"}, {"name": "LEVEL", "value": "info"}],
+            },
+            {"name": "log_router", "image": "fluent-bit", "memory": 64, "essential": False},
+        ],
+    }
+)
 
 
 def task(**spec: Any) -> Any:
@@ -54,20 +67,36 @@ def test_each_task_is_a_pod_that_never_restarts_owned_by_the_ecstask() -> None:
 
 
 def test_container_overrides_are_applied() -> None:
-    rendered = render(overrides={"containerOverrides": [
-        {"name": "app", "command": ["run", "--full"], "memory": 1024,
-         "environment": [{"name": "MODE", "value": "full"}, {"name": "DATE", "value": "2026-03-04"}]}]})
+    rendered = render(
+        overrides={
+            "containerOverrides": [
+                {
+                    "name": "app",
+                    "command": ["run", "--full"],
+                    "memory": 1024,
+                    "environment": [{"name": "MODE", "value": "full"}, {"name": "DATE", "value": "2026-03-04"}],
+                }
+            ]
+        }
+    )
     app = rendered.task_pod(0)["spec"]["containers"][0]
     assert app["name"] == "app"
-    assert app["env"] == [{"name": "MODE", "value": "full"}, {"name": "LEVEL", "value": "info"},
-                          {"name": "DATE", "value": "2026-03-04"}]
+    assert app["env"] == [
+        {"name": "MODE", "value": "full"},
+        {"name": "LEVEL", "value": "info"},
+        {"name": "DATE", "value": "2026-03-04"},
+    ]
     assert app["args"] == ["run", "--full"]
     assert app["resources"]["limits"]["memory"] == "1024Mi"
 
 
 def test_task_tags_and_propagated_tags_become_annotations() -> None:
-    pod = render(tags=[{"key": "run", "value": "42"}, {"key": "aws:bad key", "value": "x"}],
-                 propagateTags="TASK_DEFINITION", startedBy="airflow", referenceId="dag-7").task_pod(0)
+    pod = render(
+        tags=[{"key": "run", "value": "42"}, {"key": "aws:bad key", "value": "x"}],
+        propagateTags="TASK_DEFINITION",
+        startedBy="airflow",
+        referenceId="dag-7",
+    ).task_pod(0)
     annotations = pod["metadata"]["annotations"]
     assert annotations["run"] == "42" and annotations["owner"] == "data-team"
     assert annotations["ecs.operator.dev/started-by"] == "airflow"
@@ -81,13 +110,17 @@ def test_group_and_distinct_instance_placement() -> None:
     pod = render(count=2, group="nightly", placementConstraints=[{"type": "distinctInstance"}]).task_pod(0)
     assert pod["metadata"]["labels"]["ecs.operator.dev/group"] == "nightly"
     anti = pod["spec"]["affinity"]["podAntiAffinity"]["requiredDuringSchedulingIgnoredDuringExecution"]
-    assert anti == [{"labelSelector": {"matchLabels": {"ecs.operator.dev/task": "etl"}},
-                     "topologyKey": "kubernetes.io/hostname"}]
+    assert anti == [
+        {"labelSelector": {"matchLabels": {"ecs.operator.dev/task": "etl"}}, "topologyKey": "kubernetes.io/hostname"}
+    ]
 
 
 def test_unsupported_run_task_members_are_reported() -> None:
-    rendered = render(launchType="EC2", platformVersion="1.4.0", networkConfiguration={
-        "awsvpcConfiguration": {"subnets": ["subnet-1"]}})
+    rendered = render(
+        launchType="EC2",
+        platformVersion="1.4.0",
+        networkConfiguration={"awsvpcConfiguration": {"subnets": ["subnet-1"]}},
+    )
     paths = {w.path for w in rendered.warnings}
     assert {"platformVersion", "networkConfiguration"} <= paths
 
@@ -119,7 +152,12 @@ def test_scheduled_task_count_time_zone_and_stop() -> None:
     assert cron["spec"]["schedule"] == "*/15 * * * *"
     assert cron["spec"]["timeZone"] == "Europe/Lisbon" and cron["spec"]["suspend"] is True
     job = cron["spec"]["jobTemplate"]["spec"]
-    assert (job["completions"], job["parallelism"], job["completionMode"], job["backoffLimitPerIndex"]) == (4, 4, "Indexed", 0)
+    assert (job["completions"], job["parallelism"], job["completionMode"], job["backoffLimitPerIndex"]) == (
+        4,
+        4,
+        "Indexed",
+        0,
+    )
     assert "backoffLimit" not in job
 
 
@@ -148,21 +186,41 @@ def test_indices_to_launch_never_replaces_a_task() -> None:
 # -- status ------------------------------------------------------------------------------------
 
 
-def pod(name: str, *, index: int | None = 0, phase: str = "Running", ready: bool = True,
-        statuses: list[dict[str, Any]] | None = None, deleting: bool = False, node: str | None = "n1",
-        created: str = "2026-03-04T10:00:00Z", job: str | None = None, reason: str | None = None) -> dict[str, Any]:
+def pod(
+    name: str,
+    *,
+    index: int | None = 0,
+    phase: str = "Running",
+    ready: bool = True,
+    statuses: list[dict[str, Any]] | None = None,
+    deleting: bool = False,
+    node: str | None = "n1",
+    created: str = "2026-03-04T10:00:00Z",
+    job: str | None = None,
+    reason: str | None = None,
+) -> dict[str, Any]:
     labels = {"ecs.operator.dev/task": "etl"}
     if index is not None:
         labels["ecs.operator.dev/task-index"] = str(index)
     if job:
         labels["batch.kubernetes.io/job-name"] = job
-    meta: dict[str, Any] = {"name": name, "uid": f"uid-{name}", "labels": labels, "creationTimestamp": created,
-                            "annotations": {"ecs.operator.dev/essential-containers": "app",
-                                            "ecs.operator.dev/container-name.log-router": "log_router"}}
+    meta: dict[str, Any] = {
+        "name": name,
+        "uid": f"uid-{name}",
+        "labels": labels,
+        "creationTimestamp": created,
+        "annotations": {
+            "ecs.operator.dev/essential-containers": "app",
+            "ecs.operator.dev/container-name.log-router": "log_router",
+        },
+    }
     if deleting:
         meta["deletionTimestamp"] = "2026-03-04T10:29:00Z"
-    status: dict[str, Any] = {"phase": phase, "conditions": [{"type": "Ready", "status": "True" if ready else "False"}],
-                              "containerStatuses": statuses if statuses is not None else [running("app"), running("log-router")]}
+    status: dict[str, Any] = {
+        "phase": phase,
+        "conditions": [{"type": "Ready", "status": "True" if ready else "False"}],
+        "containerStatuses": statuses if statuses is not None else [running("app"), running("log-router")],
+    }
     if reason:
         status["reason"] = reason
     spec: dict[str, Any] = {"containers": [{"name": "app"}, {"name": "log-router"}]}
@@ -176,18 +234,40 @@ def running(name: str) -> dict[str, Any]:
 
 
 def exited(name: str, code: int, reason: str = "Error", at: str = "2026-03-04T10:20:00Z") -> dict[str, Any]:
-    return {"name": name, "restartCount": 0, "state": {"terminated": {
-        "exitCode": code, "reason": reason, "startedAt": "2026-03-04T10:00:05Z", "finishedAt": at}}}
+    return {
+        "name": name,
+        "restartCount": 0,
+        "state": {
+            "terminated": {"exitCode": code, "reason": reason, "startedAt": "2026-03-04T10:00:05Z", "finishedAt": at}
+        },
+    }
 
 
 def waiting(name: str, reason: str, message: str = "") -> dict[str, Any]:
     return {"name": name, "restartCount": 0, "state": {"waiting": {"reason": reason, "message": message}}}
 
 
-def observe(pods: list[dict[str, Any]], *, count: int = 1, desired: str = "RUNNING", now: datetime = NOW,
-            retention: float = 3600, **kw: Any) -> TaskObservation:
-    return TaskObservation(name="etl", cluster="default", task_definition="etl:3", count=count, desired_status=desired,
-                           pods=pods, now=now, retention_seconds=retention, group="family:etl", **kw)
+def observe(
+    pods: list[dict[str, Any]],
+    *,
+    count: int = 1,
+    desired: str = "RUNNING",
+    now: datetime = NOW,
+    retention: float = 3600,
+    **kw: Any,
+) -> TaskObservation:
+    return TaskObservation(
+        name="etl",
+        cluster="default",
+        task_definition="etl:3",
+        count=count,
+        desired_status=desired,
+        pods=pods,
+        now=now,
+        retention_seconds=retention,
+        group="family:etl",
+        **kw,
+    )
 
 
 def by_pod(status: dict[str, Any]) -> dict[str, dict[str, Any]]:
@@ -195,11 +275,15 @@ def by_pod(status: dict[str, Any]) -> dict[str, dict[str, Any]]:
 
 
 def test_running_tasks() -> None:
-    starting = pod("etl-1", index=1, phase="Pending", ready=False,
-                   statuses=[waiting("app", "ContainerCreating"), waiting("log-router", "ContainerCreating")])
+    starting = pod(
+        "etl-1",
+        index=1,
+        phase="Pending",
+        ready=False,
+        statuses=[waiting("app", "ContainerCreating"), waiting("log-router", "ContainerCreating")],
+    )
     unready = pod("etl-2", index=2, ready=False)
-    plan = compute_task_status(observe([pod("etl-0", index=0), starting, unready], count=3,
-                                       launched_now=[0, 1, 2]), {})
+    plan = compute_task_status(observe([pod("etl-0", index=0), starting, unready], count=3, launched_now=[0, 1, 2]), {})
     status = plan.status
     tasks = by_pod(status)
     assert tasks["etl-0"]["lastStatus"] == "RUNNING" and tasks["etl-1"]["lastStatus"] == "PENDING"
@@ -209,8 +293,10 @@ def test_running_tasks() -> None:
     assert tasks["etl-0"]["desiredStatus"] == "RUNNING"
     assert tasks["etl-0"]["taskArn"] == "arn:aws:ecs:local:000000000000:task/default/uidetl0"
     assert tasks["etl-0"]["taskDefinitionArn"].endswith(":task-definition/etl:3")
-    assert tasks["etl-0"]["containers"] == [{"name": "app", "lastStatus": "RUNNING"},
-                                            {"name": "log_router", "lastStatus": "RUNNING"}]
+    assert tasks["etl-0"]["containers"] == [
+        {"name": "app", "lastStatus": "RUNNING"},
+        {"name": "log_router", "lastStatus": "RUNNING"},
+    ]
     assert status["lastStatus"] == "PENDING"  # the least advanced task
     assert status["launchedTasks"] == [0, 1, 2]
     assert status["summary"]["running"] == 2 and status["summary"]["pending"] == 1
@@ -218,8 +304,10 @@ def test_running_tasks() -> None:
 
 
 def test_finished_tasks_record_exit_codes_and_stop_codes() -> None:
-    pods = [pod("etl-0", index=0, phase="Succeeded", statuses=[exited("app", 0, "Completed"), exited("log-router", 0)]),
-            pod("etl-1", index=1, phase="Failed", statuses=[exited("app", 2), exited("log-router", 0)])]
+    pods = [
+        pod("etl-0", index=0, phase="Succeeded", statuses=[exited("app", 0, "Completed"), exited("log-router", 0)]),
+        pod("etl-1", index=1, phase="Failed", statuses=[exited("app", 2), exited("log-router", 0)]),
+    ]
     plan = compute_task_status(observe(pods, count=2), {"launchedTasks": [0, 1]})
     tasks = by_pod(plan.status)
     assert tasks["etl-0"]["stopCode"] == "EssentialContainerExited"
@@ -236,7 +324,7 @@ def test_finished_tasks_record_exit_codes_and_stop_codes() -> None:
     assert conditions["Complete"]["status"] == "True" and conditions["Complete"]["reason"] == "Failed"
     assert conditions["Degraded"]["status"] == "True"
     assert plan.delete == []  # ended by themselves: kept for `kubectl logs` until retention ends
-    assert any("all 2 tasks stopped: 1 succeeded, 1 failed." == m for m, _ in plan.events)
+    assert any(m == "all 2 tasks stopped: 1 succeeded, 1 failed." for m, _ in plan.events)
 
 
 def test_essential_exit_stops_the_task_while_a_sidecar_runs() -> None:
@@ -246,14 +334,21 @@ def test_essential_exit_stops_the_task_while_a_sidecar_runs() -> None:
     assert record["stopCode"] == "EssentialContainerExited" and record["exitCode"] == 1
     assert record["lastStatus"] == "STOPPING" and record["desiredStatus"] == "STOPPED"
     assert plan.delete == [("etl-0", "uid-etl-0")]  # status first, then the pod goes
-    assert plan.events == [("task etl-0 stopping: EssentialContainerExited: Essential container in task exited "
-                            "(container app exit code 1).", True)]
+    assert plan.events == [
+        (
+            "task etl-0 stopping: EssentialContainerExited: Essential container in task exited "
+            "(container app exit code 1).",
+            True,
+        )
+    ]
     # The pod is gone: the record keeps the exit code and becomes STOPPED.
     gone = compute_task_status(observe([]), plan.status)
     record = by_pod(gone.status)["etl-0"]
     assert record["lastStatus"] == "STOPPED" and record["exitCode"] == 1
-    assert record["containers"] == [{"name": "app", "lastStatus": "STOPPED", "exitCode": 1},
-                                    {"name": "log_router", "lastStatus": "STOPPED"}]
+    assert record["containers"] == [
+        {"name": "app", "lastStatus": "STOPPED", "exitCode": 1},
+        {"name": "log_router", "lastStatus": "STOPPED"},
+    ]
     assert gone.status["lastStatus"] == "STOPPED" and gone.status["stopCode"] == "EssentialContainerExited"
 
 
@@ -281,8 +376,15 @@ def test_stop_task_is_user_initiated() -> None:
     assert plan.status["desiredStatus"] == "STOPPED"
     done = compute_task_status(observe([], desired="STOPPED"), plan.status)
     assert done.status["lastStatus"] == "STOPPED" and done.status["stopCode"] == "UserInitiated"
-    assert done.status["summary"] == {"launched": 1, "pending": 0, "running": 0, "stopping": 0, "stopped": 1,
-                                      "succeeded": 0, "failed": 0}
+    assert done.status["summary"] == {
+        "launched": 1,
+        "pending": 0,
+        "running": 0,
+        "stopping": 0,
+        "stopped": 1,
+        "succeeded": 0,
+        "failed": 0,
+    }
 
 
 def test_stop_before_launch() -> None:
@@ -306,8 +408,15 @@ def test_eviction_is_a_termination_notice() -> None:
 
 
 def test_image_pull_failure_fails_to_start() -> None:
-    stuck = pod("etl-0", phase="Pending", ready=False,
-                statuses=[waiting("app", "ImagePullBackOff", 'Back-off pulling image "etl:nope"'), waiting("log-router", "ContainerCreating")])
+    stuck = pod(
+        "etl-0",
+        phase="Pending",
+        ready=False,
+        statuses=[
+            waiting("app", "ImagePullBackOff", 'Back-off pulling image "etl:nope"'),
+            waiting("log-router", "ContainerCreating"),
+        ],
+    )
     plan = compute_task_status(observe([stuck]), {})
     record = by_pod(plan.status)["etl-0"]
     assert record["stopCode"] == "TaskFailedToStart"
@@ -317,8 +426,13 @@ def test_image_pull_failure_fails_to_start() -> None:
 
 
 def test_missing_configuration_gets_a_grace_period() -> None:
-    young = pod("etl-0", phase="Pending", ready=False, created="2026-03-04T10:29:50Z",
-                statuses=[waiting("app", "CreateContainerConfigError", "secret db not found")])
+    young = pod(
+        "etl-0",
+        phase="Pending",
+        ready=False,
+        created="2026-03-04T10:29:50Z",
+        statuses=[waiting("app", "CreateContainerConfigError", "secret db not found")],
+    )
     plan = compute_task_status(observe([young]), {})
     assert "stopCode" not in by_pod(plan.status)["etl-0"]
     assert plan.next_check == datetime(2026, 3, 4, 10, 30, 51, tzinfo=UTC)
@@ -344,15 +458,30 @@ def test_unscheduled_task_is_provisioning() -> None:
 
 
 def test_scheduled_runs_are_summarised_from_jobs_and_pods() -> None:
-    job = {"metadata": {"name": "etl-29547000", "annotations": {
-        "batch.kubernetes.io/cronjob-scheduled-timestamp": "2026-03-04T10:00:00Z"}},
-        "status": {"startTime": "2026-03-04T10:00:01Z", "completionTime": "2026-03-04T10:00:04Z", "succeeded": 1,
-                   "conditions": [{"type": "Complete", "status": "True", "lastTransitionTime": "2026-03-04T10:00:04Z"}]}}
-    done = pod("etl-29547000-abcde", index=None, job="etl-29547000", phase="Succeeded",
-               statuses=[exited("app", 0, "Completed"), exited("log-router", 0)])
+    job = {
+        "metadata": {
+            "name": "etl-29547000",
+            "annotations": {"batch.kubernetes.io/cronjob-scheduled-timestamp": "2026-03-04T10:00:00Z"},
+        },
+        "status": {
+            "startTime": "2026-03-04T10:00:01Z",
+            "completionTime": "2026-03-04T10:00:04Z",
+            "succeeded": 1,
+            "conditions": [{"type": "Complete", "status": "True", "lastTransitionTime": "2026-03-04T10:00:04Z"}],
+        },
+    }
+    done = pod(
+        "etl-29547000-abcde",
+        index=None,
+        job="etl-29547000",
+        phase="Succeeded",
+        statuses=[exited("app", 0, "Completed"), exited("log-router", 0)],
+    )
     cron = {"metadata": {"name": "etl"}, "status": {"lastScheduleTime": "2026-03-04T10:00:00Z"}}
-    plan = compute_task_status(observe([done], scheduled=True, jobs=[job], cronjob=cron, schedule="rate(1 hour)",
-                                       cron_schedule="0 * * * *"), {})
+    plan = compute_task_status(
+        observe([done], scheduled=True, jobs=[job], cronjob=cron, schedule="rate(1 hour)", cron_schedule="0 * * * *"),
+        {},
+    )
     status = plan.status
     assert status["lastStatus"] == "SCHEDULED" and status["desiredStatus"] == "RUNNING"
     assert status["schedule"]["cronJobSchedule"] == "0 * * * *"

@@ -5,6 +5,6 @@ kopf's event loop without a trip through its thread pool, which matters at thous
 pod events. Handlers that call the API are plain functions and run in kopf's executor.
 """
 
-from . import applier, clusters, fargate, services, settings, taskdefinitions, tasks  # noqa: F401  (registration side effects)
+from . import applier, clusters, fargate, services, settings, taskdefinitions, tasks
 
 __all__ = ["applier", "clusters", "fargate", "services", "settings", "taskdefinitions", "tasks"]

@@ -68,16 +68,20 @@ def _version(obj: dict[str, Any]) -> str:
 
 applier = Applier()
 
-_OWNED = {"Deployment": ("apps", "v1", "deployments"), "DaemonSet": ("apps", "v1", "daemonsets"),
-          "Service": ("", "v1", "services"), "CronJob": ("batch", "v1", "cronjobs"),
-          "HorizontalPodAutoscaler": ("autoscaling", "v2", "horizontalpodautoscalers")}
+_OWNED = {
+    "Deployment": ("apps", "v1", "deployments"),
+    "DaemonSet": ("apps", "v1", "daemonsets"),
+    "Service": ("", "v1", "services"),
+    "CronJob": ("batch", "v1", "cronjobs"),
+    "HorizontalPodAutoscaler": ("autoscaling", "v2", "horizontalpodautoscalers"),
+}
 
 
 def _register_drift_watch(kind: str, group: str, version: str, plural: str) -> None:
-    @kopf.on.event(group, version, plural, id=f"drift-{kind.lower()}",
-                   labels={"app.kubernetes.io/managed-by": MANAGED_BY})
-    async def owned_object_event(event: dict[str, Any], body: kopf.Body, namespace: str, name: str,
-                           **_: Any) -> None:
+    @kopf.on.event(
+        group, version, plural, id=f"drift-{kind.lower()}", labels={"app.kubernetes.io/managed-by": MANAGED_BY}
+    )
+    async def owned_object_event(event: dict[str, Any], body: kopf.Body, namespace: str, name: str, **_: Any) -> None:
         deleted = event.get("type") == "DELETED"
         owner = applier.observed(kind, namespace, name, dict(body), deleted)
         if owner is not None:

@@ -42,8 +42,14 @@ def cluster_spec_for(namespace: str, cluster: str) -> Any:
     cached = cache.clusters.get(namespace, cluster)
     found = cached[0] if cached else find_cluster(client, namespace, cluster)
     if found is None and cluster == "default":
-        found = client.apply({"apiVersion": API_VERSION, "kind": "ECSCluster",
-                              "metadata": {"name": "default", "namespace": namespace}, "spec": {}})
+        found = client.apply(
+            {
+                "apiVersion": API_VERSION,
+                "kind": "ECSCluster",
+                "metadata": {"name": "default", "namespace": namespace},
+                "spec": {},
+            }
+        )
     if found is None:
         raise DependencyMissing(f"cluster: ECSCluster {cluster} not found in namespace {namespace}", delay=10)
     try:
@@ -53,8 +59,9 @@ def cluster_spec_for(namespace: str, cluster: str) -> Any:
 
 
 def _active_services(namespace: str, cluster: str) -> int:
-    return sum(1 for svc in cache.services_by_cluster.get(namespace, cluster)
-               if not svc["metadata"].get("deletionTimestamp"))
+    return sum(
+        1 for svc in cache.services_by_cluster.get(namespace, cluster) if not svc["metadata"].get("deletionTimestamp")
+    )
 
 
 def reconcile_cluster(namespace: str, name: str) -> float | None:
@@ -75,20 +82,40 @@ def reconcile_cluster(namespace: str, name: str) -> float | None:
         message = str(exc)
         if previous.get("problem") != message:
             post_event(client, body, reason="InvalidSpec", message=message, warning=True)
-        write_status(body, {
-            "problem": message, "status": "INACTIVE",
-            "conditions": [condition("Ready", False, "InvalidSpec", message, iso(), previous.get("conditions", []))],
-        })
+        write_status(
+            body,
+            {
+                "problem": message,
+                "status": "INACTIVE",
+                "conditions": [
+                    condition("Ready", False, "InvalidSpec", message, iso(), previous.get("conditions", []))
+                ],
+            },
+        )
         raise
     nodes = client.list("v1", "Node")
     # ECS counts what its own tasks reserve on an instance: every task pod the operator watches.
     pods = cache.service_pods.all() + cache.task_pods.all()
-    status = compute_cluster_status(cluster, spec, nodes, pods, _active_services(namespace, cluster),
-                                    body["metadata"].get("generation"), namespace=namespace)
+    status = compute_cluster_status(
+        cluster,
+        spec,
+        nodes,
+        pods,
+        _active_services(namespace, cluster),
+        body["metadata"].get("generation"),
+        namespace=namespace,
+    )
     status["problem"] = None
-    status["conditions"] = [condition("Ready", True, "Active",
-                                      f"{status['registeredContainerInstancesCount']} container instances",
-                                      iso(), previous.get("conditions", []))]
+    status["conditions"] = [
+        condition(
+            "Ready",
+            True,
+            "Active",
+            f"{status['registeredContainerInstancesCount']} container instances",
+            iso(),
+            previous.get("conditions", []),
+        )
+    ]
     if any(status.get(k) != previous.get(k) for k in status):
         write_status(body, status)
     return RESYNC_SECONDS

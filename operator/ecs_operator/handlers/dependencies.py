@@ -33,6 +33,7 @@ from ..models import SpecError, parse_cluster
 from ..models.references import cluster_name
 from ..render.identity import COMPONENT as ROLE_COMPONENT
 from ..render.identity import build_service_account, owner_field_manager
+from ..render.meta import API_VERSION
 from ..render.pod import PodTemplateResult
 from ..render.revision import spec_digest
 from ..render.secrets import (
@@ -53,7 +54,6 @@ from ..render.storage import (
     efs_volume_handle,
     storage_plan,
 )
-from ..render.meta import API_VERSION
 from .runtime import kube
 
 __all__ = ["apply_pod_dependencies", "forget", "on_resource_available", "release_pods"]
@@ -80,8 +80,7 @@ def on_resource_available(owner_kind: str, callback: Callable[[str, str], None])
     _callbacks[owner_kind] = callback
 
 
-def apply_pod_dependencies(owner: Mapping[str, Any], pod: PodTemplateResult, *,
-                           cluster_spec: Any = None) -> list[str]:
+def apply_pod_dependencies(owner: Mapping[str, Any], pod: PodTemplateResult, *, cluster_spec: Any = None) -> list[str]:
     """Make what ``pod`` needs exist; return what is still missing, in words (empty: all there).
 
     ``owner`` is the ECSService / ECSTask body; ``cluster_spec`` its ECSClusterSpec when the
@@ -94,17 +93,31 @@ def apply_pod_dependencies(owner: Mapping[str, Any], pod: PodTemplateResult, *,
     if pod.efs_claims:
         plan = _storage_plan(client, owner, cluster_spec)
         for claim in pod.efs_claims:
-            problems.extend(_ensure_claim(client, namespace, efs_claim_manifest(namespace, claim, plan),
-                                          build_efs_volume(namespace, claim, plan),
-                                          what=f"EFS {efs_volume_handle(claim)}"))
+            problems.extend(
+                _ensure_claim(
+                    client,
+                    namespace,
+                    efs_claim_manifest(namespace, claim, plan),
+                    build_efs_volume(namespace, claim, plan),
+                    what=f"EFS {efs_volume_handle(claim)}",
+                )
+            )
     for docker in pod.docker_volume_claims:
         if docker.autoprovision:
-            problems.extend(_ensure_claim(client, namespace, docker_claim_manifest(namespace, docker),
-                                          build_docker_volume(namespace, docker),
-                                          what=f"docker volume {docker.volume_name}"))
+            problems.extend(
+                _ensure_claim(
+                    client,
+                    namespace,
+                    docker_claim_manifest(namespace, docker),
+                    build_docker_volume(namespace, docker),
+                    what=f"docker volume {docker.volume_name}",
+                )
+            )
         elif client.get_or_none("v1", "PersistentVolumeClaim", namespace, docker.claim_name) is None:
-            problems.append(f"docker volume {docker.volume_name} is not autoprovisioned and its "
-                            f"PersistentVolumeClaim {namespace}/{docker.claim_name} does not exist")
+            problems.append(
+                f"docker volume {docker.volume_name} is not autoprovisioned and its "
+                f"PersistentVolumeClaim {namespace}/{docker.claim_name} does not exist"
+            )
     required: dict[str, set[str]] = {}
     for ref in pod.secret_refs:
         required.setdefault(ref.secret_name, set()).add(ref.key)
@@ -139,8 +152,10 @@ def release_pods(owner: Mapping[str, Any], pods: list[Obj]) -> list[str]:
             held.append(f"{name}: {', '.join(str(m) for m in missing)}")
             _wait_for(owner, namespace, [(m.kind, m.name) for m in missing])
             continue
-        patch = {"metadata": {"resourceVersion": pod["metadata"].get("resourceVersion")},
-                 "spec": {"schedulingGates": without_gate(pod) or None}}
+        patch = {
+            "metadata": {"resourceVersion": pod["metadata"].get("resourceVersion")},
+            "spec": {"schedulingGates": without_gate(pod) or None},
+        }
         try:
             client.patch("v1", "Pod", namespace, name, patch)
         except KubeError as exc:  # changed or gone meanwhile: its next event brings us back
@@ -149,6 +164,7 @@ def release_pods(owner: Mapping[str, Any], pods: list[Obj]) -> list[str]:
 
 
 # -- service accounts ---------------------------------------------------------------------------
+
 
 def _service_account(client: Kube, owner: Mapping[str, Any], pod: PodTemplateResult) -> None:
     namespace = owner["metadata"]["namespace"]
@@ -177,15 +193,18 @@ def _release_stale_accounts(client: Kube, owner: Mapping[str, Any], keep: str | 
     namespace = owner["metadata"]["namespace"]
     uid = owner["metadata"]["uid"]
     done = True
-    for account in client.list("v1", "ServiceAccount", namespace,
-                               labels={"app.kubernetes.io/component": ROLE_COMPONENT}):
+    for account in client.list(
+        "v1", "ServiceAccount", namespace, labels={"app.kubernetes.io/component": ROLE_COMPONENT}
+    ):
         name = account["metadata"]["name"]
         refs = account["metadata"].get("ownerReferences", [])
         if name == keep or not any(r.get("uid") == uid for r in refs):
             continue
         if len(refs) > 1:
-            client.apply({"apiVersion": "v1", "kind": "ServiceAccount",
-                          "metadata": {"name": name, "namespace": namespace}}, field_manager=manager)
+            client.apply(
+                {"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": name, "namespace": namespace}},
+                field_manager=manager,
+            )
             continue
         if client.list("v1", "Pod", namespace, field_selector=f"spec.serviceAccountName={name}"):
             done = False  # tasks of the old role still run with it
@@ -195,6 +214,7 @@ def _release_stale_accounts(client: Kube, owner: Mapping[str, Any], keep: str | 
 
 
 # -- storage ------------------------------------------------------------------------------------
+
 
 def _storage_plan(client: Kube, owner: Mapping[str, Any], cluster_spec: Any) -> StoragePlan:
     if cluster_spec is None:
@@ -211,8 +231,14 @@ def _cluster_spec(client: Kube, owner: Mapping[str, Any]) -> Any:
     wanted = cluster_name(str((owner.get("spec") or {}).get("cluster") or "default"))
     found = client.get_or_none(API_VERSION, "ECSCluster", namespace, wanted)
     if found is None or (found.get("spec") or {}).get("clusterName") not in (None, wanted):
-        found = next((c for c in client.list(API_VERSION, "ECSCluster", namespace)
-                      if ((c.get("spec") or {}).get("clusterName") or c["metadata"]["name"]) == wanted), None)
+        found = next(
+            (
+                c
+                for c in client.list(API_VERSION, "ECSCluster", namespace)
+                if ((c.get("spec") or {}).get("clusterName") or c["metadata"]["name"]) == wanted
+            ),
+            None,
+        )
     if found is None:
         return None
     try:
@@ -246,8 +272,9 @@ def _ensure_claim(client: Kube, namespace: str, claim: Obj, volume: Obj | None, 
     if phase == "Bound":
         _remember(key, "Bound")
     elif phase == "Lost":
-        return [f"{what}: PersistentVolumeClaim {namespace}/{name} lost its volume "
-                f"{existing['spec'].get('volumeName')}"]
+        return [
+            f"{what}: PersistentVolumeClaim {namespace}/{name} lost its volume {existing['spec'].get('volumeName')}"
+        ]
     return []
 
 
@@ -263,22 +290,28 @@ def _ensure_volume(client: Kube, volume: Obj, claim: Obj | None) -> None:
     if ref.get("uid") and ref.get("uid") != claim_uid:
         # The claim it was bound to is gone (a user deleted it): the data stays, and the volume
         # is offered to the claim of the same name again.
-        client.patch("v1", "PersistentVolume", None, name,
-                     {"spec": {"claimRef": {"uid": None, "resourceVersion": None}}})
+        client.patch(
+            "v1", "PersistentVolume", None, name, {"spec": {"claimRef": {"uid": None, "resourceVersion": None}}}
+        )
 
 
 # -- secrets and config maps ------------------------------------------------------------------------
 
-def _read_all(client: Kube, namespace: str, kind: str, names: list[str],
-              required: Mapping[str, set[str]] | None = None) -> dict[str, Obj | None]:
+
+def _read_all(
+    client: Kube, namespace: str, kind: str, names: list[str], required: Mapping[str, set[str]] | None = None
+) -> dict[str, Obj | None]:
     """Read each Secret/ConfigMap; one seen recently with every ``required`` key is not read again."""
     found: dict[str, Obj | None] = {}
     for name in dict.fromkeys(names):
         key = (kind, namespace, name)
         with _lock:
             known = _present.get(key)
-        if (known is not None and time.monotonic() - known[1] < RECHECK_SECONDS
-                and (required or {}).get(name, set()) <= known[0]):
+        if (
+            known is not None
+            and time.monotonic() - known[1] < RECHECK_SECONDS
+            and (required or {}).get(name, set()) <= known[0]
+        ):
             found[name] = {"data": dict.fromkeys(known[0], "")}
             continue
         obj = client.get_or_none("v1", kind, namespace, name)
@@ -289,8 +322,7 @@ def _read_all(client: Kube, namespace: str, kind: str, names: list[str],
     return found
 
 
-def _cached(client: Kube, cache: dict[tuple[str, str], Obj | None], namespace: str, kind: str,
-            name: str) -> Obj | None:
+def _cached(client: Kube, cache: dict[tuple[str, str], Obj | None], namespace: str, kind: str, name: str) -> Obj | None:
     if (kind, name) not in cache:
         cache[(kind, name)] = client.get_or_none("v1", kind, namespace, name)
     return cache[(kind, name)]
@@ -336,6 +368,7 @@ def awaited_config_map_event(event: dict[str, Any], namespace: str, name: str, *
 
 # -- memory of recent checks ----------------------------------------------------------------------
 
+
 def _recent(key: tuple[str, ...], digest: str) -> bool:
     with _lock:
         known = _verified.get(key)
@@ -352,4 +385,3 @@ def forget(kind: str, namespace: str, name: str) -> None:
     with _lock:
         for key in [k for k in _verified if k[:3] == (kind, namespace, name)]:
             del _verified[key]
-

@@ -1,8 +1,8 @@
 """Map domain errors to kopf's retry semantics in one place.
 
-    invalid spec (models.SpecError, ValueError)  -> kopf.PermanentError   (fix the spec)
-    DependencyMissing (no TaskDefinition, ...)    -> kopf.TemporaryError   (retry after a delay)
-    kube Conflict                                 -> kopf.TemporaryError   (retry at once)
+invalid spec (models.SpecError, ValueError)  -> kopf.PermanentError   (fix the spec)
+DependencyMissing (no TaskDefinition, ...)    -> kopf.TemporaryError   (retry after a delay)
+kube Conflict                                 -> kopf.TemporaryError   (retry at once)
 """
 
 from __future__ import annotations

@@ -43,8 +43,9 @@ def fargate_pod_event(event: dict[str, Any], body: kopf.Body, **_: Any) -> None:
     client.apply(build_fargate_node(pod))
     meta = pod["metadata"]
     try:
-        client.request("POST", f"/api/v1/namespaces/{meta['namespace']}/pods/{meta['name']}/binding",
-                       body=build_binding(pod, node))
+        client.request(
+            "POST", f"/api/v1/namespaces/{meta['namespace']}/pods/{meta['name']}/binding", body=build_binding(pod, node)
+        )
     except (Conflict, NotFound):
         pass  # already bound, or gone
 
@@ -55,10 +56,16 @@ def sweep_orphan_fargate_nodes(**_: Any) -> None:
     if not _enabled():
         return
     client = kube()
-    live = {p["metadata"]["uid"] for p in client.list("v1", "Pod")
-            if (p.get("spec") or {}).get("schedulerName") == FARGATE_SCHEDULER
-            and (p.get("status") or {}).get("phase") not in ("Succeeded", "Failed")}
-    for node in client.list("v1", "Node", labels={"eks.amazonaws.com/compute-type": "fargate",
-                                                   "app.kubernetes.io/managed-by": "ecs-operator"}):
+    live = {
+        p["metadata"]["uid"]
+        for p in client.list("v1", "Pod")
+        if (p.get("spec") or {}).get("schedulerName") == FARGATE_SCHEDULER
+        and (p.get("status") or {}).get("phase") not in ("Succeeded", "Failed")
+    }
+    for node in client.list(
+        "v1",
+        "Node",
+        labels={"eks.amazonaws.com/compute-type": "fargate", "app.kubernetes.io/managed-by": "ecs-operator"},
+    ):
         if node["metadata"].get("annotations", {}).get("ecs.operator.dev/fargate-pod-uid") not in live:
             client.delete("v1", "Node", None, node["metadata"]["name"])

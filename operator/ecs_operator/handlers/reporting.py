@@ -7,7 +7,7 @@ running tasks are left alone.
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from ..kube.events import post_event
@@ -19,7 +19,7 @@ __all__ = ["utcnow", "iso", "write_status", "report_problem"]
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc).replace(microsecond=0)
+    return datetime.now(UTC).replace(microsecond=0)
 
 
 def iso(moment: datetime | None = None) -> str:
@@ -29,8 +29,7 @@ def iso(moment: datetime | None = None) -> str:
 def write_status(body: dict[str, Any], status: dict[str, Any]) -> None:
     """Merge-patch the status subresource of an ECS object (None values remove members)."""
     meta = body["metadata"]
-    kube().patch(API_VERSION, body["kind"], meta["namespace"], meta["name"], {"status": status},
-                 subresource="status")
+    kube().patch(API_VERSION, body["kind"], meta["namespace"], meta["name"], {"status": status}, subresource="status")
 
 
 def report_problem(body: dict[str, Any], reason: str, message: str) -> None:
@@ -39,12 +38,15 @@ def report_problem(body: dict[str, Any], reason: str, message: str) -> None:
     old = previous.get("conditions", [])
     if previous.get("problem") != message:
         post_event(kube(), body, reason=reason, message=message, warning=True)
-    write_status(body, {
-        "problem": message,
-        "observedGeneration": body["metadata"].get("generation"),
-        "conditions": [
-            condition("Ready", False, reason, message, stamp, old),
-            condition("Progressing", False, reason, message, stamp, old),
-            condition("Degraded", True, reason, message, stamp, old),
-        ],
-    })
+    write_status(
+        body,
+        {
+            "problem": message,
+            "observedGeneration": body["metadata"].get("generation"),
+            "conditions": [
+                condition("Ready", False, reason, message, stamp, old),
+                condition("Progressing", False, reason, message, stamp, old),
+                condition("Degraded", True, reason, message, stamp, old),
+            ],
+        },
+    )

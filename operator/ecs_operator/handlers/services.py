@@ -24,30 +24,31 @@ from ..kube.lookups import (
     service_pods,
 )
 from ..models import SpecError, parse_service, parse_task_definition
-from ..render.meta import API_VERSION, GROUP, LABEL_REVISION, LABEL_SERVICE
 from ..render.capacity import CapacityProviderError
 from ..render.dependencies import DependencyCycleError
+from ..render.meta import API_VERSION, GROUP, LABEL_REVISION, LABEL_SERVICE
 from ..render.query import QueryError
-from ..render.service import render_service
 from ..render.revision import parse_reference
 from ..render.schedule import ScheduleError
+from ..render.service import render_service
 from ..render.service_status import (
+    MAX_EVENTS,
     ServiceObservation,
     compute_service_status,
+    event,
     provider_counts,
     target_revision,
 )
-from ..render.service_status import MAX_EVENTS, event
 from ..render.task_state import task_failure
 from ..render.workload import service_selector
 from . import cache
 from .applier import applier
-from .dependencies import apply_pod_dependencies, on_resource_available, release_pods
-from .traffic import apply_traffic, load_balancer_health, prune_traffic, waiting_for_api
 from .clusters import cluster_spec_for
+from .dependencies import apply_pod_dependencies, on_resource_available, release_pods
 from .errors import DependencyMissing, InvalidSpec, kopf_errors
 from .reporting import iso, report_problem, utcnow
 from .runtime import Reconciler, kube
+from .traffic import apply_traffic, load_balancer_health, prune_traffic, waiting_for_api
 
 __all__ = ["reconcile_service", "services"]
 
@@ -101,10 +102,18 @@ def reconcile_service(namespace: str, name: str) -> float | None:
     cluster_spec = _cluster_spec(body, namespace, cluster)
     node_labels = node_label_inventory(client) if _uses_member_of(spec, td_spec) else []
     try:
-        rendered = render_service(body, spec, td_spec, family=family, revision=revision, cluster=cluster,
-                                  cluster_spec=cluster_spec, node_labels=node_labels,
-                                  fargate_provisioner=os.environ.get("ECS_OPERATOR_FARGATE_PROVISIONER"),
-                                  now=utcnow())
+        rendered = render_service(
+            body,
+            spec,
+            td_spec,
+            family=family,
+            revision=revision,
+            cluster=cluster,
+            cluster_spec=cluster_spec,
+            node_labels=node_labels,
+            fargate_provisioner=os.environ.get("ECS_OPERATOR_FARGATE_PROVISIONER"),
+            now=utcnow(),
+        )
     except RENDER_ERRORS as exc:
         message = str(exc) if isinstance(exc, ScheduleError) else f"taskDefinition {family}:{revision}: {exc}"
         report_problem(body, "InvalidSpec", message)
@@ -138,10 +147,12 @@ def reconcile_service(namespace: str, name: str) -> float | None:
             continue
         pod_name = pod["metadata"]["name"]
         if client.delete("v1", "Pod", namespace, pod_name, uid=pod["metadata"]["uid"]):
-            detail = f"{failure.reason}" + (f" (container {failure.container} exit code {failure.exit_code})"
-                                            if failure.container else "")
-            stopped.append(f"service {service_name} has stopped 1 running tasks: (task {pod_name}) "
-                           f"{failure.stop_code}: {detail}.")
+            detail = f"{failure.reason}" + (
+                f" (container {failure.container} exit code {failure.exit_code})" if failure.container else ""
+            )
+            stopped.append(
+                f"service {service_name} has stopped 1 running tasks: (task {pod_name}) {failure.stop_code}: {detail}."
+            )
             pod_revision = pod["metadata"].get("labels", {}).get(LABEL_REVISION)
             if failure.failed and pod_revision == str(revision):
                 failed_starts += 1
@@ -205,8 +216,13 @@ def cached_task_definition(namespace: str, family: str) -> dict[str, Any] | None
 def cached_revisions(td: dict[str, Any], pinned: int | None) -> list[Revision]:
     """The TaskDefinition's revisions from the watch cache, or the API when the cache is behind."""
     meta = td["metadata"]
-    revisions = sorted((Revision(int(r["revision"]), (r.get("data") or {}).get("spec") or {}, r["metadata"]["name"])
-                        for r in cache.revisions.get(meta["namespace"], meta["name"])), key=lambda r: r.number)
+    revisions = sorted(
+        (
+            Revision(int(r["revision"]), (r.get("data") or {}).get("spec") or {}, r["metadata"]["name"])
+            for r in cache.revisions.get(meta["namespace"], meta["name"])
+        ),
+        key=lambda r: r.number,
+    )
     known = {r.number for r in revisions}
     latest = (td.get("status") or {}).get("revision")
     if not revisions or (pinned is not None and pinned not in known) or (latest and latest not in known):
@@ -286,8 +302,14 @@ def service_deleted(body: kopf.Body, namespace: str, name: str, **_: Any) -> Non
     """ECS DeleteService: DRAINING while tasks stop; garbage collection removes the rest."""
     client = kube()
     services.forget(namespace, name)
-    client.patch(API_VERSION, "ECSService", namespace, name,
-                 {"status": {"status": "DRAINING", "desiredCount": 0}}, subresource="status")
+    client.patch(
+        API_VERSION,
+        "ECSService",
+        namespace,
+        name,
+        {"status": {"status": "DRAINING", "desiredCount": 0}},
+        subresource="status",
+    )
     for kind in ("Deployment", "DaemonSet"):
         try:
             if kind == "Deployment":
@@ -308,8 +330,9 @@ async def service_seen(event: dict[str, Any], body: kopf.Body, **_: Any) -> None
 
 
 @kopf.on.event("", "v1", "pods", labels={LABEL_SERVICE: kopf.PRESENT})
-async def service_pod_event(event: dict[str, Any], body: kopf.Body, namespace: str, labels: dict[str, str],
-                      **_: Any) -> None:
+async def service_pod_event(
+    event: dict[str, Any], body: kopf.Body, namespace: str, labels: dict[str, str], **_: Any
+) -> None:
     """A task changed: recount (and stop it if an essential container exited).
 
     Pod events come in bursts (a rollout changes every task several times); a short delay

@@ -26,8 +26,9 @@ def configure(settings: kopf.OperatorSettings, **_: Any) -> None:
     settings.posting.level = logging.WARNING
     settings.persistence.finalizer = "ecs.operator.dev/finalizer"
     settings.persistence.progress_storage = kopf.AnnotationsProgressStorage(prefix="ecs.operator.dev")
-    settings.persistence.diffbase_storage = kopf.AnnotationsDiffBaseStorage(prefix="ecs.operator.dev",
-                                                                           key="last-handled-configuration")
+    settings.persistence.diffbase_storage = kopf.AnnotationsDiffBaseStorage(
+        prefix="ecs.operator.dev", key="last-handled-configuration"
+    )
     # Reconnect watches regularly so an API server restart is noticed quickly.
     settings.watching.server_timeout = 60
     settings.watching.client_timeout = 90
@@ -56,5 +57,6 @@ def _peering(settings: kopf.OperatorSettings) -> None:
     lifetime = os.environ.get("ECS_OPERATOR_PEERING_LIFETIME")
     if lifetime:
         settings.peering.lifetime = int(lifetime)
-    logging.getLogger("ecs_operator").info("peering %r with priority %d", settings.peering.name,
-                                           settings.peering.priority)
+    logging.getLogger("ecs_operator").info(
+        "peering %r with priority %d", settings.peering.name, settings.peering.priority
+    )

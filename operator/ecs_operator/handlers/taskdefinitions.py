@@ -46,11 +46,16 @@ def reconcile_task_definition(namespace: str, name: str) -> float | None:
         message = str(exc)
         if previous.get("error") != message:
             post_event(client, body, reason="InvalidSpec", message=message, warning=True)
-        write_status(body, {
-            "family": family, "status": "INVALID", "error": message,
-            "observedGeneration": body["metadata"].get("generation"),
-            "conditions": [condition("Ready", False, "InvalidSpec", message, now, previous.get("conditions", []))],
-        })
+        write_status(
+            body,
+            {
+                "family": family,
+                "status": "INVALID",
+                "error": message,
+                "observedGeneration": body["metadata"].get("generation"),
+                "conditions": [condition("Ready", False, "InvalidSpec", message, now, previous.get("conditions", []))],
+            },
+        )
         raise
 
     revisions = list_revisions(client, namespace, name)
@@ -66,18 +71,24 @@ def reconcile_task_definition(namespace: str, name: str) -> float | None:
         revisions = list_revisions(client, namespace, name)
     numbers = [r.number for r in revisions]
     current = numbers[-1]
-    write_status(body, {
-        "family": family,
-        "revision": current,
-        "revisions": numbers[-MAX_LISTED_REVISIONS:],
-        "status": "ACTIVE",
-        "taskDefinitionArn": f"arn:aws:ecs:local:000000000000:task-definition/{family}:{current}",
-        "registeredAt": previous.get("registeredAt") if not created else now,
-        "error": None,
-        "observedGeneration": body["metadata"].get("generation"),
-        "conditions": [condition("Ready", True, "Registered", f"revision {current} registered", now,
-                                 previous.get("conditions", []))],
-    })
+    write_status(
+        body,
+        {
+            "family": family,
+            "revision": current,
+            "revisions": numbers[-MAX_LISTED_REVISIONS:],
+            "status": "ACTIVE",
+            "taskDefinitionArn": f"arn:aws:ecs:local:000000000000:task-definition/{family}:{current}",
+            "registeredAt": previous.get("registeredAt") if not created else now,
+            "error": None,
+            "observedGeneration": body["metadata"].get("generation"),
+            "conditions": [
+                condition(
+                    "Ready", True, "Registered", f"revision {current} registered", now, previous.get("conditions", [])
+                )
+            ],
+        },
+    )
     if created:
         post_event(client, body, reason="RevisionRegistered", message=f"registered {family}:{current}")
         _notify_services(namespace, family)

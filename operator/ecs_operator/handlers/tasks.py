@@ -111,9 +111,17 @@ def reconcile_task(namespace: str, name: str) -> float | None:
             report_problem(body, "ClusterNotFound", str(exc))
             raise
         try:
-            rendered = render_task(body, spec, td_spec, family=family, revision=revision, cluster=spec.cluster_name,
-                                   node_labels=node_labels, cluster_spec=cluster_spec,
-                                   fargate_provisioner=os.environ.get("ECS_OPERATOR_FARGATE_PROVISIONER"))
+            rendered = render_task(
+                body,
+                spec,
+                td_spec,
+                family=family,
+                revision=revision,
+                cluster=spec.cluster_name,
+                node_labels=node_labels,
+                cluster_spec=cluster_spec,
+                fargate_provisioner=os.environ.get("ECS_OPERATOR_FARGATE_PROVISIONER"),
+            )
         except RENDER_ERRORS as exc:
             message = str(exc) if isinstance(exc, ScheduleError) else f"taskDefinition {family}:{revision}: {exc}"
             report_problem(body, "InvalidSpec", message)
@@ -142,14 +150,19 @@ def reconcile_task(namespace: str, name: str) -> float | None:
         if cronjob is not None and desired == "STOPPED" and not (cronjob.get("spec") or {}).get("suspend"):
             client.patch("batch/v1", "CronJob", namespace, cronjob["metadata"]["name"], {"spec": {"suspend": True}})
 
-    warnings = [f"{w.path}: {w.reason}" for w in rendered.warnings] if rendered else \
-        [w for w in previous.get("warnings") or [] if not w.startswith(IMMUTABLE_WARNING)]
+    warnings = (
+        [f"{w.path}: {w.reason}" for w in rendered.warnings]
+        if rendered
+        else [w for w in previous.get("warnings") or [] if not w.startswith(IMMUTABLE_WARNING)]
+    )
     digest = previous.get("launchSpec")
     if launched_now or digest is None:
         digest = _launch_digest(raw_spec)
     elif not scheduled and digest != _launch_digest(raw_spec):
-        warnings.append(f"{IMMUTABLE_WARNING} (an ECS task is immutable); only desiredStatus STOPPED applies "
-                        "to them. Create a new ECSTask to run with the new spec")
+        warnings.append(
+            f"{IMMUTABLE_WARNING} (an ECS task is immutable); only desiredStatus STOPPED applies "
+            "to them. Create a new ECSTask to run with the new spec"
+        )
     strategy = spec.capacity_provider_strategy or []
     observation = TaskObservation(
         name=name,
@@ -188,15 +201,20 @@ def reconcile_task(namespace: str, name: str) -> float | None:
     for pod_name, uid in plan.delete:  # after the status records how each of them ended
         client.delete("v1", "Pod", namespace, pod_name, uid=uid or None)
     for message, warning in plan.events:
-        post_event(client, body, reason="TaskStopped" if "stop" in message else "TaskEvent", message=message,
-                   warning=warning)
+        post_event(
+            client, body, reason="TaskStopped" if "stop" in message else "TaskEvent", message=message, warning=warning
+        )
     for message in problems:
         if message not in (previous.get("dependencyProblems") or []):
             post_event(client, body, reason="TaskDependencyMissing", message=message, warning=True)
 
     if deleting:
-        remaining = [p for p in pods if (p["metadata"]["name"], p["metadata"].get("uid", "")) not in plan.delete
-                     and not p["metadata"].get("deletionTimestamp")]
+        remaining = [
+            p
+            for p in pods
+            if (p["metadata"]["name"], p["metadata"].get("uid", "")) not in plan.delete
+            and not p["metadata"].get("deletionTimestamp")
+        ]
         return 1.0 if remaining else None
     delay = RESYNC_SECONDS
     if plan.next_check is not None:
@@ -258,8 +276,14 @@ def task_deleted(namespace: str, name: str, **_: Any) -> None:
 
 
 @kopf.on.event("", "v1", "pods", labels={LABEL_TASK: kopf.PRESENT})
-async def task_pod_event(event: dict[str, Any], body: kopf.Body, namespace: str, labels: dict[str, str],
-                         annotations: dict[str, str], **_: Any) -> None:
+async def task_pod_event(
+    event: dict[str, Any],
+    body: kopf.Body,
+    namespace: str,
+    labels: dict[str, str],
+    annotations: dict[str, str],
+    **_: Any,
+) -> None:
     """A task changed state: record it (and stop the task if an essential container exited)."""
     cache.task_pods.observe(event.get("type"), body)
     name = annotations.get(ANNOTATION_ECSTASK) or labels[LABEL_TASK]

@@ -35,9 +35,13 @@ _lock = threading.Lock()
 _apis: dict[tuple[str, str], tuple[bool, float]] = {}
 _checked_names: set[tuple[str, str, str]] = set()  # (namespace, Service, owner uid) known to be ours to apply
 
-_API_VERSIONS = {"Service": "v1", "Ingress": "networking.k8s.io/v1", "NetworkPolicy": "networking.k8s.io/v1",
-                 "TargetGroupBinding": "elbv2.k8s.aws/v1beta1",
-                 "SecurityGroupPolicy": "vpcresources.k8s.aws/v1beta1"}
+_API_VERSIONS = {
+    "Service": "v1",
+    "Ingress": "networking.k8s.io/v1",
+    "NetworkPolicy": "networking.k8s.io/v1",
+    "TargetGroupBinding": "elbv2.k8s.aws/v1beta1",
+    "SecurityGroupPolicy": "vpcresources.k8s.aws/v1beta1",
+}
 
 
 def _served(api_version: str, plural: str) -> bool:
@@ -119,8 +123,12 @@ def load_balancer_health(owner: Mapping[str, Any], traffic: Traffic) -> list[dic
     services = sorted({t.service for t in traffic.targets if t.service})
     slices: list[dict[str, Any]] = []
     for service in services:
-        slices += kube().list("discovery.k8s.io/v1", "EndpointSlice", owner["metadata"]["namespace"],
-                              labels={"kubernetes.io/service-name": service})
+        slices += kube().list(
+            "discovery.k8s.io/v1",
+            "EndpointSlice",
+            owner["metadata"]["namespace"],
+            labels={"kubernetes.io/service-name": service},
+        )
     status = load_balancer_status(traffic.targets, slices)
     if any("targetGroupBinding" in entry for entry in status) and not _served(*TARGET_GROUP_BINDING_API):
         for entry in status:
@@ -128,8 +136,13 @@ def load_balancer_health(owner: Mapping[str, Any], traffic: Traffic) -> list[dic
     return status
 
 
-@kopf.on.event("discovery.k8s.io", "v1", "endpointslices", id="service-endpoints",
-               labels={LABEL_SERVICE: kopf.PRESENT, "app.kubernetes.io/managed-by": "ecs-operator"})
+@kopf.on.event(
+    "discovery.k8s.io",
+    "v1",
+    "endpointslices",
+    id="service-endpoints",
+    labels={LABEL_SERVICE: kopf.PRESENT, "app.kubernetes.io/managed-by": "ecs-operator"},
+)
 async def endpoints_changed(namespace: str, labels: Mapping[str, str], **_: Any) -> None:
     """The EndpointSlice controller moved a target in or out: recount the service's targets."""
     if labels.get("kubernetes.io/service-name") != labels[LABEL_SERVICE]:

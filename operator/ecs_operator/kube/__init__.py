@@ -3,5 +3,4 @@
 from .client import FIELD_MANAGER, Kube, connect
 from .errors import ApiError, Conflict, Forbidden, Invalid, KubeError, NotFound
 
-__all__ = ["FIELD_MANAGER", "Kube", "connect", "ApiError", "Conflict", "Forbidden", "Invalid",
-           "KubeError", "NotFound"]
+__all__ = ["FIELD_MANAGER", "Kube", "connect", "ApiError", "Conflict", "Forbidden", "Invalid", "KubeError", "NotFound"]

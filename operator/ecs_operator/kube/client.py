@@ -48,12 +48,14 @@ class Kube:
             headers["Content-Type"] = content_type  # the REST layer serialises JSON and +yaml bodies
         params = [(k, v) for k, v in (query or {}).items() if v is not None]
         _, url, hdrs, _, _ = self._api.param_serialize(
-            method=method, resource_path=path, query_params=params, header_params=headers,
+            method=method,
+            resource_path=path,
+            query_params=params,
+            header_params=headers,
             auth_settings=["BearerToken"],  # token / exec-plugin auth; certificates work at the TLS layer
         )
         try:
-            response = self._api.call_api(method, url, header_params=hdrs, body=body,
-                                          _request_timeout=timeout)
+            response = self._api.call_api(method, url, header_params=hdrs, body=body, _request_timeout=timeout)
             data = response.read()
             status = response.status
         except k8s_client.ApiException as exc:  # raised by the REST layer for non-2xx
@@ -92,11 +94,20 @@ class Kube:
             content_type="application/apply-patch+yaml",
         )
 
-    def patch(self, api_version: str, kind: str, namespace: str | None, name: str, patch: Obj,
-              *, subresource: str | None = None) -> Obj:
+    def patch(
+        self,
+        api_version: str,
+        kind: str,
+        namespace: str | None,
+        name: str,
+        patch: Obj,
+        *,
+        subresource: str | None = None,
+    ) -> Obj:
         res = resource_for(api_version, kind)
-        return self.request("PATCH", res.path(namespace, name, subresource), body=patch,
-                            content_type="application/merge-patch+json")
+        return self.request(
+            "PATCH", res.path(namespace, name, subresource), body=patch, content_type="application/merge-patch+json"
+        )
 
     def create(self, obj: Obj) -> Obj:
         res = resource_for(obj["apiVersion"], obj["kind"])
@@ -111,17 +122,33 @@ class Kube:
         except NotFound:
             return None
 
-    def list(self, api_version: str, kind: str, namespace: str | None = None,
-             *, labels: Mapping[str, str] | None = None, selector: str | None = None,
-             field_selector: str | None = None) -> list[Obj]:
+    def list(
+        self,
+        api_version: str,
+        kind: str,
+        namespace: str | None = None,
+        *,
+        labels: Mapping[str, str] | None = None,
+        selector: str | None = None,
+        field_selector: str | None = None,
+    ) -> list[Obj]:
         label_selector = selector or (",".join(f"{k}={v}" for k, v in labels.items()) if labels else None)
         res = resource_for(api_version, kind)
-        body = self.request("GET", res.path(namespace), query={
-            "labelSelector": label_selector, "fieldSelector": field_selector})
+        body = self.request(
+            "GET", res.path(namespace), query={"labelSelector": label_selector, "fieldSelector": field_selector}
+        )
         return list(body.get("items", []))
 
-    def delete(self, api_version: str, kind: str, namespace: str | None, name: str,
-               *, uid: str | None = None, propagation: str = "Background") -> bool:
+    def delete(
+        self,
+        api_version: str,
+        kind: str,
+        namespace: str | None,
+        name: str,
+        *,
+        uid: str | None = None,
+        propagation: str = "Background",
+    ) -> bool:
         """Delete; True when this call deleted it, False when it was already gone."""
         body: Obj = {"apiVersion": "v1", "kind": "DeleteOptions", "propagationPolicy": propagation}
         if uid:
@@ -155,13 +182,11 @@ def _error_from(status: int, data: bytes | str) -> ApiError:
         return api_error(status, "", text[:500])
 
 
-def connect(kubeconfig: str | None = None, *, context: str | None = None,
-            qps_pool: int = 32) -> Kube:
+def connect(kubeconfig: str | None = None, *, context: str | None = None, qps_pool: int = 32) -> Kube:
     """A Kube for a kubeconfig file, else the in-cluster service account."""
     configuration = k8s_client.Configuration()
     if kubeconfig or not _in_cluster():
-        k8s_config.load_kube_config(config_file=kubeconfig, context=context,
-                                    client_configuration=configuration)
+        k8s_config.load_kube_config(config_file=kubeconfig, context=context, client_configuration=configuration)
     else:
         k8s_config.load_incluster_config(client_configuration=configuration)
     configuration.connection_pool_maxsize = qps_pool
@@ -170,4 +195,3 @@ def connect(kubeconfig: str | None = None, *, context: str | None = None,
 
 def _in_cluster() -> bool:
     return bool(os.environ.get("KUBERNETES_SERVICE_HOST"))
-

@@ -1,11 +1,11 @@
 """Errors from the API server, by what a caller does about them.
 
-    KubeError
-    └── ApiError            (status, reason, message from the Status body)
-        ├── NotFound        404: the object or its kind is not there
-        ├── Conflict        409: stale resourceVersion or field-manager conflict; retry
-        ├── Invalid         422: the server rejected the object; do not retry
-        └── Forbidden       403: RBAC says no
+KubeError
+└── ApiError            (status, reason, message from the Status body)
+    ├── NotFound        404: the object or its kind is not there
+    ├── Conflict        409: stale resourceVersion or field-manager conflict; retry
+    ├── Invalid         422: the server rejected the object; do not retry
+    └── Forbidden       403: RBAC says no
 """
 
 from __future__ import annotations

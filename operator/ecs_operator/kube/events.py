@@ -15,8 +15,7 @@ __all__ = ["post_event"]
 COMPONENT = "ecs-operator"
 
 
-def post_event(kube: Kube, regarding: Mapping[str, Any], *, reason: str, message: str,
-               warning: bool = False) -> None:
+def post_event(kube: Kube, regarding: Mapping[str, Any], *, reason: str, message: str, warning: bool = False) -> None:
     """Best effort: an Event that cannot be written must never fail a reconcile."""
     meta = regarding["metadata"]
     now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())

@@ -12,8 +12,15 @@ from ..render.meta import API_VERSION, LABEL_SERVICE, LABEL_TASK_DEFINITION
 from .client import Kube
 from .errors import NotFound
 
-__all__ = ["find_task_definition", "list_revisions", "Revision", "service_pods", "services_following",
-           "find_cluster", "node_label_inventory"]
+__all__ = [
+    "find_task_definition",
+    "list_revisions",
+    "Revision",
+    "service_pods",
+    "services_following",
+    "find_cluster",
+    "node_label_inventory",
+]
 
 Obj = dict[str, Any]
 
@@ -46,8 +53,9 @@ class Revision:
 def list_revisions(kube: Kube, namespace: str, task_definition: str) -> list[Revision]:
     """Revisions of a TaskDefinition, oldest first."""
     items = kube.list("apps/v1", "ControllerRevision", namespace, labels={LABEL_TASK_DEFINITION: task_definition})
-    revisions = [Revision(int(i["revision"]), (i.get("data") or {}).get("spec") or {}, i["metadata"]["name"])
-                 for i in items]
+    revisions = [
+        Revision(int(i["revision"]), (i.get("data") or {}).get("spec") or {}, i["metadata"]["name"]) for i in items
+    ]
     return sorted(revisions, key=lambda r: r.number)
 
 

@@ -4,6 +4,6 @@ Binaries come from the Go module proxy (see :mod:`.versions`) and are cached out
 the repository; kwok fakes nodes and pod lifecycles so no container runtime is needed.
 """
 
-from .versions import Versions, PINNED
+from .versions import PINNED, Versions
 
 __all__ = ["Versions", "PINNED"]

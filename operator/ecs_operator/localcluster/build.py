@@ -16,9 +16,9 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 from .versions import PINNED, Versions, bin_dir
 
@@ -46,9 +46,7 @@ class Component:
 
 
 def _go(args: list[str], cwd: Path, env: dict[str, str]) -> str:
-    proc = subprocess.run(
-        ["go", *args], cwd=cwd, env=env, capture_output=True, text=True, check=False
-    )
+    proc = subprocess.run(["go", *args], cwd=cwd, env=env, capture_output=True, text=True, check=False)
     if proc.returncode != 0:
         raise BuildError(f"`go {' '.join(args)}` in {cwd} failed:\n{proc.stderr[-4000:]}")
     return proc.stdout
@@ -83,15 +81,21 @@ def _staging_modules(work: Path, versions: Versions, env: dict[str, str]) -> lis
 def _prepare_kubernetes(work: Path, versions: Versions) -> list[str]:
     env = _go_env()
     (work / "go.mod").write_text("module ecsoperator.local/kubernetes\n\ngo 1.26\n")
-    lines = ["module ecsoperator.local/kubernetes", "", "go 1.26", "",
-             f"require k8s.io/kubernetes {versions.kubernetes}", "", "replace ("]
+    lines = [
+        "module ecsoperator.local/kubernetes",
+        "",
+        "go 1.26",
+        "",
+        f"require k8s.io/kubernetes {versions.kubernetes}",
+        "",
+        "replace (",
+    ]
     for module in _staging_modules(work, versions, env):
         lines.append(f"\t{module} => {module} {versions.staging}")
     lines.append(")")
     (work / "go.mod").write_text("\n".join(lines) + "\n")
     (work / "doc.go").write_text("package kubernetes\n")
-    return ["-ldflags", _ldflags_version(versions),
-            *[f"k8s.io/kubernetes/cmd/{cmd}" for cmd in KUBERNETES_COMMANDS]]
+    return ["-ldflags", _ldflags_version(versions), *[f"k8s.io/kubernetes/cmd/{cmd}" for cmd in KUBERNETES_COMMANDS]]
 
 
 def _prepare_etcd(work: Path, versions: Versions) -> list[str]:
@@ -100,7 +104,7 @@ def _prepare_etcd(work: Path, versions: Versions) -> list[str]:
     )
     (work / "main.go").write_text(
         "// Command etcd runs the etcd server from the published server module.\n"
-        "package main\n\nimport (\n\t\"os\"\n\n\t\"go.etcd.io/etcd/server/v3/etcdmain\"\n)\n\n"
+        'package main\n\nimport (\n\t"os"\n\n\t"go.etcd.io/etcd/server/v3/etcdmain"\n)\n\n'
         "func main() { etcdmain.Main(os.Args) }\n"
     )
     return ["-ldflags", "-s -w", "-o", "etcd", "."]
@@ -152,7 +156,7 @@ class _Progress:
     def elapsed(self) -> float:
         return time.monotonic() - self.start
 
-    def __enter__(self) -> "_Progress":
+    def __enter__(self) -> _Progress:
         print(f"  building {self.name} ...", file=self.out, flush=True)
         self._thread.start()
         return self

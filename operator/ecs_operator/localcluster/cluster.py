@@ -46,7 +46,11 @@ class ClusterHandle:
     ) -> subprocess.CompletedProcess[str]:
         proc = subprocess.run(
             [self.kubectl_binary, "--kubeconfig", str(self.kubeconfig), *args],
-            input=input, capture_output=True, text=True, timeout=timeout, check=False,
+            input=input,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
         )
         if check and proc.returncode != 0:
             raise ClusterError(f"kubectl {' '.join(args)} failed ({proc.returncode}): {proc.stderr.strip()}")
@@ -95,8 +99,9 @@ class LocalCluster:
 
     def _kwokctl(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
         binary = bin_dir(self.versions) / "kwokctl"
-        proc = subprocess.run([str(binary), "--name", self.name, *args], env=self._env(),
-                              capture_output=True, text=True, check=False)
+        proc = subprocess.run(
+            [str(binary), "--name", self.name, *args], env=self._env(), capture_output=True, text=True, check=False
+        )
         if check and proc.returncode != 0:
             raise ClusterError(f"kwokctl {' '.join(args)} failed: {proc.stderr.strip()[-3000:]}")
         return proc
@@ -109,8 +114,9 @@ class LocalCluster:
         """Where kube-apiserver writes audit events when started with an audit policy."""
         return self.kubeconfig.parent / "logs" / "audit.log"
 
-    def up(self, out: TextIO = sys.stderr, nodes: list[FakeNode] | None = None,
-           audit_policy: Path | None = None) -> ClusterHandle:
+    def up(
+        self, out: TextIO = sys.stderr, nodes: list[FakeNode] | None = None, audit_policy: Path | None = None
+    ) -> ClusterHandle:
         """Build what is missing, start the cluster and its fake nodes; idempotent.
 
         `audit_policy` turns on API server auditing (the benchmark counts requests with it).
@@ -125,17 +131,27 @@ class LocalCluster:
         stages = resources.files(__package__).joinpath("stages.yaml")
         with resources.as_file(stages) as stages_path:
             self._kwokctl(
-                "create", "cluster",
-                "--runtime", "binary",
-                "--config", str(stages_path),
-                "--kubeconfig", "",
+                "create",
+                "cluster",
+                "--runtime",
+                "binary",
+                "--config",
+                str(stages_path),
+                "--kubeconfig",
+                "",
                 "--disable-qps-limits",
-                "--etcd-binary", str(binaries / "etcd"),
-                "--kube-apiserver-binary", str(binaries / "kube-apiserver"),
-                "--kube-controller-manager-binary", str(binaries / "kube-controller-manager"),
-                "--kube-scheduler-binary", str(binaries / "kube-scheduler"),
-                "--kwok-controller-binary", str(binaries / "kwok"),
-                "--wait", "120s",
+                "--etcd-binary",
+                str(binaries / "etcd"),
+                "--kube-apiserver-binary",
+                str(binaries / "kube-apiserver"),
+                "--kube-controller-manager-binary",
+                str(binaries / "kube-controller-manager"),
+                "--kube-scheduler-binary",
+                str(binaries / "kube-scheduler"),
+                "--kwok-controller-binary",
+                str(binaries / "kwok"),
+                "--wait",
+                "120s",
                 *(["--kube-audit-policy", str(audit_policy)] if audit_policy else []),
             )
         handle = self.handle
@@ -143,8 +159,12 @@ class LocalCluster:
         if pools:
             handle.apply([node.manifest() for node in pools])
             wait_nodes_ready(handle, [n.name for n in pools])
-        print(f"cluster {self.name} ready in {time.monotonic() - started:.1f}s "
-              f"({len(pools)} nodes); kubeconfig: {self.kubeconfig}", file=out, flush=True)
+        print(
+            f"cluster {self.name} ready in {time.monotonic() - started:.1f}s "
+            f"({len(pools)} nodes); kubeconfig: {self.kubeconfig}",
+            file=out,
+            flush=True,
+        )
         return handle
 
     def component_pid(self, component: str) -> int | None:
@@ -154,8 +174,15 @@ class LocalCluster:
         except (OSError, ValueError):
             return None
 
-    def restart_component(self, component: str, *, down_for: float = 0.0, grace: float = 10,
-                          timeout: float = 120, out: TextIO = sys.stderr) -> int:
+    def restart_component(
+        self,
+        component: str,
+        *,
+        down_for: float = 0.0,
+        grace: float = 10,
+        timeout: float = 120,
+        out: TextIO = sys.stderr,
+    ) -> int:
         """Stop one control-plane process, leave it down ``down_for`` seconds, start it again.
 
         kwokctl has no per-component stop, but its binary runtime starts only the components
@@ -179,11 +206,15 @@ class LocalCluster:
         deadline = time.monotonic() + timeout
         while not self.handle.reachable():
             if time.monotonic() > deadline:
-                raise ClusterError(f"cluster {self.name}: API server not ready {timeout:.0f}s after "
-                                   f"restarting {component}")
+                raise ClusterError(
+                    f"cluster {self.name}: API server not ready {timeout:.0f}s after restarting {component}"
+                )
             time.sleep(0.5)
-        print(f"cluster {self.name}: {component} restarted (pid {pid} -> {new_pid}) in "
-              f"{time.monotonic() - started:.1f}s", file=out, flush=True)
+        print(
+            f"cluster {self.name}: {component} restarted (pid {pid} -> {new_pid}) in {time.monotonic() - started:.1f}s",
+            file=out,
+            flush=True,
+        )
         return new_pid
 
     def _pid_file(self, component: str) -> Path:

@@ -54,10 +54,18 @@ class FakeNode:
             "type": "kwok",
             **self.labels,
         }
-        resources_alloc = {"cpu": self.instance.cpu, "memory": self.instance.memory,
-                           "pods": str(self.instance.pods), "ephemeral-storage": "18Gi"}
-        resources_cap = {"cpu": self.instance.cpu_capacity, "memory": self.instance.memory_capacity,
-                         "pods": str(self.instance.pods), "ephemeral-storage": "20Gi"}
+        resources_alloc = {
+            "cpu": self.instance.cpu,
+            "memory": self.instance.memory,
+            "pods": str(self.instance.pods),
+            "ephemeral-storage": "18Gi",
+        }
+        resources_cap = {
+            "cpu": self.instance.cpu_capacity,
+            "memory": self.instance.memory_capacity,
+            "pods": str(self.instance.pods),
+            "ephemeral-storage": "20Gi",
+        }
         if self.instance.gpus:
             resources_alloc["nvidia.com/gpu"] = resources_cap["nvidia.com/gpu"] = str(self.instance.gpus)
         spec: dict[str, Any] = {"providerID": f"aws:///{self.zone}/{self.instance_id}"}
@@ -69,12 +77,14 @@ class FakeNode:
             "metadata": {
                 "name": self.name,
                 "labels": labels,
-                "annotations": {FAKE_NODE_ANNOTATION: "fake",
-                                "node.alpha.kubernetes.io/ttl": "0"},
+                "annotations": {FAKE_NODE_ANNOTATION: "fake", "node.alpha.kubernetes.io/ttl": "0"},
             },
             "spec": spec,
-            "status": {"allocatable": resources_alloc, "capacity": resources_cap,
-                       "nodeInfo": {"architecture": self.instance.arch, "operatingSystem": "linux"}},
+            "status": {
+                "allocatable": resources_alloc,
+                "capacity": resources_cap,
+                "nodeInfo": {"architecture": self.instance.arch, "operatingSystem": "linux"},
+            },
         }
 
 
@@ -92,17 +102,43 @@ def default_node_pools() -> list[FakeNode]:
     and 1 GPU node (a managed node group with the taint accelerated node groups carry)."""
     nodes = []
     for i, zone in enumerate(("a", "b", "c")):
-        nodes.append(FakeNode(f"ng-ondemand-{zone}", M5_XLARGE, f"{REGION}{zone}",
-                              _managed("ng-ondemand", "ON_DEMAND"), instance_id=f"i-0d0000000000000{i}"))
+        nodes.append(
+            FakeNode(
+                f"ng-ondemand-{zone}",
+                M5_XLARGE,
+                f"{REGION}{zone}",
+                _managed("ng-ondemand", "ON_DEMAND"),
+                instance_id=f"i-0d0000000000000{i}",
+            )
+        )
     for i, (zone, itype) in enumerate((("a", M5_LARGE), ("b", C5_LARGE))):
-        nodes.append(FakeNode(f"ng-spot-{zone}", itype, f"{REGION}{zone}",
-                              _managed("ng-spot", "SPOT"), instance_id=f"i-05000000000000{i}"))
+        nodes.append(
+            FakeNode(
+                f"ng-spot-{zone}",
+                itype,
+                f"{REGION}{zone}",
+                _managed("ng-spot", "SPOT"),
+                instance_id=f"i-05000000000000{i}",
+            )
+        )
     for i, zone in enumerate(("a", "c")):
-        nodes.append(FakeNode(f"self-managed-{zone}", T3_LARGE, f"{REGION}{zone}",
-                              {"node.kubernetes.io/lifecycle": "normal",
-                               "ecs.operator.dev/node-type": "self-managed"},
-                              instance_id=f"i-0e00000000000{i:02d}"))
-    nodes.append(FakeNode("ng-gpu-a", G5_XLARGE, f"{REGION}a", _managed("ng-gpu", "ON_DEMAND"),
-                          taints=({"key": "nvidia.com/gpu", "value": "true", "effect": "NoSchedule"},),
-                          instance_id="i-0a000000000000g00"))
+        nodes.append(
+            FakeNode(
+                f"self-managed-{zone}",
+                T3_LARGE,
+                f"{REGION}{zone}",
+                {"node.kubernetes.io/lifecycle": "normal", "ecs.operator.dev/node-type": "self-managed"},
+                instance_id=f"i-0e00000000000{i:02d}",
+            )
+        )
+    nodes.append(
+        FakeNode(
+            "ng-gpu-a",
+            G5_XLARGE,
+            f"{REGION}a",
+            _managed("ng-gpu", "ON_DEMAND"),
+            taints=({"key": "nvidia.com/gpu", "value": "true", "effect": "NoSchedule"},),
+            instance_id="i-0a000000000000g00",
+        )
+    )
     return nodes

@@ -34,7 +34,8 @@ PredefinedMetricType = Literal[
 ]
 Statistic = Literal["Average", "Minimum", "Maximum", "SampleCount", "Sum"]
 Timezone = Annotated[
-    str, TextPattern(r"^[A-Za-z][A-Za-z0-9_+-]*(/[A-Za-z0-9_+-]+)*$", "must be an IANA time zone such as Europe/Lisbon", 64)
+    str,
+    TextPattern(r"^[A-Za-z][A-Za-z0-9_+-]*(/[A-Za-z0-9_+-]+)*$", "must be an IANA time zone such as Europe/Lisbon", 64),
 ]
 
 
@@ -47,7 +48,9 @@ class PredefinedMetricSpecification(ECSModel):
 
     def problems(self) -> Iterator[Issue]:
         if self.predefined_metric_type == "ALBRequestCountPerTarget" and not self.resource_label:
-            yield Issue("resourceLabel", "is required for ALBRequestCountPerTarget (app/<lb>/<id>/targetgroup/<tg>/<id>)")
+            yield Issue(
+                "resourceLabel", "is required for ALBRequestCountPerTarget (app/<lb>/<id>/targetgroup/<tg>/<id>)"
+            )
 
 
 class MetricDimension(ECSModel):
@@ -128,6 +131,9 @@ class ServiceAutoScaling(ECSModel):
         seen: set[str] = set()
         for index, policy in enumerate(self.target_tracking_scaling_policies or ()):
             if policy.policy_name in seen:
-                yield Issue(f"targetTrackingScalingPolicies[{index}].policyName", f"duplicate policy name '{policy.policy_name}'")
+                yield Issue(
+                    f"targetTrackingScalingPolicies[{index}].policyName",
+                    f"duplicate policy name '{policy.policy_name}'",
+                )
             if policy.policy_name:
                 seen.add(policy.policy_name)

@@ -84,7 +84,9 @@ CEL_RULES: Final[dict[str, list[Rule]]] = {
         ),
         rule(f"!({_FARGATE}) || has(self.cpu)", "Fargate requires that 'cpu' be defined at the task level", ".cpu"),
         rule(
-            f"!({_FARGATE}) || has(self.memory)", "Fargate requires that 'memory' be defined at the task level", ".memory"
+            f"!({_FARGATE}) || has(self.memory)",
+            "Fargate requires that 'memory' be defined at the task level",
+            ".memory",
         ),
         rule(
             f"!({_FARGATE}) || self.containerDefinitions.all(c, !has(c.privileged) || !c.privileged)",
@@ -116,7 +118,11 @@ CEL_RULES: Final[dict[str, list[Rule]]] = {
         ),
     ],
     "HealthCheck": [
-        rule("self.command[0] in ['CMD', 'CMD-SHELL']", "healthCheck command must start with CMD or CMD-SHELL", ".command"),
+        rule(
+            "self.command[0] in ['CMD', 'CMD-SHELL']",
+            "healthCheck command must start with CMD or CMD-SHELL",
+            ".command",
+        ),
     ],
     "ContainerOverride": [
         rule(
@@ -158,7 +164,9 @@ CEL_RULES: Final[dict[str, list[Rule]]] = {
         ),
     ],
     "ServiceAutoScaling": [
-        rule("int(self.minCapacity) <= int(self.maxCapacity)", "minCapacity must not exceed maxCapacity", ".minCapacity"),
+        rule(
+            "int(self.minCapacity) <= int(self.maxCapacity)", "minCapacity must not exceed maxCapacity", ".minCapacity"
+        ),
     ],
     "TargetTrackingScalingPolicy": [
         rule(
@@ -181,8 +189,11 @@ CEL_RULES: Final[dict[str, list[Rule]]] = {
             "propagateTags SERVICE is not valid when running a task",
             ".propagateTags",
         ),
-        rule("!has(self.timezone) || has(self.schedule)", "timezone only applies to a scheduled task (give schedule too)",
-             ".timezone"),
+        rule(
+            "!has(self.timezone) || has(self.schedule)",
+            "timezone only applies to a scheduled task (give schedule too)",
+            ".timezone",
+        ),
     ],
     "ECSClusterSpec": [
         *_strategy_rules("defaultCapacityProviderStrategy"),

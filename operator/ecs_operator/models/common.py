@@ -103,8 +103,11 @@ class ResourceRequirement(ECSModel):
         if self.value is None:
             # ECS lets a GPU requirement name a sharingStrategy instead of a count; GPU sharing
             # has no Kubernetes equivalent here, so a count is needed in every case.
-            why = "; GPU sharing (sharingStrategy) cannot be honoured, give the number of GPUs" \
-                if self.type == "GPU" and self.sharing_strategy is not None else ""
+            why = (
+                "; GPU sharing (sharingStrategy) cannot be honoured, give the number of GPUs"
+                if self.type == "GPU" and self.sharing_strategy is not None
+                else ""
+            )
             yield Issue("value", f"is required{why}")
         elif self.type == "GPU" and not self.value.isdigit():
             yield Issue("value", f"the number of GPUs must be a whole number, got {self.value!r}")

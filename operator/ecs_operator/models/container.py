@@ -76,14 +76,17 @@ class PortMapping(ECSModel):
     container_port: PortNumber | None = None
     host_port: PortNumber | None = None
     protocol: Literal["tcp", "udp"] | None = None
-    name: Annotated[
-        str,
-        TextPattern(
-            r"^[a-z0-9_][a-z0-9_-]{0,63}$",
-            "must be up to 64 lowercase letters, digits, underscores or hyphens, not starting with a hyphen",
-            64,
-        ),
-    ] | None = None
+    name: (
+        Annotated[
+            str,
+            TextPattern(
+                r"^[a-z0-9_][a-z0-9_-]{0,63}$",
+                "must be up to 64 lowercase letters, digits, underscores or hyphens, not starting with a hyphen",
+                64,
+            ),
+        ]
+        | None
+    ) = None
     app_protocol: Literal["http", "http2", "grpc"] | None = None
     container_port_range: str | None = Field(default=None, max_length=11)
 
@@ -277,14 +280,17 @@ class ContainerDefinition(ECSModel):
     stop_timeout: Annotated[int, IntOrString(ge=0, unit="seconds")] | None = None
     version_consistency: Literal["enabled", "disabled"] | None = None
     hostname: str | None = None
-    user: Annotated[
-        str,
-        TextPattern(
-            r"^[0-9]+(:[0-9]+)?$",
-            "must be a numeric uid or uid:gid (Kubernetes runAsUser/runAsGroup take numbers, not names)",
-            64,
-        ),
-    ] | None = None
+    user: (
+        Annotated[
+            str,
+            TextPattern(
+                r"^[0-9]+(:[0-9]+)?$",
+                "must be a numeric uid or uid:gid (Kubernetes runAsUser/runAsGroup take numbers, not names)",
+                64,
+            ),
+        ]
+        | None
+    ) = None
     working_directory: str | None = None
     disable_networking: StrictBool | None = None
     privileged: StrictBool | None = None

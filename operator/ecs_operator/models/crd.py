@@ -91,8 +91,12 @@ KINDS: Final[tuple[Kind, ...]] = (
         },
         columns=(
             _column("Status", ".status.status"),
-            _column("Instances", ".status.registeredContainerInstancesCount", "integer",
-                    description="Nodes of the cluster's capacity providers"),
+            _column(
+                "Instances",
+                ".status.registeredContainerInstancesCount",
+                "integer",
+                description="Nodes of the cluster's capacity providers",
+            ),
             _column("Services", ".status.activeServicesCount", "integer"),
             _column("Running", ".status.runningTasksCount", "integer"),
             _column("Pending", ".status.pendingTasksCount", "integer"),

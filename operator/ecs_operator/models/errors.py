@@ -82,7 +82,9 @@ def join_path(prefix: Sequence[PathPart], path: str) -> str:
     return f"{head}{path}" if path.startswith("[") else f"{head}.{path}"
 
 
-def spec_error_from_validation(exc: ValidationError, model: type[BaseModel] | None = None, subject: str = "") -> SpecError:
+def spec_error_from_validation(
+    exc: ValidationError, model: type[BaseModel] | None = None, subject: str = ""
+) -> SpecError:
     """Convert pydantic's errors into one SpecError with ECS paths and plain-English messages."""
     issues: list[Issue] = []
     for error in exc.errors(include_url=False):
@@ -154,7 +156,9 @@ def _length_message(kind: str, ctx: dict[str, Any], value: object) -> str:
     unit = "characters" if isinstance(value, str) else "items"
     if kind == "too_long":
         return f"must have at most {ctx.get('max_length')} {unit}"
-    return f"must have at least {ctx.get('min_length')} {unit.removesuffix('s') if ctx.get('min_length') == 1 else unit}"
+    return (
+        f"must have at least {ctx.get('min_length')} {unit.removesuffix('s') if ctx.get('min_length') == 1 else unit}"
+    )
 
 
 def _unknown_field_message(loc: Sequence[PathPart], model: type[BaseModel] | None) -> str:
@@ -190,4 +194,3 @@ def _dedupe(issues: list[Issue]) -> list[Issue]:
             seen.add(issue)
             unique.append(issue)
     return unique
-

@@ -56,7 +56,10 @@ TaskDefinitionReference = Annotated[str, TextPattern(TASK_DEFINITION_PATTERN, _R
 CLUSTER_PATTERN: Final = r"^(arn:aws[a-z-]*:ecs:[a-z0-9-]+:[0-9]{12}:cluster/)?[a-zA-Z0-9_-]{1,255}$"
 
 ClusterReference = Annotated[
-    str, TextPattern(CLUSTER_PATTERN, "must be a cluster name or a cluster ARN (arn:aws:ecs:<region>:<account>:cluster/name)", 512)
+    str,
+    TextPattern(
+        CLUSTER_PATTERN, "must be a cluster name or a cluster ARN (arn:aws:ecs:<region>:<account>:cluster/name)", 512
+    ),
 ]
 """A ``cluster`` member of a service or task."""
 

@@ -74,7 +74,9 @@ class IntOrString:
             self.validate, json_schema_input_schema=core_schema.int_schema()
         )
 
-    def __get_pydantic_json_schema__(self, schema: core_schema.CoreSchema, handler: GetJsonSchemaHandler) -> JsonSchemaValue:
+    def __get_pydantic_json_schema__(
+        self, schema: core_schema.CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
         result: dict[str, Any] = {INT_OR_STRING: True, "anyOf": [{"type": "integer"}, {"type": "string"}]}
         if self.ge is not None:
             result["minimum"] = self.ge
@@ -105,7 +107,9 @@ class TextPattern:
     def __get_pydantic_core_schema__(self, source: Any, handler: GetCoreSchemaHandler) -> core_schema.CoreSchema:
         return core_schema.no_info_after_validator_function(self.validate, core_schema.str_schema())
 
-    def __get_pydantic_json_schema__(self, schema: core_schema.CoreSchema, handler: GetJsonSchemaHandler) -> JsonSchemaValue:
+    def __get_pydantic_json_schema__(
+        self, schema: core_schema.CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
         result: dict[str, Any] = {"type": "string", "pattern": self.pattern}
         if self.max_length is not None:
             result["maxLength"] = self.max_length
@@ -156,7 +160,9 @@ class _EcsStringAnnotation:
         )
 
     @classmethod
-    def __get_pydantic_json_schema__(cls, schema: core_schema.CoreSchema, handler: GetJsonSchemaHandler) -> JsonSchemaValue:
+    def __get_pydantic_json_schema__(
+        cls, schema: core_schema.CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
         return {INT_OR_STRING: True, "anyOf": [{"type": "integer"}, {"type": "string"}], FREE_TEXT: True}
 
 

@@ -37,8 +37,8 @@ _RATE = re.compile(r"rate\((\d+) (minute|minutes|hour|hours|day|days)\)")
 _CRON = re.compile(r"cron\((.*)\)")
 _AT = re.compile(r"at\((.*)\)")
 
-_MONTHS = frozenset("JAN FEB MAR APR MAY JUN JUL AUG SEP OCT NOV DEC".split())
-_DAYS = frozenset("SUN MON TUE WED THU FRI SAT".split())
+_MONTHS = frozenset(["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"])
+_DAYS = frozenset(["SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"])
 # name, lowest, highest, characters allowed, names allowed
 _CRON_FIELDS: Final = (
     ("minutes", 0, 59, "0-9*,/-", frozenset[str]()),
@@ -110,7 +110,9 @@ def _rate(value: int, unit: str) -> RateSchedule:
 def _cron(body: str) -> CronSchedule:
     fields = body.split()
     if len(fields) != 6:
-        raise ValueError(f"cron() needs 6 fields (minutes hours day-of-month month day-of-week year), got {len(fields)}")
+        raise ValueError(
+            f"cron() needs 6 fields (minutes hours day-of-month month day-of-week year), got {len(fields)}"
+        )
     for value, spec in zip(fields, _CRON_FIELDS, strict=True):
         _check_cron_field(value, *spec)
     day_of_month, day_of_week = fields[2], fields[4]

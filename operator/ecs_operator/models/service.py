@@ -216,7 +216,9 @@ class ECSServiceSpec(ECSModel):
         if self.auto_scaling is not None:
             yield Issue("autoScaling", "a DAEMON service runs one task per node and cannot be scaled")
         if self.deployment_controller is not None and self.deployment_controller.type != "ECS":
-            yield Issue("deploymentController.type", "the DAEMON scheduling strategy needs the ECS deployment controller")
+            yield Issue(
+                "deploymentController.type", "the DAEMON scheduling strategy needs the ECS deployment controller"
+            )
 
     @property
     def is_daemon(self) -> bool:

@@ -31,7 +31,9 @@ __all__ = ["EfsProvisioning", "EfsStorage"]
 EfsProvisioning = Literal["DYNAMIC", "STATIC_CSI", "STATIC_HOST_PATH"]
 Quantity = Annotated[
     str,
-    TextPattern(r"^[0-9]+(\.[0-9]+)?(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$", "must be a Kubernetes quantity such as 5Gi", 32),
+    TextPattern(
+        r"^[0-9]+(\.[0-9]+)?(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$", "must be a Kubernetes quantity such as 5Gi", 32
+    ),
 ]
 
 

@@ -92,7 +92,9 @@ class _Converter:
         for member, schema in node.get("properties", {}).items():
             properties[member] = self.convert(schema, copies=copies)
             if UNSUPPORTED_MARK in schema:
-                rules.append(rule(f"!has(self.{member})", f"{member} is not supported: {schema[UNSUPPORTED_MARK]}", f".{member}"))
+                rules.append(
+                    rule(f"!has(self.{member})", f"{member} is not supported: {schema[UNSUPPORTED_MARK]}", f".{member}")
+                )
         if properties:
             result["properties"] = properties
         if node.get("required"):

@@ -45,7 +45,8 @@ __all__ = ["ContainerOverride", "DesiredStatus", "ECSTaskSpec", "InferenceAccele
 
 DesiredStatus = Literal["RUNNING", "STOPPED"]
 StartedBy = Annotated[
-    str, TextPattern(r"^[a-zA-Z0-9_/-]{1,128}$", "must be up to 128 letters, digits, hyphens, slashes or underscores", 128)
+    str,
+    TextPattern(r"^[a-zA-Z0-9_/-]{1,128}$", "must be up to 128 letters, digits, hyphens, slashes or underscores", 128),
 ]
 
 

@@ -54,7 +54,9 @@ def _container_names(spec: TaskDefinitionSpec) -> Iterator[Issue]:
     seen: set[str] = set()
     for index, container in enumerate(spec.container_definitions):
         if container.name in seen:
-            yield Issue(_at(index, "name"), f"duplicate container name '{container.name}'; container names must be unique")
+            yield Issue(
+                _at(index, "name"), f"duplicate container name '{container.name}'; container names must be unique"
+            )
         seen.add(container.name)
 
 
@@ -77,7 +79,9 @@ def _memory(spec: TaskDefinitionSpec) -> Iterator[Issue]:
         return
     for index, container in enumerate(containers):
         if container.memory is not None and container.memory > task_memory:
-            yield Issue(_at(index, "memory"), f"must not exceed the task memory ({task_memory} MiB), got {container.memory}")
+            yield Issue(
+                _at(index, "memory"), f"must not exceed the task memory ({task_memory} MiB), got {container.memory}"
+            )
     reserved = sum(container.reserved_memory_mib for container in containers)
     if reserved > task_memory:
         yield Issue(
@@ -92,10 +96,14 @@ def _cpu(spec: TaskDefinitionSpec) -> Iterator[Issue]:
         return
     low, high = EC2_CPU_RANGE
     if not spec.is_fargate and not low <= task_cpu <= high:
-        yield Issue("cpu", f"Invalid 'cpu' setting for task: must be between {low} and {high} CPU units, got {task_cpu}")
+        yield Issue(
+            "cpu", f"Invalid 'cpu' setting for task: must be between {low} and {high} CPU units, got {task_cpu}"
+        )
     total = sum(container.cpu or 0 for container in spec.container_definitions)
     if total > task_cpu:
-        yield Issue("containerDefinitions", f"the containers' cpu adds up to {total} units, more than the task cpu ({task_cpu})")
+        yield Issue(
+            "containerDefinitions", f"the containers' cpu adds up to {total} units, more than the task cpu ({task_cpu})"
+        )
 
 
 def _network(spec: TaskDefinitionSpec) -> Iterator[Issue]:
@@ -115,7 +123,9 @@ def _network(spec: TaskDefinitionSpec) -> Iterator[Issue]:
                 yield Issue(f"{path}.containerPortRange", "needs networkMode awsvpc or bridge")
             if mapping.name is not None:
                 if mapping.name in port_names:
-                    yield Issue(f"{path}.name", f"port name '{mapping.name}' is already used by {port_names[mapping.name]}")
+                    yield Issue(
+                        f"{path}.name", f"port name '{mapping.name}' is already used by {port_names[mapping.name]}"
+                    )
                 port_names.setdefault(mapping.name, path)
 
 
@@ -152,7 +162,9 @@ def _dependencies(spec: TaskDefinitionSpec) -> Iterator[Issue]:
             path = _at(index, f"dependsOn[{number}]")
             target = by_name.get(dependency.container_name)
             if target is None:
-                yield Issue(f"{path}.containerName", f"no container named '{dependency.container_name}' in this task definition")
+                yield Issue(
+                    f"{path}.containerName", f"no container named '{dependency.container_name}' in this task definition"
+                )
             elif dependency.condition in _NON_ESSENTIAL_TARGETS and target.essential:
                 yield Issue(
                     f"{path}.condition",
@@ -210,7 +222,9 @@ def _links(spec: TaskDefinitionSpec) -> Iterator[Issue]:
 def _proxy(spec: TaskDefinitionSpec) -> Iterator[Issue]:
     proxy = spec.proxy_configuration
     if proxy is not None and spec.container(proxy.container_name) is None:
-        yield Issue("proxyConfiguration.containerName", f"no container named '{proxy.container_name}' in this task definition")
+        yield Issue(
+            "proxyConfiguration.containerName", f"no container named '{proxy.container_name}' in this task definition"
+        )
 
 
 def _fargate(spec: TaskDefinitionSpec) -> Iterator[Issue]:
@@ -259,4 +273,7 @@ def _fargate_container(index: int, container: ContainerDefinition) -> Iterator[I
     added = linux.capabilities.add if linux.capabilities is not None else None
     for number, name in enumerate(added or ()):
         if name not in _FARGATE_CAPABILITIES:
-            yield Issue(_at(index, f"linuxParameters.capabilities.add[{number}]"), f"Fargate can only add SYS_PTRACE, got {name}")
+            yield Issue(
+                _at(index, f"linuxParameters.capabilities.add[{number}]"),
+                f"Fargate can only add SYS_PTRACE, got {name}",
+            )

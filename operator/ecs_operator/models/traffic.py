@@ -25,8 +25,11 @@ __all__ = ["DnsLabel", "ServiceIngress", "traffic_problems"]
 
 DnsLabel = Annotated[
     str,
-    TextPattern(r"^[a-z]([-a-z0-9]*[a-z0-9])?$",
-                "must be a DNS label: lowercase letters, digits and '-', starting with a letter", 63),
+    TextPattern(
+        r"^[a-z]([-a-z0-9]*[a-z0-9])?$",
+        "must be a DNS label: lowercase letters, digits and '-', starting with a letter",
+        63,
+    ),
 ]
 
 
@@ -52,8 +55,11 @@ def traffic_problems(spec: Any) -> Iterator[Issue]:
         if not balancers:
             yield Issue("ingress", "needs a loadBalancers entry to route to")
         elif ingress.container_name is not None or ingress.container_port is not None:
-            if not any((ingress.container_name in (None, lb.container_name))
-                       and (ingress.container_port in (None, lb.container_port)) for lb in balancers):
+            if not any(
+                (ingress.container_name in (None, lb.container_name))
+                and (ingress.container_port in (None, lb.container_port))
+                for lb in balancers
+            ):
                 yield Issue("ingress", "containerName / containerPort must match one of loadBalancers")
     if spec.service_discovery_name is not None and not spec.service_registries:
         yield Issue("serviceDiscoveryName", "names the Service of serviceRegistries, which is not given")

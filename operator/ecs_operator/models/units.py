@@ -53,7 +53,9 @@ def _parse(value: int | str, pattern: re.Pattern[str], scale: int, what: str, fo
         if match["unit"]:
             amount *= scale
         elif amount != amount.to_integral_value():
-            raise ValueError(f"Invalid '{what}' setting for task: a plain number is in {unit} and must be whole, got {value!r}")
+            raise ValueError(
+                f"Invalid '{what}' setting for task: a plain number is in {unit} and must be whole, got {value!r}"
+            )
     if amount != amount.to_integral_value():
         raise ValueError(f"Invalid '{what}' setting for task: {value!r} is not a whole number of {unit}")
     if amount <= 0:
@@ -75,7 +77,9 @@ class _TaskSize:
             json_schema_input_schema=core_schema.union_schema([core_schema.int_schema(), core_schema.str_schema()]),
         )
 
-    def __get_pydantic_json_schema__(self, schema: core_schema.CoreSchema, handler: GetJsonSchemaHandler) -> JsonSchemaValue:
+    def __get_pydantic_json_schema__(
+        self, schema: core_schema.CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
         return {
             INT_OR_STRING: True,
             "anyOf": [{"type": "integer"}, {"type": "string"}],
@@ -93,7 +97,9 @@ class _TaskSize:
 
 TaskCpu = Annotated[
     int | str,
-    _TaskSize(parse_cpu_units, "^[0-9]*[.]?[0-9]+[ ]*([vV][cC][pP][uU])?$", "must be CPU units (1024) or vCPUs ('1 vCPU')"),
+    _TaskSize(
+        parse_cpu_units, "^[0-9]*[.]?[0-9]+[ ]*([vV][cC][pP][uU])?$", "must be CPU units (1024) or vCPUs ('1 vCPU')"
+    ),
 ]
 """Task cpu as written: ``256``, ``"256"``, ``"0.25 vCPU"``."""
 TaskMemory = Annotated[

@@ -74,7 +74,9 @@ class EFSVolumeConfiguration(ECSModel):
         if auth is not None and auth.iam == "ENABLED" and not encrypted:
             yield Issue("transitEncryption", "must be ENABLED when authorizationConfig.iam is ENABLED")
         if auth is not None and auth.access_point_id and self.root_directory not in (None, "", "/"):
-            yield Issue("rootDirectory", "must be omitted or '/' when an access point is used (the access point sets it)")
+            yield Issue(
+                "rootDirectory", "must be omitted or '/' when an access point is used (the access point sets it)"
+            )
         if self.transit_encryption_port is not None and not encrypted:
             yield Issue("transitEncryptionPort", "needs transitEncryption ENABLED")
 

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timezone, tzinfo
+from datetime import UTC, datetime, tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -81,7 +81,7 @@ class AutoscalerRender:
 
 
 def _iso(moment: datetime | None) -> str | None:
-    return None if moment is None else moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return None if moment is None else moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _zone(name: str | None, path: str) -> tzinfo | None:
@@ -128,17 +128,23 @@ def effective_bounds(scaling: Any, *, now: datetime, anchor: datetime) -> Scalin
             high = low
         else:
             low = high
-    return ScalingBounds(low, high, last_action[1] if last_action else None,
-                         last_action[0] if last_action else None, upcoming)
+    return ScalingBounds(
+        low, high, last_action[1] if last_action else None, last_action[0] if last_action else None, upcoming
+    )
 
 
 def _resource_metric(resource: str, target: float, path: str, warnings: list[RenderWarning]) -> dict[str, Any]:
     utilization = max(1, round(target))
     if utilization != target:
-        warnings.append(RenderWarning(path, f"HPA utilization targets are whole percents; {target} is used as "
-                                            f"{utilization}", "approximated"))
-    return {"type": "Resource",
-            "resource": {"name": resource, "target": {"type": "Utilization", "averageUtilization": utilization}}}
+        warnings.append(
+            RenderWarning(
+                path, f"HPA utilization targets are whole percents; {target} is used as {utilization}", "approximated"
+            )
+        )
+    return {
+        "type": "Resource",
+        "resource": {"name": resource, "target": {"type": "Utilization", "averageUtilization": utilization}},
+    }
 
 
 def _quantity(value: float) -> str:
@@ -147,10 +153,17 @@ def _quantity(value: float) -> str:
     return f"{round(value * 1000)}m"
 
 
-def _external_metric(name: str, labels: Mapping[str, str], target: float, path: str, what: str,
-                     warnings: list[RenderWarning]) -> dict[str, Any]:
-    warnings.append(RenderWarning(path, f"{what} becomes the External metric {name!r}; the cluster needs an external "
-                                        "metrics adapter (KEDA, a CloudWatch adapter) that serves it", "approximated"))
+def _external_metric(
+    name: str, labels: Mapping[str, str], target: float, path: str, what: str, warnings: list[RenderWarning]
+) -> dict[str, Any]:
+    warnings.append(
+        RenderWarning(
+            path,
+            f"{what} becomes the External metric {name!r}; the cluster needs an external "
+            "metrics adapter (KEDA, a CloudWatch adapter) that serves it",
+            "approximated",
+        )
+    )
     metric: dict[str, Any] = {"name": name}
     if labels:
         metric["selector"] = {"matchLabels": dict(labels)}
@@ -173,16 +186,25 @@ def _metric(policy: Any, index: int, warnings: list[RenderWarning]) -> dict[str,
         return _external_metric(
             "RequestCountPerTarget",
             {f"{METRIC_LABEL_PREFIX}/target-group": names.label_value(f"targetgroup/{target_group}")},
-            policy.target_value, f"{path}.predefinedMetricSpecification", "ALBRequestCountPerTarget", warnings)
+            policy.target_value,
+            f"{path}.predefinedMetricSpecification",
+            "ALBRequestCountPerTarget",
+            warnings,
+        )
     custom = policy.customized_metric_specification
     labels = {f"{METRIC_LABEL_PREFIX}/metric-namespace": names.label_value(custom.namespace)}
     for dimension in custom.dimensions or ():
         labels[names.label_value(dimension.name)] = names.label_value(dimension.value)
     if custom.statistic:
         labels[f"{METRIC_LABEL_PREFIX}/statistic"] = custom.statistic
-    return _external_metric(custom.metric_name, labels, policy.target_value,
-                            f"{path}.customizedMetricSpecification", f"metric {custom.namespace}/{custom.metric_name}",
-                            warnings)
+    return _external_metric(
+        custom.metric_name,
+        labels,
+        policy.target_value,
+        f"{path}.customizedMetricSpecification",
+        f"metric {custom.namespace}/{custom.metric_name}",
+        warnings,
+    )
 
 
 def _behavior(policies: list[Any], warnings: list[RenderWarning]) -> dict[str, Any]:
@@ -192,31 +214,45 @@ def _behavior(policies: list[Any], warnings: list[RenderWarning]) -> dict[str, A
     ins = [DEFAULT_COOLDOWN_SECONDS if p.scale_in_cooldown is None else int(p.scale_in_cooldown) for p in policies]
     for values, member in ((outs, "scaleOutCooldown"), (ins, "scaleInCooldown")):
         if len(set(values)) > 1:
-            warnings.append(RenderWarning(f"autoScaling.targetTrackingScalingPolicies[*].{member}",
-                                          f"an HPA has one stabilization window per direction; the longest "
-                                          f"({max(values)}s) applies to every policy", "approximated"))
+            warnings.append(
+                RenderWarning(
+                    f"autoScaling.targetTrackingScalingPolicies[*].{member}",
+                    f"an HPA has one stabilization window per direction; the longest "
+                    f"({max(values)}s) applies to every policy",
+                    "approximated",
+                )
+            )
     scale_down: dict[str, Any] = {"stabilizationWindowSeconds": min(max(ins), 3600)}
     if any(p.disable_scale_in for p in policies):
         scale_down["selectPolicy"] = "Disabled"
     return {"scaleUp": {"stabilizationWindowSeconds": min(max(outs), 3600)}, "scaleDown": scale_down}
 
 
-def build_autoscaler(owner: Mapping[str, Any], scaling: Any, *, cluster: str, now: datetime,
-                     anchor: datetime) -> AutoscalerRender:
+def build_autoscaler(
+    owner: Mapping[str, Any], scaling: Any, *, cluster: str, now: datetime, anchor: datetime
+) -> AutoscalerRender:
     """The HPA for an ECSService's ``autoScaling`` (a ServiceAutoScaling model) at ``now``."""
     name = owner["metadata"]["name"]
     warnings: list[RenderWarning] = []
     bounds = effective_bounds(scaling, now=now, anchor=anchor)
     low = bounds.min_capacity
     if low < 1:
-        warnings.append(RenderWarning("autoScaling.minCapacity", "an HPA cannot scale to zero without the "
-                                      "HPAScaleToZero feature; minReplicas is 1", "approximated"))
+        warnings.append(
+            RenderWarning(
+                "autoScaling.minCapacity",
+                "an HPA cannot scale to zero without the HPAScaleToZero feature; minReplicas is 1",
+                "approximated",
+            )
+        )
         low = 1
     high = max(bounds.max_capacity, low)
     policies = list(scaling.target_tracking_scaling_policies or ())
     spec: dict[str, Any] = {
-        "scaleTargetRef": {"apiVersion": owner.get("apiVersion", API_VERSION), "kind": owner.get("kind", "ECSService"),
-                           "name": name},
+        "scaleTargetRef": {
+            "apiVersion": owner.get("apiVersion", API_VERSION),
+            "kind": owner.get("kind", "ECSService"),
+            "name": name,
+        },
         "minReplicas": low,
         "maxReplicas": high,
     }

@@ -89,8 +89,9 @@ def split_tasks(desired: int, strategy: Sequence[Any]) -> list[ProviderShare]:
     return [ProviderShare(name, counts[name]) for name, _ in weights]
 
 
-def effective_strategy(spec_strategy: Sequence[Any] | None, launch_type: str | None,
-                       cluster_default: Sequence[Any] | None) -> list[Any]:
+def effective_strategy(
+    spec_strategy: Sequence[Any] | None, launch_type: str | None, cluster_default: Sequence[Any] | None
+) -> list[Any]:
     """Service/task strategy, else launchType (FARGATE -> the FARGATE provider), else the cluster default."""
     if spec_strategy:
         return list(spec_strategy)
@@ -139,8 +140,9 @@ def apply_profile(
         if profile.capacity_type:
             selector[CAPACITY_TYPE_LABEL] = profile.capacity_type
         if profile.capacity_type == "SPOT":
-            tolerations.append({"key": CAPACITY_TYPE_LABEL, "operator": "Equal", "value": "SPOT",
-                                "effect": "NoSchedule"})
+            tolerations.append(
+                {"key": CAPACITY_TYPE_LABEL, "operator": "Equal", "value": "SPOT", "effect": "NoSchedule"}
+            )
     elif profile.type == "SELF_MANAGED":
         if not profile.node_selector:
             selector[LABEL_CLUSTER] = cluster
@@ -159,11 +161,19 @@ def apply_profile(
     return out, warnings
 
 
-def _fargate(spec: dict[str, Any], profile: Any, cpu: int | None, memory: int | None,
-             provisioner: str | None, tolerations: list[dict[str, Any]], warnings: list[RenderWarning]) -> None:
+def _fargate(
+    spec: dict[str, Any],
+    profile: Any,
+    cpu: int | None,
+    memory: int | None,
+    provisioner: str | None,
+    tolerations: list[dict[str, Any]],
+    warnings: list[RenderWarning],
+) -> None:
     if cpu is None or memory is None:
-        raise FargateSizeError("Fargate requires task definition to have cpu and memory set at the task level "
-                               "(cpu, memory)")
+        raise FargateSizeError(
+            "Fargate requires task definition to have cpu and memory set at the task level (cpu, memory)"
+        )
     problem = fargate_size_problem(cpu, memory)
     if problem is not None:
         field, message = problem
@@ -176,9 +186,13 @@ def _fargate(spec: dict[str, Any], profile: Any, cpu: int | None, memory: int | 
     if provisioner == LOCAL_FARGATE and not profile.scheduler_name:
         spec["schedulerName"] = FARGATE_SCHEDULER
     elif not profile.labels and not profile.scheduler_name:
-        warnings.append(RenderWarning(
-            "capacityProviderProfiles", f"{profile.name}: no labels to match an EKS Fargate profile; "
-            "tasks land on ordinary nodes", "approximated"))
+        warnings.append(
+            RenderWarning(
+                "capacityProviderProfiles",
+                f"{profile.name}: no labels to match an EKS Fargate profile; tasks land on ordinary nodes",
+                "approximated",
+            )
+        )
 
 
 def implicit_profile(provider: str) -> Any:
@@ -195,4 +209,3 @@ def _label_value(name: str) -> str:
 
 def provider_label(name: str) -> str:
     return _label_value(name)
-

@@ -19,8 +19,18 @@ from .task_state import is_terminal, last_status
 
 __all__ = ["parse_quantity", "cluster_members", "compute_cluster_status"]
 
-_SUFFIX = {"": 1, "m": Decimal("0.001"), "k": 10**3, "M": 10**6, "G": 10**9, "T": 10**12,
-           "Ki": 2**10, "Mi": 2**20, "Gi": 2**30, "Ti": 2**40}
+_SUFFIX = {
+    "": 1,
+    "m": Decimal("0.001"),
+    "k": 10**3,
+    "M": 10**6,
+    "G": 10**9,
+    "T": 10**12,
+    "Ki": 2**10,
+    "Mi": 2**20,
+    "Gi": 2**30,
+    "Ti": 2**40,
+}
 _QUANTITY = re.compile(r"^([0-9.]+)([a-zA-Z]*)$")
 
 
@@ -53,7 +63,9 @@ def _profile_selects(profile: Any, labels: Mapping[str, str], cluster: str) -> b
     return all(labels.get(k) == v for k, v in wanted.items())
 
 
-def cluster_members(cluster: str, cluster_spec: Any, nodes: Sequence[Mapping[str, Any]]) -> list[tuple[Mapping[str, Any], str | None]]:
+def cluster_members(
+    cluster: str, cluster_spec: Any, nodes: Sequence[Mapping[str, Any]]
+) -> list[tuple[Mapping[str, Any], str | None]]:
     """(node, capacity provider name or None) for each container instance of the cluster."""
     profiles = list(cluster_spec.capacity_provider_profiles or ()) if cluster_spec else []
     associated = set(cluster_spec.capacity_providers or ()) if cluster_spec else set()
@@ -90,8 +102,13 @@ def _in_cluster(pod: Mapping[str, Any], cluster: str, namespace: str | None) -> 
     return (meta.get("labels") or {}).get(LABEL_CLUSTER) == cluster and namespace in (None, meta.get("namespace"))
 
 
-def _instance(node: Mapping[str, Any], provider: str | None, pods: Sequence[Mapping[str, Any]],
-              cluster: str, namespace: str | None) -> dict[str, Any]:
+def _instance(
+    node: Mapping[str, Any],
+    provider: str | None,
+    pods: Sequence[Mapping[str, Any]],
+    cluster: str,
+    namespace: str | None,
+) -> dict[str, Any]:
     """Remaining resources count every pod on the node; task counts only this cluster's tasks."""
     meta, spec, status = node["metadata"], node.get("spec", {}), node.get("status", {})
     labels = meta.get("labels") or {}
@@ -118,8 +135,11 @@ def _instance(node: Mapping[str, Any], provider: str | None, pods: Sequence[Mapp
         "status": "DRAINING" if spec.get("unschedulable") else "ACTIVE",
         "agentConnected": ready,
         "capacityProviderName": provider,
-        "attributes": {k: labels[k] for k in ("node.kubernetes.io/instance-type", "topology.kubernetes.io/zone",
-                                              "kubernetes.io/arch") if k in labels},
+        "attributes": {
+            k: labels[k]
+            for k in ("node.kubernetes.io/instance-type", "topology.kubernetes.io/zone", "kubernetes.io/arch")
+            if k in labels
+        },
         "registeredResources": {"CPU": cpu_units, "MEMORY": memory_mib},
         "remainingResources": {"CPU": cpu_units - int(used_cpu * 1024), "MEMORY": memory_mib - int(used_mem / 2**20)},
         "runningTasksCount": running,
@@ -142,8 +162,10 @@ def compute_cluster_status(
     by_node: dict[str, list[Mapping[str, Any]]] = {}
     for pod in pods:
         by_node.setdefault(pod.get("spec", {}).get("nodeName") or "", []).append(pod)
-    instances = [_instance(node, provider, by_node.get(node["metadata"]["name"], []), cluster, namespace)
-                 for node, provider in members]
+    instances = [
+        _instance(node, provider, by_node.get(node["metadata"]["name"], []), cluster, namespace)
+        for node, provider in members
+    ]
     instances.sort(key=lambda i: i["containerInstanceArn"])
     tasks = [p for p in pods if _in_cluster(p, cluster, namespace) and not is_terminal(p)]
     states = [last_status(p) for p in tasks]

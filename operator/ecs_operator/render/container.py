@@ -14,8 +14,9 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Callable, Literal, Mapping
+from typing import Any, Literal
 
 from . import names
 from .names import NameMappingError, SecretRef
@@ -168,8 +169,15 @@ def _ports(cd: Any, ctx: ContainerContext, parts: ContainerParts, where: str) ->
             out.append(entry)
             parts.ports.append((port, protocol, at))
             if mapping.app_protocol:
-                parts.annotations[names.annotation_key(ANNOTATION_PREFIX, f"app-protocol.{name}")] = mapping.app_protocol
-        if ctx.network_mode == "host" and mapping.host_port and mapping.container_port and mapping.host_port != mapping.container_port:
+                parts.annotations[names.annotation_key(ANNOTATION_PREFIX, f"app-protocol.{name}")] = (
+                    mapping.app_protocol
+                )
+        if (
+            ctx.network_mode == "host"
+            and mapping.host_port
+            and mapping.container_port
+            and mapping.host_port != mapping.container_port
+        ):
             parts.warn(f"{at}.hostPort", "in host mode the host port is the container port", "approximated")
     return out
 
@@ -223,7 +231,9 @@ def _linux_mounts(cd: Any, ctx: ContainerContext, parts: ContainerParts, where: 
     mounts: list[dict] = []
     if linux.shared_memory_size:
         volume = ctx.claim_volume_name(f"shm-{ctx.k8s_name}")
-        parts.volumes.append({"name": volume, "emptyDir": {"medium": "Memory", "sizeLimit": f"{linux.shared_memory_size}Mi"}})
+        parts.volumes.append(
+            {"name": volume, "emptyDir": {"medium": "Memory", "sizeLimit": f"{linux.shared_memory_size}Mi"}}
+        )
         mounts.append({"name": volume, "mountPath": "/dev/shm"})
     for t, tmpfs in enumerate(linux.tmpfs or ()):
         volume = ctx.claim_volume_name(f"tmpfs-{ctx.k8s_name}-{t}")
@@ -241,7 +251,11 @@ def _linux_mounts(cd: Any, ctx: ContainerContext, parts: ContainerParts, where: 
 def _probes(cd: Any, ctx: ContainerContext, parts: ContainerParts, where: str) -> None:
     if ctx.role == "init":
         if cd.health_check is not None:
-            parts.warn(f"{where}.healthCheck", "init containers (dependsOn SUCCESS/COMPLETE targets) cannot have probes", "unsupported")
+            parts.warn(
+                f"{where}.healthCheck",
+                "init containers (dependsOn SUCCESS/COMPLETE targets) cannot have probes",
+                "unsupported",
+            )
         if cd.start_timeout:
             parts.warn(f"{where}.startTimeout", "Kubernetes puts no deadline on an init container", "unsupported")
         return
@@ -323,7 +337,9 @@ def _security_option(option: str, sc: dict[str, Any], parts: ContainerParts, at:
 
 def _pod_contributions(cd: Any, ctx: ContainerContext, parts: ContainerParts, where: str) -> None:
     if cd.hostname and ctx.network_mode in ("host", "awsvpc"):
-        parts.warn(f"{where}.hostname", f"hostname is not supported in {ctx.network_mode} network mode; ignored", "unsupported")
+        parts.warn(
+            f"{where}.hostname", f"hostname is not supported in {ctx.network_mode} network mode; ignored", "unsupported"
+        )
     elif cd.hostname:
         parts.hostname = cd.hostname
     parts.dns_servers = list(cd.dns_servers or ())
@@ -375,14 +391,30 @@ def _reported(cd: Any, ctx: ContainerContext, parts: ContainerParts, where: str)
     linux = cd.linux_parameters
     if linux is not None:
         if linux.devices:
-            parts.warn(f"{where}.linuxParameters.devices", "host devices need a device plugin on Kubernetes; not mapped", "unsupported")
+            parts.warn(
+                f"{where}.linuxParameters.devices",
+                "host devices need a device plugin on Kubernetes; not mapped",
+                "unsupported",
+            )
         if linux.max_swap is not None:
-            parts.warn(f"{where}.linuxParameters.maxSwap", "swap is configured per node by the kubelet, not per container", "unsupported")
+            parts.warn(
+                f"{where}.linuxParameters.maxSwap",
+                "swap is configured per node by the kubelet, not per container",
+                "unsupported",
+            )
         if linux.swappiness is not None:
-            parts.warn(f"{where}.linuxParameters.swappiness", "swappiness is configured per node, not per container", "unsupported")
+            parts.warn(
+                f"{where}.linuxParameters.swappiness",
+                "swappiness is configured per node, not per container",
+                "unsupported",
+            )
     if cd.ulimits:
         limits = ", ".join(f"{u.name}={u.soft_limit}:{u.hard_limit}" for u in cd.ulimits)
-        parts.warn(f"{where}.ulimits", f"ulimits ({limits}) are set by the node's container runtime, not per pod", "unsupported")
+        parts.warn(
+            f"{where}.ulimits",
+            f"ulimits ({limits}) are set by the node's container runtime, not per pod",
+            "unsupported",
+        )
     if cd.disable_networking:
         parts.warn(f"{where}.disableNetworking", "a container cannot leave the pod's network namespace", "unsupported")
     if cd.log_configuration is not None:
@@ -417,7 +449,9 @@ def _reported(cd: Any, ctx: ContainerContext, parts: ContainerParts, where: str)
             "approximated",
         )
     if cd.credential_specs:
-        parts.warn(f"{where}.credentialSpecs", "gMSA credential specs are for Windows containers; ignored", "unsupported")
+        parts.warn(
+            f"{where}.credentialSpecs", "gMSA credential specs are for Windows containers; ignored", "unsupported"
+        )
     if cd.version_consistency == "enabled":
         parts.warn(
             f"{where}.versionConsistency",

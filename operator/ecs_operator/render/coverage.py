@@ -12,7 +12,8 @@ Keys are ``"<botocore shape>.<member>"``; values say what happens, for people re
 
 from __future__ import annotations
 
-from typing import Final, Mapping
+from collections.abc import Mapping
+from typing import Final
 
 __all__ = ["RENDERED_MEMBERS", "WARNED_MEMBERS"]
 

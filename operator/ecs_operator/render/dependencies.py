@@ -17,8 +17,9 @@ starts independent containers at once); that changes no outcome and is not repor
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal, Sequence
+from typing import Any, Literal
 
 from .warnings import RenderWarning
 
@@ -54,7 +55,9 @@ def plan_start_order(containers: Sequence[Any], *, path: str = "containerDefinit
             where = f"{path}[{i}].dependsOn[{j}]"
             if target is None:
                 warnings.append(
-                    RenderWarning(where, f"no container named {dependency.container_name!r}; dependency ignored", "unsupported")
+                    RenderWarning(
+                        where, f"no container named {dependency.container_name!r}; dependency ignored", "unsupported"
+                    )
                 )
                 continue
             if target == i:
@@ -112,13 +115,15 @@ def plan_start_order(containers: Sequence[Any], *, path: str = "containerDefinit
 
     init_order = _topological([t for t in range(len(containers)) if roles[t] != "main"], edges, containers)
     main_order = [i for i in range(len(containers)) if roles[i] == "main"]
-    return StartPlan(roles=roles, init_order=init_order, main_order=main_order, healthy_targets=healthy, warnings=warnings)
+    return StartPlan(
+        roles=roles, init_order=init_order, main_order=main_order, healthy_targets=healthy, warnings=warnings
+    )
 
 
 def _topological(nodes: list[int], edges: dict[int, list[int]], containers: Sequence[Any]) -> list[int]:
     """Kahn's algorithm over the dependency targets; ties keep definition order."""
     members = set(nodes)
-    pending = {n: 0 for n in nodes}
+    pending = dict.fromkeys(nodes, 0)
     for target in nodes:
         for dependent in edges[target]:
             if dependent in members:

@@ -55,6 +55,9 @@ def build_fargate_node(pod: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def build_binding(pod: Mapping[str, Any], node: str) -> dict[str, Any]:
-    return {"apiVersion": "v1", "kind": "Binding",
-            "metadata": {"name": pod["metadata"]["name"], "namespace": pod["metadata"]["namespace"]},
-            "target": {"apiVersion": "v1", "kind": "Node", "name": node}}
+    return {
+        "apiVersion": "v1",
+        "kind": "Binding",
+        "metadata": {"name": pod["metadata"]["name"], "namespace": pod["metadata"]["namespace"]},
+        "target": {"apiVersion": "v1", "kind": "Node", "name": node},
+    }

@@ -42,8 +42,8 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Iterable, Sequence
 
 __all__ = [
     "EfsClaim",
@@ -269,7 +269,9 @@ def secret_ref(value_from: str) -> SecretRef:
         source = f"{secret}:{stage}:{version}" if (stage or version) else secret
         name = _fit("sm-" + _slug(secret), lossless=lossless, source=source, max_length=NAME_MAX)
         return SecretRef(arn=value_from, secret_name=name, key=_secret_key(json_key) if json_key else "value")
-    raise NameMappingError(f"secrets must come from SSM Parameter Store or Secrets Manager, not {service!r}: {value_from!r}")
+    raise NameMappingError(
+        f"secrets must come from SSM Parameter Store or Secrets Manager, not {service!r}: {value_from!r}"
+    )
 
 
 def pull_secret_ref(credentials_parameter: str) -> SecretRef:

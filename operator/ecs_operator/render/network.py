@@ -41,48 +41,76 @@ class NetworkRender:
     warnings: list[RenderWarning] = field(default_factory=list)
 
 
-def render_network(owner: Mapping[str, Any], *, selector: Mapping[str, str], network_mode: str | None,
-                   network_configuration: Any, labels: Mapping[str, str] | None = None) -> NetworkRender:
+def render_network(
+    owner: Mapping[str, Any],
+    *,
+    selector: Mapping[str, str],
+    network_mode: str | None,
+    network_configuration: Any,
+    labels: Mapping[str, str] | None = None,
+) -> NetworkRender:
     """Objects for the pods matching ``selector`` (the owner's tasks), owned by ``owner``."""
     out = NetworkRender()
     name = owner["metadata"]["name"]
     metadata_labels = standard_labels(name, "network", labels)
 
     def metadata(object_name: str) -> dict[str, Any]:
-        return {"name": object_name, "namespace": owner["metadata"]["namespace"], "labels": dict(metadata_labels),
-                "ownerReferences": [owner_reference(owner)]}
+        return {
+            "name": object_name,
+            "namespace": owner["metadata"]["namespace"],
+            "labels": dict(metadata_labels),
+            "ownerReferences": [owner_reference(owner)],
+        }
 
     if network_mode == "none":
-        out.objects.append({
-            "apiVersion": "networking.k8s.io/v1",
-            "kind": "NetworkPolicy",
-            "metadata": metadata(names.dns_label(f"{name}-network-none")),
-            "spec": {"podSelector": {"matchLabels": dict(selector)}, "policyTypes": ["Ingress", "Egress"]},
-        })
+        out.objects.append(
+            {
+                "apiVersion": "networking.k8s.io/v1",
+                "kind": "NetworkPolicy",
+                "metadata": metadata(names.dns_label(f"{name}-network-none")),
+                "spec": {"podSelector": {"matchLabels": dict(selector)}, "policyTypes": ["Ingress", "Egress"]},
+            }
+        )
     vpc = getattr(network_configuration, "awsvpc_configuration", None)
     if vpc is None:
         return out
     where = "networkConfiguration.awsvpcConfiguration"
     if vpc.subnets:
-        out.warnings.append(RenderWarning(f"{where}.subnets", "pods take addresses from the cluster's pod network; "
-                                                              "subnets are not selected", "approximated"))
+        out.warnings.append(
+            RenderWarning(
+                f"{where}.subnets",
+                "pods take addresses from the cluster's pod network; subnets are not selected",
+                "approximated",
+            )
+        )
     if vpc.assign_public_ip == "ENABLED":
-        out.warnings.append(RenderWarning(f"{where}.assignPublicIp", "pods get no public IP addresses; use a load "
-                                                                     "balancer or an Ingress", "unsupported"))
+        out.warnings.append(
+            RenderWarning(
+                f"{where}.assignPublicIp",
+                "pods get no public IP addresses; use a load balancer or an Ingress",
+                "unsupported",
+            )
+        )
     if vpc.security_groups:
         if network_mode not in (None, "awsvpc"):
-            out.warnings.append(RenderWarning(f"{where}.securityGroups", "security groups apply to awsvpc tasks only",
-                                              "unsupported"))
+            out.warnings.append(
+                RenderWarning(f"{where}.securityGroups", "security groups apply to awsvpc tasks only", "unsupported")
+            )
             return out
         policy = {
             "apiVersion": SECURITY_GROUP_POLICY_API[0],
             "kind": "SecurityGroupPolicy",
             "metadata": metadata(name),
-            "spec": {"podSelector": {"matchLabels": dict(selector)},
-                     "securityGroups": {"groupIds": list(vpc.security_groups)}},
+            "spec": {
+                "podSelector": {"matchLabels": dict(selector)},
+                "securityGroups": {"groupIds": list(vpc.security_groups)},
+            },
         }
-        missing = RenderWarning(f"{where}.securityGroups",
-                                "security groups for pods need the VPC resource controller (SecurityGroupPolicy API), "
-                                f"which is not installed; {', '.join(vpc.security_groups)} not applied", "unsupported")
+        missing = RenderWarning(
+            f"{where}.securityGroups",
+            "security groups for pods need the VPC resource controller (SecurityGroupPolicy API), "
+            f"which is not installed; {', '.join(vpc.security_groups)} not applied",
+            "unsupported",
+        )
         out.optional.append(OptionalObject(*SECURITY_GROUP_POLICY_API, policy, missing))
     return out

@@ -10,7 +10,8 @@ that breaks a rule (memoryReservation above memory) is reported like any other s
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from .warnings import RenderWarning
 
@@ -41,7 +42,11 @@ def apply_overrides(td: Any, overrides: Any, *, path: str = "overrides") -> tupl
             data[member] = wanted[member]
     if wanted.get("inferenceAcceleratorOverrides"):
         warnings.append(
-            RenderWarning(f"{path}.inferenceAcceleratorOverrides", "Elastic Inference accelerators do not exist on Kubernetes", "unsupported")
+            RenderWarning(
+                f"{path}.inferenceAcceleratorOverrides",
+                "Elastic Inference accelerators do not exist on Kubernetes",
+                "unsupported",
+            )
         )
     containers = data["containerDefinitions"]
     by_name = {c["name"]: c for c in containers}
@@ -51,7 +56,11 @@ def apply_overrides(td: Any, overrides: Any, *, path: str = "overrides") -> tupl
         container = by_name.get(name)
         if container is None:
             warnings.append(
-                RenderWarning(f"{path}.containerOverrides[{index}].name", f"no container named {name!r}; override ignored", "unsupported")
+                RenderWarning(
+                    f"{path}.containerOverrides[{index}].name",
+                    f"no container named {name!r}; override ignored",
+                    "unsupported",
+                )
             )
             continue
         for member in _CONTAINER_REPLACED:
@@ -63,5 +72,7 @@ def apply_overrides(td: Any, overrides: Any, *, path: str = "overrides") -> tupl
                 merged[variable["name"]] = variable
             container["environment"] = list(merged.values())
         if override.get("environmentFiles"):
-            container["environmentFiles"] = list(container.get("environmentFiles") or ()) + list(override["environmentFiles"])
+            container["environmentFiles"] = list(container.get("environmentFiles") or ()) + list(
+                override["environmentFiles"]
+            )
     return type(td).model_validate(data), warnings

@@ -1,13 +1,13 @@
 """Service/task placement: constraints and strategies on top of the task definition's own.
 
-    memberOf expression      -> required node affinity (AND-ed with the task definition's), regexes
-                                expanded against the real nodes' labels passed in
-    distinctInstance         -> required pod anti-affinity on kubernetes.io/hostname
-    spread(attribute:ecs.availability-zone) -> topologySpreadConstraints on topology.kubernetes.io/zone
-    spread(instanceId|host)  -> topologySpreadConstraints on kubernetes.io/hostname
-    spread(attribute:X)      -> topologySpreadConstraints on the node label X
-    binpack(cpu|memory)      -> reported: packing is a scheduler profile (MostAllocated scoring)
-    random                   -> the default scheduler's behaviour; nothing to render
+memberOf expression      -> required node affinity (AND-ed with the task definition's), regexes
+                            expanded against the real nodes' labels passed in
+distinctInstance         -> required pod anti-affinity on kubernetes.io/hostname
+spread(attribute:ecs.availability-zone) -> topologySpreadConstraints on topology.kubernetes.io/zone
+spread(instanceId|host)  -> topologySpreadConstraints on kubernetes.io/hostname
+spread(attribute:X)      -> topologySpreadConstraints on the node label X
+binpack(cpu|memory)      -> reported: packing is a scheduler profile (MostAllocated scoring)
+random                   -> the default scheduler's behaviour; nothing to render
 """
 
 from __future__ import annotations
@@ -16,7 +16,14 @@ import copy
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from .query import ATTRIBUTE_LABELS, AffinityResult, affinity_block, combine, distinct_instance_anti_affinity, to_affinity
+from .query import (
+    ATTRIBUTE_LABELS,
+    AffinityResult,
+    affinity_block,
+    combine,
+    distinct_instance_anti_affinity,
+    to_affinity,
+)
 from .warnings import RenderWarning
 
 __all__ = ["apply_placement", "spread_topology_key"]
@@ -31,7 +38,9 @@ def spread_topology_key(field: str) -> str:
     return ATTRIBUTE_LABELS.get(name, name)
 
 
-def _memberof(constraints: Sequence[Any] | None, prefix: str, node_labels: Sequence[Mapping[str, str]]) -> list[AffinityResult]:
+def _memberof(
+    constraints: Sequence[Any] | None, prefix: str, node_labels: Sequence[Mapping[str, str]]
+) -> list[AffinityResult]:
     return [
         to_affinity(c.expression, node_labels, path=f"{prefix}[{i}].expression")
         for i, c in enumerate(constraints or ())
@@ -53,11 +62,13 @@ def apply_placement(
     spec = out.setdefault("spec", {})
     warnings: list[RenderWarning] = []
     service_results = _memberof(constraints, "placementConstraints", node_labels)
-    distinct = any(c.type == "distinctInstance" for c in constraints or ()) or \
-        any(c.type == "distinctInstance" for c in task_constraints or ())
+    distinct = any(c.type == "distinctInstance" for c in constraints or ()) or any(
+        c.type == "distinctInstance" for c in task_constraints or ()
+    )
     if service_results or distinct:
-        combined = combine(*_memberof(task_constraints, "taskDefinition.placementConstraints", node_labels),
-                           *service_results)
+        combined = combine(
+            *_memberof(task_constraints, "taskDefinition.placementConstraints", node_labels), *service_results
+        )
         if distinct:
             combined.pod_anti_affinity.extend(distinct_instance_anti_affinity(selector_labels))
         warnings.extend(r for r in combined.warnings if r not in warnings)
@@ -67,18 +78,24 @@ def apply_placement(
     spreads = []
     for i, strategy in enumerate(strategies or ()):
         if strategy.type == "spread" and strategy.field:
-            spreads.append({
-                "maxSkew": 1,
-                "topologyKey": spread_topology_key(strategy.field),
-                # The first spread is ECS's primary goal; later ones only break ties.
-                "whenUnsatisfiable": "DoNotSchedule" if not spreads else "ScheduleAnyway",
-                "labelSelector": {"matchLabels": dict(selector_labels)},
-            })
+            spreads.append(
+                {
+                    "maxSkew": 1,
+                    "topologyKey": spread_topology_key(strategy.field),
+                    # The first spread is ECS's primary goal; later ones only break ties.
+                    "whenUnsatisfiable": "DoNotSchedule" if not spreads else "ScheduleAnyway",
+                    "labelSelector": {"matchLabels": dict(selector_labels)},
+                }
+            )
         elif strategy.type == "binpack":
-            warnings.append(RenderWarning(
-                f"placementStrategy[{i}]",
-                f"binpack({strategy.field}) needs a scheduler profile with MostAllocated scoring; "
-                "set schedulerName in the capacity provider profile", "approximated"))
+            warnings.append(
+                RenderWarning(
+                    f"placementStrategy[{i}]",
+                    f"binpack({strategy.field}) needs a scheduler profile with MostAllocated scoring; "
+                    "set schedulerName in the capacity provider profile",
+                    "approximated",
+                )
+            )
     if spreads:
         spec["topologySpreadConstraints"] = spreads
     return out, warnings

@@ -16,8 +16,9 @@ standalone tasks run once: ``Never``), as is whether probes include liveness (``
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Mapping, Sequence
+from typing import Any
 
 from . import names
 from .container import ANNOTATION_PREFIX, ContainerContext, ContainerParts, render_container
@@ -240,7 +241,9 @@ def _ephemeral_storage_owner(td: Any, containers: Sequence[Any], roles: Sequence
     return None if td.ephemeral_storage is None else _first_essential(containers, roles)
 
 
-def _task_size_on_container(task: dict[str, dict[str, str]], parts: ContainerParts, warnings: list[RenderWarning]) -> None:
+def _task_size_on_container(
+    task: dict[str, dict[str, str]], parts: ContainerParts, warnings: list[RenderWarning]
+) -> None:
     """Without pod-level resources: the task size caps (and reserves for) one container."""
     resources = parts.container.setdefault("resources", {})
     limits = resources.setdefault("limits", {})
@@ -323,7 +326,9 @@ def _service_account(td: Any, spec: dict, warnings: list[RenderWarning]) -> str 
     return account
 
 
-def _network(td: Any, network_mode: str, ordered: Sequence[ContainerParts], spec: dict, warnings: list[RenderWarning]) -> None:
+def _network(
+    td: Any, network_mode: str, ordered: Sequence[ContainerParts], spec: dict, warnings: list[RenderWarning]
+) -> None:
     if network_mode == "host":
         spec["hostNetwork"] = True
     elif network_mode == "none":
@@ -341,7 +346,11 @@ def _network(td: Any, network_mode: str, ordered: Sequence[ContainerParts], spec
         spec["hostname"] = label
         if label != first:
             warnings.append(
-                RenderWarning(f"containerDefinitions[{first_index}].hostname", f"pod hostname is {label!r} (a DNS label)", "approximated")
+                RenderWarning(
+                    f"containerDefinitions[{first_index}].hostname",
+                    f"pod hostname is {label!r} (a DNS label)",
+                    "approximated",
+                )
             )
         for i, other in hostnames[1:]:
             if other != first:
@@ -410,12 +419,20 @@ def _process_namespaces(td: Any, ordered: Sequence[ContainerParts], spec: dict, 
         spec["hostIPC"] = True
     elif td.ipc_mode == "none":
         warnings.append(
-            RenderWarning("ipcMode", "containers of a pod always share an IPC namespace; ipcMode none is not possible", "unsupported")
+            RenderWarning(
+                "ipcMode",
+                "containers of a pod always share an IPC namespace; ipcMode none is not possible",
+                "unsupported",
+            )
         )
     if share:
         if td.pid_mode == "host":
             warnings.append(
-                RenderWarning("pidMode", "hostPID and a shared task process namespace cannot be combined; the host's is used", "approximated")
+                RenderWarning(
+                    "pidMode",
+                    "hostPID and a shared task process namespace cannot be combined; the host's is used",
+                    "approximated",
+                )
             )
         else:
             spec["shareProcessNamespace"] = True
@@ -489,15 +506,25 @@ def _task_level_reports(td: Any, warnings: list[RenderWarning]) -> None:
         )
     if td.proxy_configuration is not None:
         warnings.append(
-            RenderWarning("proxyConfiguration", "App Mesh proxy configuration has no Kubernetes equivalent; ignored", "unsupported")
+            RenderWarning(
+                "proxyConfiguration",
+                "App Mesh proxy configuration has no Kubernetes equivalent; ignored",
+                "unsupported",
+            )
         )
     if td.inference_accelerators:
         warnings.append(
-            RenderWarning("inferenceAccelerators", "Elastic Inference accelerators do not exist on Kubernetes; ignored", "unsupported")
+            RenderWarning(
+                "inferenceAccelerators",
+                "Elastic Inference accelerators do not exist on Kubernetes; ignored",
+                "unsupported",
+            )
         )
     if td.enable_fault_injection:
         warnings.append(
-            RenderWarning("enableFaultInjection", "ECS fault injection endpoints are not provided; ignored", "unsupported")
+            RenderWarning(
+                "enableFaultInjection", "ECS fault injection endpoints are not provided; ignored", "unsupported"
+            )
         )
     trusted = td.trusted_execution_configuration
     if trusted is not None and trusted.isolation_mode != "SHARED":

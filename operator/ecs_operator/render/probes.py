@@ -19,7 +19,8 @@ do not count. Kubernetes splits that one idea in three probes:
 from __future__ import annotations
 
 import math
-from typing import Any, Mapping, Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from .warnings import RenderWarning
 
@@ -40,7 +41,9 @@ def exec_command(command: Sequence[str], *, path: str) -> tuple[list[str] | None
     if head == "CMD-SHELL":
         return ["/bin/sh", "-c", " ".join(rest)], []
     if head == "NONE":
-        return None, [RenderWarning(path, "health check NONE disables the image's health check; no probes", "approximated")]
+        return None, [
+            RenderWarning(path, "health check NONE disables the image's health check; no probes", "approximated")
+        ]
     # ECS passes other commands to Docker as-is, which runs them like CMD.
     return list(command), [
         RenderWarning(path, f"command does not start with CMD or CMD-SHELL; {head!r} is run directly", "approximated")

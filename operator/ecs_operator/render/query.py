@@ -49,8 +49,9 @@ Translation (``to_affinity``):
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Callable, Iterable, Mapping, Sequence, Union
+from typing import Union
 
 from . import names
 from .warnings import RenderWarning, dedupe
@@ -102,7 +103,14 @@ _VALUE_CODECS: Mapping[str, tuple[Callable[[str], str], Callable[[str], str]]] =
     "kubernetes.io/os": (str.lower, lambda v: v),
 }
 
-_BUILTIN_SUBJECTS = ("ec2InstanceId", "registeredAt", "runningTasksCount", "task:group", "agentConnected", "agentVersion")
+_BUILTIN_SUBJECTS = (
+    "ec2InstanceId",
+    "registeredAt",
+    "runningTasksCount",
+    "task:group",
+    "agentConnected",
+    "agentVersion",
+)
 _IGNORED_SUBJECTS = {
     "registeredAt": ("unsupported", "Kubernetes node affinity cannot select on registration time; the term is ignored"),
     "runningTasksCount": ("unsupported", "Kubernetes node affinity cannot count running pods; the term is ignored"),
@@ -298,7 +306,9 @@ class _Parser:
             self.advance()
             node = self.parse_or()
             if self.peek().kind != ")":
-                raise self.error(f"expected ')' to close the '(' at position {token.pos}, found {_describe(self.peek())}")
+                raise self.error(
+                    f"expected ')' to close the '(' at position {token.pos}, found {_describe(self.peek())}"
+                )
             self.advance()
             return node
         if token.kind == "word" and token.text.lower() not in ("and", "or"):
@@ -308,7 +318,9 @@ class _Parser:
     def parse_term(self) -> Term:
         token = self.advance()
         subject = token.text
-        if not (subject in _BUILTIN_SUBJECTS or (subject.startswith("attribute:") and len(subject) > len("attribute:"))):
+        if not (
+            subject in _BUILTIN_SUBJECTS or (subject.startswith("attribute:") and len(subject) > len("attribute:"))
+        ):
             raise self.error(
                 f"unknown subject {subject!r} (expected attribute:<name>, {', '.join(_BUILTIN_SUBJECTS)})", token
             )
@@ -370,7 +382,16 @@ def parse(text: str) -> Node:
 
 # --- normal form ----------------------------------------------------------------------------------
 
-_NEGATED = {"==": "!=", "!=": "==", "in": "!in", "!in": "in", "exists": "!exists", "!exists": "exists", "=~": "!~", "!~": "=~"}
+_NEGATED = {
+    "==": "!=",
+    "!=": "==",
+    "in": "!in",
+    "!in": "in",
+    "exists": "!exists",
+    "!exists": "exists",
+    "=~": "!~",
+    "!~": "=~",
+}
 _COMPLEMENT = {">": "<=", ">=": "<", "<": ">=", "<=": ">"}
 
 
@@ -500,7 +521,11 @@ class _Translator:
     def group_literal(self, term: Term) -> _Literal:
         op = term.operator
         if op not in ("==", "!=", "in", "!in", "exists", "!exists"):
-            self.warn(term, f"operator {op} is not supported on task:group (pod affinity matches exact values); the term is ignored", "unsupported")
+            self.warn(
+                term,
+                f"operator {op} is not supported on task:group (pod affinity matches exact values); the term is ignored",
+                "unsupported",
+            )
             return _Literal(_TRUE)
         if op in ("exists", "!exists"):
             expression: dict = {"key": GROUP_LABEL, "operator": "Exists"}
@@ -527,7 +552,11 @@ class _Translator:
             valid = [v for v in mapped if _LABEL_VALUE.fullmatch(v)]
             invalid = [v for v in mapped if v not in valid]
             if invalid:
-                self.warn(term, f"{', '.join(map(repr, invalid))} cannot be a Kubernetes label value, so no node has it", "approximated")
+                self.warn(
+                    term,
+                    f"{', '.join(map(repr, invalid))} cannot be a Kubernetes label value, so no node has it",
+                    "approximated",
+                )
             if not valid:
                 return _Literal(_FALSE if positive else _TRUE)
             return _Literal("node", {"key": label, "operator": "In" if positive else "NotIn", "values": valid})
@@ -602,7 +631,11 @@ def to_affinity(
     if not alternatives:
         result.node_selector_terms = [_unsatisfiable_term()]
         translator.warnings.append(
-            RenderWarning(path, f"'{expr_text}' matches none of the {len(node_labels)} known node(s); pods will stay Pending", "approximated")
+            RenderWarning(
+                path,
+                f"'{expr_text}' matches none of the {len(node_labels)} known node(s); pods will stay Pending",
+                "approximated",
+            )
         )
         result.warnings = dedupe(translator.warnings)
         return result
@@ -610,7 +643,9 @@ def to_affinity(
     first_aff, first_anti = alternatives[0][1], alternatives[0][2]
     result.pod_affinity = [t for t in first_aff if all(t in alt[1] for alt in alternatives)]
     result.pod_anti_affinity = [t for t in first_anti if all(t in alt[2] for alt in alternatives)]
-    if any(len(alt[1]) != len(result.pod_affinity) or len(alt[2]) != len(result.pod_anti_affinity) for alt in alternatives):
+    if any(
+        len(alt[1]) != len(result.pod_affinity) or len(alt[2]) != len(result.pod_anti_affinity) for alt in alternatives
+    ):
         translator.warnings.append(
             RenderWarning(
                 path,
@@ -625,7 +660,9 @@ def to_affinity(
     return result
 
 
-def _absorb(alternatives: list[tuple[list[dict], list[dict], list[dict]]]) -> list[tuple[list[dict], list[dict], list[dict]]]:
+def _absorb(
+    alternatives: list[tuple[list[dict], list[dict], list[dict]]],
+) -> list[tuple[list[dict], list[dict], list[dict]]]:
     """Drop alternatives implied by a looser one (``a or (a and b)`` is ``a``); keep order."""
 
     def implies(tight: tuple[list[dict], ...], loose: tuple[list[dict], ...]) -> bool:
@@ -634,9 +671,7 @@ def _absorb(alternatives: list[tuple[list[dict], list[dict], list[dict]]]) -> li
     kept: list[tuple[list[dict], list[dict], list[dict]]] = []
     for i, alt in enumerate(alternatives):
         redundant = any(
-            implies(alt, other) and (not implies(other, alt) or j < i)
-            for j, other in enumerate(alternatives)
-            if j != i
+            implies(alt, other) and (not implies(other, alt) or j < i) for j, other in enumerate(alternatives) if j != i
         )
         if not redundant:
             kept.append(alt)

@@ -17,7 +17,8 @@ not guessed here.
 from __future__ import annotations
 
 import math
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from .warnings import RenderWarning
 

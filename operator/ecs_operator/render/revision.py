@@ -40,11 +40,15 @@ def build_controller_revision(
         "metadata": {
             "name": revision_name(name, revision),
             "namespace": owner["metadata"]["namespace"],
-            "labels": standard_labels(family, "task-definition-revision", {
-                LABEL_TASK_DEFINITION: name,
-                LABEL_FAMILY: family,
-                LABEL_REVISION: str(revision),
-            }),
+            "labels": standard_labels(
+                family,
+                "task-definition-revision",
+                {
+                    LABEL_TASK_DEFINITION: name,
+                    LABEL_FAMILY: family,
+                    LABEL_REVISION: str(revision),
+                },
+            ),
             "annotations": {f"{LABEL_FAMILY.rsplit('/', 1)[0]}/digest": spec_digest(spec)},
             "ownerReferences": [owner_reference(owner)],
         },

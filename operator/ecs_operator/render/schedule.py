@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone, tzinfo
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from typing import Final
 
 from ..models.schedule import AtSchedule, CronSchedule, RateSchedule, parse_schedule
@@ -47,8 +47,8 @@ __all__ = [
     "to_cronjob_schedule",
 ]
 
-_MONTH_NAMES: Final = {m: i + 1 for i, m in enumerate("JAN FEB MAR APR MAY JUN JUL AUG SEP OCT NOV DEC".split())}
-_DAY_NAMES: Final = {d: i + 1 for i, d in enumerate("SUN MON TUE WED THU FRI SAT".split())}  # EventBridge numbering
+_MONTH_NAMES: Final = {m: i + 1 for i, m in enumerate(["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"])}
+_DAY_NAMES: Final = {d: i + 1 for i, d in enumerate(["SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"])}  # EventBridge numbering
 # name, lowest, highest, names
 _FIELDS: Final = (
     ("minutes", 0, 59, {}),
@@ -95,10 +95,15 @@ def _number(text: str, name: str, low: int, high: int, names: dict[str, int], pa
 def _parse_field(text: str, index: int, path: str) -> list[_Item]:
     name, low, high, names = _FIELDS[index]
     bare = re.sub(r"[A-Za-z]{3}", lambda m: "" if m[0].upper() in names else m[0], text).upper()
-    for char, meaning in (("L", "'L' (last)"), ("W", "'W' (nearest weekday)"), ("#", "'#' (n-th weekday of the month)")):
+    for char, meaning in (
+        ("L", "'L' (last)"),
+        ("W", "'W' (nearest weekday)"),
+        ("#", "'#' (n-th weekday of the month)"),
+    ):
         if char in bare:
-            raise ScheduleError(f"{path}: {meaning} in the cron() {name} field has no Kubernetes CronJob "
-                                f"equivalent; got {text!r}")
+            raise ScheduleError(
+                f"{path}: {meaning} in the cron() {name} field has no Kubernetes CronJob equivalent; got {text!r}"
+            )
     items = []
     for part in text.split(","):
         base, _, step_text = part.partition("/")
@@ -124,8 +129,14 @@ def _is_any(items: list[_Item]) -> bool:
 
 
 def _cron_fields(expression: CronSchedule, path: str) -> list[list[_Item]]:
-    texts = [expression.minutes, expression.hours, expression.day_of_month, expression.month,
-             expression.day_of_week, expression.year]
+    texts = [
+        expression.minutes,
+        expression.hours,
+        expression.day_of_month,
+        expression.month,
+        expression.day_of_week,
+        expression.year,
+    ]
     return [_parse_field(text, i, path) for i, text in enumerate(texts)]
 
 
@@ -145,8 +156,10 @@ def _render_field(items: list[_Item], index: int, path: str, original: str) -> s
         elif start <= end:
             out.append(f"{start}-{end}{suffix}")
         elif suffix:
-            raise ScheduleError(f"{path}: a wrapping range with a step ({original!r}) in the cron() {name} field has "
-                                "no Kubernetes CronJob equivalent")
+            raise ScheduleError(
+                f"{path}: a wrapping range with a step ({original!r}) in the cron() {name} field has "
+                "no Kubernetes CronJob equivalent"
+            )
         else:  # wraps around: FRI-MON
             out.append(f"{start}-{top}" if start != top else str(start))
             out.append(f"{bottom}-{end}" if end != bottom else str(end))
@@ -162,30 +175,40 @@ def _rate_schedule(rate: RateSchedule, expression: str, path: str) -> CronJobSch
     if minutes < 60:
         if 60 % minutes == 0:
             return CronJobSchedule("* * * * *" if minutes == 1 else f"*/{minutes} * * * *")
-        return approximated(f"*/{minutes} * * * *",
-                            f"at minutes divisible by {minutes} of every hour (cron has no minute rate that does not "
-                            "divide 60), so the gap across each hour is shorter")
+        return approximated(
+            f"*/{minutes} * * * *",
+            f"at minutes divisible by {minutes} of every hour (cron has no minute rate that does not "
+            "divide 60), so the gap across each hour is shorter",
+        )
     if minutes % 60:
-        raise ScheduleError(f"{path}: {expression} cannot be a Kubernetes CronJob schedule: a rate above an hour must "
-                            "be whole hours; use rate(N hours) or a cron() expression")
+        raise ScheduleError(
+            f"{path}: {expression} cannot be a Kubernetes CronJob schedule: a rate above an hour must "
+            "be whole hours; use rate(N hours) or a cron() expression"
+        )
     hours = minutes // 60
     if hours < 24:
         if 24 % hours == 0:
             return CronJobSchedule("0 * * * *" if hours == 1 else f"0 */{hours} * * *")
-        return approximated(f"0 */{hours} * * *",
-                            f"at hours divisible by {hours} of every day (cron has no hour rate that does not "
-                            "divide 24), so the gap across midnight is shorter")
+        return approximated(
+            f"0 */{hours} * * *",
+            f"at hours divisible by {hours} of every day (cron has no hour rate that does not "
+            "divide 24), so the gap across midnight is shorter",
+        )
     if hours % 24:
-        raise ScheduleError(f"{path}: {expression} cannot be a Kubernetes CronJob schedule: a rate above a day must "
-                            "be whole days; use rate(N days) or a cron() expression")
+        raise ScheduleError(
+            f"{path}: {expression} cannot be a Kubernetes CronJob schedule: a rate above a day must "
+            "be whole days; use rate(N days) or a cron() expression"
+        )
     days = hours // 24
     if days == 1:
         return CronJobSchedule("0 0 * * *")
     if days == 7:
         return CronJobSchedule("0 0 * * 0")
-    return approximated(f"0 0 */{days} * *",
-                        f"on days of the month divisible by {days} counted from the 1st (cron has no day rate), "
-                        "so the gap across the end of a month is shorter")
+    return approximated(
+        f"0 0 */{days} * *",
+        f"on days of the month divisible by {days} counted from the 1st (cron has no day rate), "
+        "so the gap across the end of a month is shorter",
+    )
 
 
 def to_cronjob_schedule(expression: str, *, path: str = "schedule") -> CronJobSchedule:
@@ -199,8 +222,9 @@ def to_cronjob_schedule(expression: str, *, path: str = "schedule") -> CronJobSc
     assert isinstance(parsed, CronSchedule)
     fields = _cron_fields(parsed, path)
     if not _is_any(fields[5]):
-        raise ScheduleError(f"{path}: a Kubernetes CronJob has no year field; the cron() year must be '*', "
-                            f"got {parsed.year!r}")
+        raise ScheduleError(
+            f"{path}: a Kubernetes CronJob has no year field; the cron() year must be '*', got {parsed.year!r}"
+        )
     originals = [parsed.minutes, parsed.hours, parsed.day_of_month, parsed.month, parsed.day_of_week]
     rendered = [_render_field(fields[i], i, path, originals[i]) for i in range(5)]
     return CronJobSchedule(" ".join(rendered))
@@ -261,15 +285,16 @@ class CronMatcher:
 
 
 def _zone(tz: tzinfo | None) -> tzinfo:
-    return tz if tz is not None else timezone.utc
+    return tz if tz is not None else UTC
 
 
 def _local(day: date, hour: int, minute: int, tz: tzinfo) -> datetime:
-    return datetime(day.year, day.month, day.day, hour, minute, tzinfo=tz).astimezone(timezone.utc)
+    return datetime(day.year, day.month, day.day, hour, minute, tzinfo=tz).astimezone(UTC)
 
 
-def last_firing(expression: str, *, now: datetime, anchor: datetime, tz: tzinfo | None = None,
-                path: str = "schedule") -> datetime | None:
+def last_firing(
+    expression: str, *, now: datetime, anchor: datetime, tz: tzinfo | None = None, path: str = "schedule"
+) -> datetime | None:
     """The latest firing at or before ``now`` and not before ``anchor`` (rate() counts from ``anchor``)."""
     zone = _zone(tz)
     parsed = parse_schedule(expression, allow_at=True)
@@ -279,7 +304,7 @@ def last_firing(expression: str, *, now: datetime, anchor: datetime, tz: tzinfo 
         periods = int((now - anchor).total_seconds() // parsed.seconds)
         return anchor + timedelta(seconds=periods * parsed.seconds)
     if isinstance(parsed, AtSchedule):
-        when = parsed.when.replace(tzinfo=zone).astimezone(timezone.utc)
+        when = parsed.when.replace(tzinfo=zone).astimezone(UTC)
         return when if anchor <= when <= now else None
     matcher = CronMatcher.parse(expression, path=path)
     times = matcher.times()
@@ -297,8 +322,9 @@ def last_firing(expression: str, *, now: datetime, anchor: datetime, tz: tzinfo 
     return None
 
 
-def next_firing(expression: str, *, now: datetime, anchor: datetime, tz: tzinfo | None = None,
-                path: str = "schedule") -> datetime | None:
+def next_firing(
+    expression: str, *, now: datetime, anchor: datetime, tz: tzinfo | None = None, path: str = "schedule"
+) -> datetime | None:
     """The first firing strictly after ``now`` (None when there is none within two years)."""
     zone = _zone(tz)
     parsed = parse_schedule(expression, allow_at=True)
@@ -308,7 +334,7 @@ def next_firing(expression: str, *, now: datetime, anchor: datetime, tz: tzinfo 
         periods = int((now - anchor).total_seconds() // parsed.seconds) + 1
         return anchor + timedelta(seconds=periods * parsed.seconds)
     if isinstance(parsed, AtSchedule):
-        when = parsed.when.replace(tzinfo=zone).astimezone(timezone.utc)
+        when = parsed.when.replace(tzinfo=zone).astimezone(UTC)
         return when if when > now else None
     matcher = CronMatcher.parse(expression, path=path)
     times = matcher.times()

@@ -124,11 +124,11 @@ class Missing:
         return f"{self.kind} {self.name}" + (f" key {self.key}" if self.key else "")
 
 
-def missing_for_pod(needs: PodNeeds, secrets: Mapping[str, Obj | None],
-                    config_maps: Mapping[str, Obj | None]) -> list[Missing]:
+def missing_for_pod(
+    needs: PodNeeds, secrets: Mapping[str, Obj | None], config_maps: Mapping[str, Obj | None]
+) -> list[Missing]:
     """What of ``needs`` is absent, given the Secrets/ConfigMaps read (None: not found)."""
-    missing = [Missing("Secret", name, key) for name, key in needs.secret_keys
-               if not _has_key(secrets.get(name), key)]
+    missing = [Missing("Secret", name, key) for name, key in needs.secret_keys if not _has_key(secrets.get(name), key)]
     missing += [Missing("ConfigMap", name) for name in needs.config_maps if config_maps.get(name) is None]
     return missing
 

@@ -9,11 +9,19 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from .autoscaling import AutoscalerRender, build_autoscaler
-from .capacity import CapacityProviderError, ProviderShare, implicit_profile, apply_profile, effective_strategy, provider_label, split_tasks
+from .capacity import (
+    CapacityProviderError,
+    ProviderShare,
+    apply_profile,
+    effective_strategy,
+    implicit_profile,
+    provider_label,
+    split_tasks,
+)
 from .placement import apply_placement
 from .pod import PodTemplateResult, render_pod_template
 from .traffic import Traffic, render_traffic
@@ -66,21 +74,40 @@ def render_service(
     Raises CapacityProviderError for sizes or providers that cannot be honoured.
     """
     name = owner["metadata"]["name"]
-    pod = render_pod_template(td, family=family, revision=revision, for_service=True,
-                              node_labels=node_labels, task_group=f"service:{spec.service_name or name}")
+    pod = render_pod_template(
+        td,
+        family=family,
+        revision=revision,
+        for_service=True,
+        node_labels=node_labels,
+        task_group=f"service:{spec.service_name or name}",
+    )
     warnings = list(pod.warnings)
     template, placement_warnings = apply_placement(
-        pod.template, task_constraints=td.placement_constraints, constraints=spec.placement_constraints,
-        strategies=spec.placement_strategy, selector_labels=service_selector(name), node_labels=node_labels)
+        pod.template,
+        task_constraints=td.placement_constraints,
+        constraints=spec.placement_constraints,
+        strategies=spec.placement_strategy,
+        selector_labels=service_selector(name),
+        node_labels=node_labels,
+    )
     warnings.extend(placement_warnings)
     config = spec.deployment_configuration
     daemon = spec.scheduling_strategy == "DAEMON"
     desired = spec.desired_count if spec.desired_count is not None else 1
-    strategy = effective_strategy(spec.capacity_provider_strategy, spec.launch_type,
-                                  cluster_spec.default_capacity_provider_strategy if cluster_spec else None)
+    strategy = effective_strategy(
+        spec.capacity_provider_strategy,
+        spec.launch_type,
+        cluster_spec.default_capacity_provider_strategy if cluster_spec else None,
+    )
     if daemon and strategy:
-        warnings.append(RenderWarning("capacityProviderStrategy", "DAEMON services run on every eligible node; "
-                                      "the strategy is not used", "unsupported"))
+        warnings.append(
+            RenderWarning(
+                "capacityProviderStrategy",
+                "DAEMON services run on every eligible node; the strategy is not used",
+                "unsupported",
+            )
+        )
         strategy = []
     shares = split_tasks(desired, strategy)
     objects: list[dict[str, Any]] = []
@@ -91,11 +118,18 @@ def render_service(
         if share.provider is not None:
             profile = cluster_spec.provider(share.provider) if cluster_spec else implicit_profile(share.provider)
             if profile is None:
-                raise CapacityProviderError(f"capacityProviderStrategy: capacity provider '{share.provider}' is not "
-                                 f"associated with cluster {cluster}")
+                raise CapacityProviderError(
+                    f"capacityProviderStrategy: capacity provider '{share.provider}' is not "
+                    f"associated with cluster {cluster}"
+                )
             share_template, profile_warnings = apply_profile(
-                template, profile, cluster=cluster, task_cpu_units=td.cpu_units, task_memory_mib=td.memory_mib,
-                fargate_provisioner=fargate_provisioner)
+                template,
+                profile,
+                cluster=cluster,
+                task_cpu_units=td.cpu_units,
+                task_memory_mib=td.memory_mib,
+                fargate_provisioner=fargate_provisioner,
+            )
             warnings.extend(profile_warnings)
             label = provider_label(share.provider)
         workload_name = name if len(shares) == 1 else f"{name}-{label}".lower()[:63].rstrip("-")
@@ -122,11 +156,20 @@ def render_service(
     if spec.auto_scaling is not None and not daemon:
         # Scheduled actions are evaluated at `now` (bounds in force); rate() counts from creation.
         created = owner["metadata"].get("creationTimestamp")
-        anchor = (datetime.fromisoformat(created.replace("Z", "+00:00")) if created
-                  else now or datetime(1970, 1, 1, tzinfo=timezone.utc))
+        anchor = (
+            datetime.fromisoformat(created.replace("Z", "+00:00"))
+            if created
+            else now or datetime(1970, 1, 1, tzinfo=UTC)
+        )
         autoscaler = build_autoscaler(owner, spec.auto_scaling, cluster=cluster, now=now or anchor, anchor=anchor)
         warnings.extend(autoscaler.warnings)
         objects.append(autoscaler.hpa)
-    return ServiceRender(objects=objects, pod=pod, warnings=warnings, shares=shares, workload_names=workload_names,
-                         autoscaler=autoscaler, traffic=traffic)
-
+    return ServiceRender(
+        objects=objects,
+        pod=pod,
+        warnings=warnings,
+        shares=shares,
+        workload_names=workload_names,
+        autoscaler=autoscaler,
+        traffic=traffic,
+    )

@@ -46,8 +46,9 @@ def event(message: str, now: str, salt: str = "") -> dict[str, str]:
     return {"id": _id(message, now, salt)[:12], "createdAt": now, "message": message}
 
 
-def condition(ctype: str, status: bool, reason: str, message: str, now: str,
-              previous: Sequence[Mapping[str, Any]] = ()) -> dict[str, str]:
+def condition(
+    ctype: str, status: bool, reason: str, message: str, now: str, previous: Sequence[Mapping[str, Any]] = ()
+) -> dict[str, str]:
     value = "True" if status else "False"
     since = now
     for old in previous:
@@ -116,8 +117,9 @@ def compute_service_status(obs: ServiceObservation, previous: Mapping[str, Any])
     name = obs.service_name
     now = obs.now
     new_events: list[str] = list(obs.stopped)
-    old_deployments = {d["taskDefinitionRevision"]: d for d in previous.get("deployments", [])
-                       if "taskDefinitionRevision" in d}
+    old_deployments = {
+        d["taskDefinitionRevision"]: d for d in previous.get("deployments", []) if "taskDefinitionRevision" in d
+    }
     old_primary = next((d for d in previous.get("deployments", []) if d.get("status") == "PRIMARY"), None)
     rollback_state = dict(previous.get("rollback") or {})
     last_completed = previous.get("lastCompletedRevision")
@@ -132,20 +134,26 @@ def compute_service_status(obs: ServiceObservation, previous: Mapping[str, Any])
             "rolloutState": "IN_PROGRESS",
             "rolloutStateReason": "ECS deployment in progress.",
         }
-        if old_primary is not None and rollback_state.get("toRevision") == obs.revision \
-                and rollback_state.get("announced") is not True:
-            new_events.append(f"(service {name}) (deployment {old_primary.get('id')}) rolling back to "
-                              f"deployment {primary['id']}.")
+        if (
+            old_primary is not None
+            and rollback_state.get("toRevision") == obs.revision
+            and rollback_state.get("announced") is not True
+        ):
+            new_events.append(
+                f"(service {name}) (deployment {old_primary.get('id')}) rolling back to deployment {primary['id']}."
+            )
             rollback_state["announced"] = True
     mine = counts.get(obs.revision, {"running": 0, "pending": 0})
-    primary.update({
-        "status": "PRIMARY",
-        "taskDefinition": f"{obs.family}:{obs.revision}",
-        "desiredCount": obs.desired,
-        "runningCount": mine["running"],
-        "pendingCount": mine["pending"],
-        "updatedAt": now,
-    })
+    primary.update(
+        {
+            "status": "PRIMARY",
+            "taskDefinition": f"{obs.family}:{obs.revision}",
+            "desiredCount": obs.desired,
+            "runningCount": mine["running"],
+            "pendingCount": mine["pending"],
+            "updatedAt": now,
+        }
+    )
     primary["failedTasks"] = int(primary.get("failedTasks", 0)) + obs.failed_starts
     others_running = sum(c["running"] + c["pending"] for rev, c in counts.items() if rev != obs.revision)
 
@@ -154,8 +162,9 @@ def compute_service_status(obs: ServiceObservation, previous: Mapping[str, Any])
         if obs.circuit_breaker and primary["failedTasks"] >= failure_threshold(obs.desired):
             state = "FAILED"
             primary["rolloutStateReason"] = "ECS deployment circuit breaker: tasks failed to start."
-            new_events.append(f"(service {name}) (deployment {primary['id']}) deployment failed: "
-                              "tasks failed to start.")
+            new_events.append(
+                f"(service {name}) (deployment {primary['id']}) deployment failed: tasks failed to start."
+            )
             if obs.rollback and last_completed and int(last_completed) != obs.revision:
                 rollback_state = {"fromRevision": obs.revision, "toRevision": int(last_completed)}
         elif mine["running"] == obs.desired and mine["pending"] == 0 and others_running == 0:
@@ -172,17 +181,24 @@ def compute_service_status(obs: ServiceObservation, previous: Mapping[str, Any])
         old = dict(old_deployments.get(rev, {}))
         old.setdefault("id", f"ecs-svc/{_id(obs.uid, rev, 'active')}")
         old.setdefault("createdAt", now)
-        old.update({"status": "ACTIVE", "taskDefinitionRevision": rev, "taskDefinition": f"{obs.family}:{rev}",
-                    "desiredCount": 0, "runningCount": c["running"], "pendingCount": c["pending"],
-                    "updatedAt": now})
+        old.update(
+            {
+                "status": "ACTIVE",
+                "taskDefinitionRevision": rev,
+                "taskDefinition": f"{obs.family}:{rev}",
+                "desiredCount": 0,
+                "runningCount": c["running"],
+                "pendingCount": c["pending"],
+                "updatedAt": now,
+            }
+        )
         _keep_updated_at(old, old_deployments.get(rev))
         deployments.append(old)
 
     running = sum(c["running"] for c in counts.values())
     pending = sum(c["pending"] for c in counts.values())
     steady = state == "COMPLETED" and running == obs.desired and pending == 0
-    was_steady = any(c.get("type") == "Ready" and c.get("status") == "True"
-                     for c in previous.get("conditions", []))
+    was_steady = any(c.get("type") == "Ready" and c.get("status") == "True" for c in previous.get("conditions", []))
     if steady and not was_steady:
         new_events.append(f"service {name} has reached a steady state.")
 
@@ -193,12 +209,23 @@ def compute_service_status(obs: ServiceObservation, previous: Mapping[str, Any])
     old_conditions = previous.get("conditions", [])
     failed = state == "FAILED"
     conditions = [
-        condition("Ready", steady, "SteadyState" if steady else "NotSteady",
-                  f"{running}/{obs.desired} tasks running", now, old_conditions),
-        condition("Progressing", state == "IN_PROGRESS", state,
-                  primary["rolloutStateReason"], now, old_conditions),
-        condition("Degraded", failed, "CircuitBreakerTripped" if failed else "AsExpected",
-                  primary["rolloutStateReason"] if failed else "", now, old_conditions),
+        condition(
+            "Ready",
+            steady,
+            "SteadyState" if steady else "NotSteady",
+            f"{running}/{obs.desired} tasks running",
+            now,
+            old_conditions,
+        ),
+        condition("Progressing", state == "IN_PROGRESS", state, primary["rolloutStateReason"], now, old_conditions),
+        condition(
+            "Degraded",
+            failed,
+            "CircuitBreakerTripped" if failed else "AsExpected",
+            primary["rolloutStateReason"] if failed else "",
+            now,
+            old_conditions,
+        ),
     ]
     status: Status = {
         "serviceName": name,
@@ -229,9 +256,14 @@ def provider_counts(shares: Sequence[Any], pods: Sequence[Mapping[str, Any]]) ->
         label = _label(share.provider)
         mine = [p for p in pods if p.get("metadata", {}).get("labels", {}).get(LABEL_PROVIDER) == label]
         states = [last_status(p) for p in mine]
-        out.append({"capacityProvider": share.provider, "desiredCount": share.count,
-                    "runningCount": states.count("RUNNING"),
-                    "pendingCount": sum(states.count(s) for s in ("PROVISIONING", "PENDING", "ACTIVATING"))})
+        out.append(
+            {
+                "capacityProvider": share.provider,
+                "desiredCount": share.count,
+                "runningCount": states.count("RUNNING"),
+                "pendingCount": sum(states.count(s) for s in ("PROVISIONING", "PENDING", "ACTIVATING")),
+            }
+        )
     return out
 
 

@@ -114,8 +114,9 @@ def _efs_labels(claim: EfsClaim) -> dict[str, str]:
     return _labels({LABEL_FILE_SYSTEM: names.label_value(claim.file_system_id)})
 
 
-def build_claim(namespace: str, claim_name: str, *, labels: dict[str, str], source: str,
-                plan: StoragePlan) -> dict[str, Any]:
+def build_claim(
+    namespace: str, claim_name: str, *, labels: dict[str, str], source: str, plan: StoragePlan
+) -> dict[str, Any]:
     """A ReadWriteMany claim: pre-bound to its static volume, or asking ``plan``'s class."""
     spec: dict[str, Any] = {
         "accessModes": ["ReadWriteMany"],
@@ -140,12 +141,14 @@ def build_claim(namespace: str, claim_name: str, *, labels: dict[str, str], sour
 
 
 def efs_claim_manifest(namespace: str, claim: EfsClaim, plan: StoragePlan) -> dict[str, Any]:
-    return build_claim(namespace, claim.claim_name, labels=_efs_labels(claim), source=efs_volume_handle(claim),
-                       plan=plan)
+    return build_claim(
+        namespace, claim.claim_name, labels=_efs_labels(claim), source=efs_volume_handle(claim), plan=plan
+    )
 
 
-def _static_volume(namespace: str, claim_name: str, *, labels: dict[str, str], source: dict[str, Any],
-                   plan: StoragePlan) -> dict[str, Any]:
+def _static_volume(
+    namespace: str, claim_name: str, *, labels: dict[str, str], source: dict[str, Any], plan: StoragePlan
+) -> dict[str, Any]:
     return {
         "apiVersion": "v1",
         "kind": "PersistentVolume",
@@ -156,8 +159,12 @@ def _static_volume(namespace: str, claim_name: str, *, labels: dict[str, str], s
             "persistentVolumeReclaimPolicy": "Retain",
             "storageClassName": plan.storage_class_name or "",
             "volumeMode": "Filesystem",
-            "claimRef": {"apiVersion": "v1", "kind": "PersistentVolumeClaim", "namespace": namespace,
-                         "name": claim_name},
+            "claimRef": {
+                "apiVersion": "v1",
+                "kind": "PersistentVolumeClaim",
+                "namespace": namespace,
+                "name": claim_name,
+            },
             **source,
         },
     }
@@ -184,13 +191,19 @@ DOCKER_PLAN = StoragePlan(provisioning="STATIC_HOST_PATH", capacity="1Gi", host_
 
 def docker_claim_manifest(namespace: str, claim: DockerVolumeClaim) -> dict[str, Any]:
     labels = _labels({LABEL_DOCKER_VOLUME: names.label_value(claim.volume_name)})
-    return build_claim(namespace, claim.claim_name, labels=labels, source=f"docker volume {claim.volume_name}",
-                       plan=DOCKER_PLAN)
+    return build_claim(
+        namespace, claim.claim_name, labels=labels, source=f"docker volume {claim.volume_name}", plan=DOCKER_PLAN
+    )
 
 
 def build_docker_volume(namespace: str, claim: DockerVolumeClaim) -> dict[str, Any]:
     """A node-local hostPath volume per namespace and Docker volume name (Docker's local driver)."""
     labels = _labels({LABEL_DOCKER_VOLUME: names.label_value(claim.volume_name)})
     path = f"{DOCKER_VOLUME_ROOT}/{namespace}/{claim.claim_name}"
-    return _static_volume(namespace, claim.claim_name, labels=labels,
-                          source={"hostPath": {"path": path, "type": "DirectoryOrCreate"}}, plan=DOCKER_PLAN)
+    return _static_volume(
+        namespace,
+        claim.claim_name,
+        labels=labels,
+        source={"hostPath": {"path": path, "type": "DirectoryOrCreate"}},
+        plan=DOCKER_PLAN,
+    )

@@ -23,14 +23,14 @@ import copy
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from . import names
+from .capacity import CapacityProviderError, apply_profile, effective_strategy, implicit_profile, split_tasks
 from .container import ANNOTATION_PREFIX
 from .meta import LABEL_CLUSTER, LABEL_TASK, owner_reference, standard_labels
-from .capacity import CapacityProviderError, apply_profile, effective_strategy, implicit_profile, split_tasks
 from .placement import apply_placement
 from .pod import PodTemplateResult, render_pod_template
 from .schedule import ScheduleError, to_cronjob_schedule
@@ -71,8 +71,10 @@ USER_STOP_REASON = "Task stopped by user"
 
 _PULL_FAILURES = ("ImagePullBackOff", "InvalidImageName", "ErrImageNeverPull")
 _CONFIG_FAILURES = ("CreateContainerConfigError", "CreateContainerError")
-_ANNOTATION_KEY = re.compile(r"^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?"
-                             r"[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$")
+_ANNOTATION_KEY = re.compile(
+    r"^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?"
+    r"[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$"
+)
 _PENDING = ("PROVISIONING", "PENDING", "ACTIVATING")
 _ORDER = ("PROVISIONING", "PENDING", "ACTIVATING", "RUNNING", "DEACTIVATING", "STOPPING", "STOPPED")
 
@@ -92,7 +94,7 @@ def task_pod_name(name: str, index: int) -> str:
 
 
 def _iso(moment: datetime | None) -> str | None:
-    return None if moment is None else moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return None if moment is None else moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 # -- rendering ---------------------------------------------------------------------------------
@@ -144,31 +146,57 @@ def _tag_annotations(tags: Mapping[str, str], path: str, warnings: list[RenderWa
         if _ANNOTATION_KEY.fullmatch(key) and len(key) <= 253:
             out[key] = value
         else:
-            warnings.append(RenderWarning(path, f"tag {key!r} is not a valid annotation key; it is not put on the "
-                                                "task's pod", "unsupported"))
+            warnings.append(
+                RenderWarning(
+                    path, f"tag {key!r} is not a valid annotation key; it is not put on the task's pod", "unsupported"
+                )
+            )
     return out
 
 
 def _unsupported(spec: Any) -> list[RenderWarning]:
     out = []
     if spec.network_configuration is not None:
-        out.append(RenderWarning("networkConfiguration", "pods use the cluster network; subnets, security groups "
-                                                         "and public IPs are not applied", "unsupported"))
+        out.append(
+            RenderWarning(
+                "networkConfiguration",
+                "pods use the cluster network; subnets, security groups and public IPs are not applied",
+                "unsupported",
+            )
+        )
     if spec.platform_version:
-        out.append(RenderWarning("platformVersion", "there is no Fargate platform version on Kubernetes", "unsupported"))
+        out.append(
+            RenderWarning("platformVersion", "there is no Fargate platform version on Kubernetes", "unsupported")
+        )
     if spec.enable_execute_command:
         out.append(RenderWarning("enableExecuteCommand", "use `kubectl exec` into the task's pod", "approximated"))
     if spec.volume_configurations:
-        out.append(RenderWarning("volumeConfigurations", "EBS volumes configured at launch are not provisioned for "
-                                                         "standalone tasks", "unsupported"))
+        out.append(
+            RenderWarning(
+                "volumeConfigurations",
+                "EBS volumes configured at launch are not provisioned for standalone tasks",
+                "unsupported",
+            )
+        )
     return out
 
 
-def _provider_templates(template: Obj, spec: Any, td: Any, count: int, cluster: str, cluster_spec: Any,
-                        fargate_provisioner: str | None, warnings: list[RenderWarning]) -> list[tuple[str, Obj]]:
+def _provider_templates(
+    template: Obj,
+    spec: Any,
+    td: Any,
+    count: int,
+    cluster: str,
+    cluster_spec: Any,
+    fargate_provisioner: str | None,
+    warnings: list[RenderWarning],
+) -> list[tuple[str, Obj]]:
     """RunTask's capacity provider split: task i goes to the provider ECS's base/weight arithmetic gives it."""
-    strategy = effective_strategy(spec.capacity_provider_strategy, spec.launch_type,
-                                  cluster_spec.default_capacity_provider_strategy if cluster_spec else None)
+    strategy = effective_strategy(
+        spec.capacity_provider_strategy,
+        spec.launch_type,
+        cluster_spec.default_capacity_provider_strategy if cluster_spec else None,
+    )
     if not strategy:
         return []
     out: list[tuple[str, Obj]] = []
@@ -176,11 +204,18 @@ def _provider_templates(template: Obj, spec: Any, td: Any, count: int, cluster: 
         assert share.provider is not None
         profile = cluster_spec.provider(share.provider) if cluster_spec else implicit_profile(share.provider)
         if profile is None:
-            raise CapacityProviderError(f"capacityProviderStrategy: capacity provider '{share.provider}' is not "
-                                        f"associated with cluster {cluster}")
-        steered, profile_warnings = apply_profile(template, profile, cluster=cluster, task_cpu_units=td.cpu_units,
-                                                  task_memory_mib=td.memory_mib,
-                                                  fargate_provisioner=fargate_provisioner)
+            raise CapacityProviderError(
+                f"capacityProviderStrategy: capacity provider '{share.provider}' is not "
+                f"associated with cluster {cluster}"
+            )
+        steered, profile_warnings = apply_profile(
+            template,
+            profile,
+            cluster=cluster,
+            task_cpu_units=td.cpu_units,
+            task_memory_mib=td.memory_mib,
+            fargate_provisioner=fargate_provisioner,
+        )
         warnings.extend(profile_warnings)
         out.extend([(share.provider, steered)] * share.count)
     return out
@@ -215,19 +250,33 @@ def render_task(
     """
     name = owner["metadata"]["name"]
     group = spec.group or f"family:{family}"
-    pod = render_pod_template(td, family=family, revision=revision, overrides=spec.overrides, for_service=False,
-                              node_labels=node_labels, task_group=group, restart_policy="Never")
+    pod = render_pod_template(
+        td,
+        family=family,
+        revision=revision,
+        overrides=spec.overrides,
+        for_service=False,
+        node_labels=node_labels,
+        task_group=group,
+        restart_policy="Never",
+    )
     warnings = list(pod.warnings)
     selector = {LABEL_TASK: task_label(name)}
     template, placement_warnings = apply_placement(
-        pod.template, task_constraints=td.placement_constraints, constraints=spec.placement_constraints,
-        strategies=spec.placement_strategy, selector_labels=selector, node_labels=node_labels)
+        pod.template,
+        task_constraints=td.placement_constraints,
+        constraints=spec.placement_constraints,
+        strategies=spec.placement_strategy,
+        selector_labels=selector,
+        node_labels=node_labels,
+    )
     warnings.extend(placement_warnings)
     meta = template.setdefault("metadata", {})
     meta["labels"] = {**meta.get("labels", {}), LABEL_CLUSTER: cluster, **selector}
     annotations = dict(meta.get("annotations", {}))
-    annotations.update(_tag_annotations(propagated_annotations(spec.propagate_tags, None, td.tags), "propagateTags",
-                                        warnings))
+    annotations.update(
+        _tag_annotations(propagated_annotations(spec.propagate_tags, None, td.tags), "propagateTags", warnings)
+    )
     annotations.update(_tag_annotations({t.key: t.value or "" for t in spec.tags or ()}, "tags", warnings))
     annotations[ANNOTATION_ECSTASK] = name
     if spec.started_by:
@@ -238,16 +287,22 @@ def render_task(
     template.setdefault("spec", {})["restartPolicy"] = "Never"
     warnings.extend(_unsupported(spec))
     result = TaskRender(owner=owner, cluster=cluster, template=template, pod=pod)
-    result.providers = _provider_templates(template, spec, td, spec.task_count, cluster, cluster_spec,
-                                           fargate_provisioner, warnings)
+    result.providers = _provider_templates(
+        template, spec, td, spec.task_count, cluster, cluster_spec, fargate_provisioner, warnings
+    )
     if spec.schedule:
         schedule = to_cronjob_schedule(spec.schedule)
         _zone_check(spec.timezone)
         warnings.extend(schedule.warnings)
         result.cron_schedule = schedule.schedule
         if len({provider for provider, _ in result.providers}) > 1:
-            warnings.append(RenderWarning("capacityProviderStrategy", "a scheduled task runs every task of a run "
-                                          "on the first provider of its strategy", "approximated"))
+            warnings.append(
+                RenderWarning(
+                    "capacityProviderStrategy",
+                    "a scheduled task runs every task of a run on the first provider of its strategy",
+                    "approximated",
+                )
+            )
         job_template = result.providers[0][1] if result.providers else template
         result.cronjob = _cronjob(owner, spec, job_template, schedule.schedule, cluster)
     elif spec.timezone:
@@ -277,8 +332,7 @@ def _cronjob(owner: Mapping[str, Any], spec: Any, template: Obj, schedule: str, 
         "concurrencyPolicy": "Allow",  # EventBridge starts a run whether or not the last one finished
         "successfulJobsHistoryLimit": 3,
         "failedJobsHistoryLimit": 3,
-        "jobTemplate": {"metadata": {"labels": labels, "annotations": {ANNOTATION_ECSTASK: name}},
-                        "spec": job_spec},
+        "jobTemplate": {"metadata": {"labels": labels, "annotations": {ANNOTATION_ECSTASK: name}}, "spec": job_spec},
     }
     if spec.timezone:
         cron_spec["timeZone"] = spec.timezone
@@ -289,8 +343,7 @@ def _cronjob(owner: Mapping[str, Any], spec: Any, template: Obj, schedule: str, 
             "name": cronjob_name(name),
             "namespace": owner["metadata"]["namespace"],
             "labels": standard_labels(name, "scheduled-task", labels),
-            "annotations": {f"{ANNOTATION_PREFIX}/schedule-expression": spec.schedule,
-                            ANNOTATION_ECSTASK: name},
+            "annotations": {f"{ANNOTATION_PREFIX}/schedule-expression": spec.schedule, ANNOTATION_ECSTASK: name},
             "ownerReferences": [owner_reference(owner)],
         },
         "spec": cron_spec,
@@ -471,8 +524,11 @@ def _start_failure(pod: Mapping[str, Any], now: datetime) -> _Stop | None:
     created = parse_time(pod.get("metadata", {}).get("creationTimestamp"))
     age = (now - created).total_seconds() if created is not None else 0.0
     if has_gate(pod) and age >= START_GRACE_SECONDS:
-        return _Stop("TaskFailedToStart", "ResourceInitializationError: unable to pull secrets or registry auth: "
-                                          "a Secret or ConfigMap the task reads does not exist")
+        return _Stop(
+            "TaskFailedToStart",
+            "ResourceInitializationError: unable to pull secrets or registry auth: "
+            "a Secret or ConfigMap the task reads does not exist",
+        )
     for status in _statuses(pod).values():
         waiting = status.get("state", {}).get("waiting") or {}
         reason = waiting.get("reason")
@@ -514,18 +570,25 @@ def _health(pod: Mapping[str, Any]) -> str:
     return "HEALTHY" if ready and ready[0].get("status") == "True" else "UNKNOWN"
 
 
-def _task_record(pod: Mapping[str, Any], old: Mapping[str, Any], obs: TaskObservation,
-                 events: list[tuple[str, bool]], delete: list[tuple[str, str]]) -> Obj:
+def _task_record(
+    pod: Mapping[str, Any],
+    old: Mapping[str, Any],
+    obs: TaskObservation,
+    events: list[tuple[str, bool]],
+    delete: list[tuple[str, str]],
+) -> Obj:
     meta = pod.get("metadata", {})
     pod_name = meta["name"]
     record: Obj = dict(old)
     uid = str(meta.get("uid", "")).replace("-", "")
-    record.update({
-        "taskArn": f"{ARN_PREFIX}:task/{obs.cluster}/{uid or pod_name}",
-        "podName": pod_name,
-        "clusterArn": f"{ARN_PREFIX}:cluster/{obs.cluster}",
-        "createdAt": record.get("createdAt") or meta.get("creationTimestamp"),
-    })
+    record.update(
+        {
+            "taskArn": f"{ARN_PREFIX}:task/{obs.cluster}/{uid or pod_name}",
+            "podName": pod_name,
+            "clusterArn": f"{ARN_PREFIX}:cluster/{obs.cluster}",
+            "createdAt": record.get("createdAt") or meta.get("creationTimestamp"),
+        }
+    )
     labels = meta.get("labels", {})
     if LABEL_TASK_INDEX in labels:
         record["index"] = int(labels[LABEL_TASK_INDEX])
@@ -535,8 +598,12 @@ def _task_record(pod: Mapping[str, Any], old: Mapping[str, Any], obs: TaskObserv
     if obs.task_definition and not record.get("taskDefinitionArn"):
         record["taskDefinitionArn"] = f"{ARN_PREFIX}:task-definition/{obs.task_definition}"
     provider = meta.get("annotations", {}).get(ANNOTATION_PROVIDER) or obs.capacity_provider
-    for key, value in (("group", obs.group), ("startedBy", obs.started_by), ("launchType", obs.launch_type),
-                       ("capacityProviderName", provider)):
+    for key, value in (
+        ("group", obs.group),
+        ("startedBy", obs.started_by),
+        ("launchType", obs.launch_type),
+        ("capacityProviderName", provider),
+    ):
         if value and not record.get(key):
             record[key] = value
     record["containers"] = _containers(pod, old.get("containers") or ())
@@ -550,8 +617,14 @@ def _task_record(pod: Mapping[str, Any], old: Mapping[str, Any], obs: TaskObserv
         return record
     stop = None if record.get("stopCode") else _decide_stop(pod, obs.desired_status, obs.now)
     if stop is not None:
-        record.update({"desiredStatus": "STOPPED", "stopCode": stop.code, "stoppedReason": stop.reason,
-                       "stoppingAt": _iso(obs.now)})
+        record.update(
+            {
+                "desiredStatus": "STOPPED",
+                "stopCode": stop.code,
+                "stoppedReason": stop.reason,
+                "stoppingAt": _iso(obs.now),
+            }
+        )
         if stop.exit_code is not None:
             record["exitCode"] = stop.exit_code
         detail = f" (container {stop.container} exit code {stop.exit_code})" if stop.container else ""
@@ -581,8 +654,14 @@ def _vanished(old: Mapping[str, Any], now: datetime, events: list[tuple[str, boo
     if not record.get("stopCode"):
         record.update({"stopCode": "UserInitiated", "stoppedReason": "Task stopped: its pod was deleted"})
         events.append((f"task {record.get('podName')} stopped: its pod was deleted.", True))
-    record.update({"lastStatus": "STOPPED", "desiredStatus": "STOPPED", "stoppedAt": _iso(now),
-                   "containers": _stopped_containers(record.get("containers") or ())})
+    record.update(
+        {
+            "lastStatus": "STOPPED",
+            "desiredStatus": "STOPPED",
+            "stoppedAt": _iso(now),
+            "containers": _stopped_containers(record.get("containers") or ()),
+        }
+    )
     record.setdefault("executionStoppedAt", record["stoppedAt"])
     return record
 
@@ -593,8 +672,9 @@ def _succeeded(record: Mapping[str, Any]) -> bool:
 
 
 def _failed(record: Mapping[str, Any]) -> bool:
-    return record.get("lastStatus") == "STOPPED" and record.get("stopCode") != "UserInitiated" \
-        and not _succeeded(record)
+    return (
+        record.get("lastStatus") == "STOPPED" and record.get("stopCode") != "UserInitiated" and not _succeeded(record)
+    )
 
 
 def _summary(records: Sequence[Mapping[str, Any]], launched: int) -> Obj:
@@ -611,23 +691,40 @@ def _summary(records: Sequence[Mapping[str, Any]], launched: int) -> Obj:
     }
 
 
-def _runs(obs: TaskObservation, previous: Sequence[Mapping[str, Any]], records: Sequence[Mapping[str, Any]]) -> list[Obj]:
+def _runs(
+    obs: TaskObservation, previous: Sequence[Mapping[str, Any]], records: Sequence[Mapping[str, Any]]
+) -> list[Obj]:
     by_name = {r.get("name"): dict(r) for r in previous}
     for job in obs.jobs:
         meta = job.get("metadata", {})
         status = job.get("status", {})
         conditions = {c.get("type"): c for c in status.get("conditions", []) if c.get("status") == "True"}
         run = by_name.setdefault(meta["name"], {"name": meta["name"]})
-        run["scheduledAt"] = (meta.get("annotations") or {}).get(SCHEDULED_AT_ANNOTATION) or run.get("scheduledAt") \
+        run["scheduledAt"] = (
+            (meta.get("annotations") or {}).get(SCHEDULED_AT_ANNOTATION)
+            or run.get("scheduledAt")
             or meta.get("creationTimestamp")
+        )
         run["startedAt"] = status.get("startTime") or run.get("startedAt")
         if "Complete" in conditions or "SuccessCriteriaMet" in conditions:
-            run.update({"lastStatus": "STOPPED", "result": "Succeeded",
-                        "stoppedAt": status.get("completionTime") or conditions.get("Complete", {}).get("lastTransitionTime")})
+            run.update(
+                {
+                    "lastStatus": "STOPPED",
+                    "result": "Succeeded",
+                    "stoppedAt": status.get("completionTime")
+                    or conditions.get("Complete", {}).get("lastTransitionTime"),
+                }
+            )
         elif "Failed" in conditions or "FailureTarget" in conditions:
             cond = conditions.get("Failed") or conditions.get("FailureTarget") or {}
-            run.update({"lastStatus": "STOPPED", "result": "Failed", "stoppedAt": cond.get("lastTransitionTime"),
-                        "reason": cond.get("reason")})
+            run.update(
+                {
+                    "lastStatus": "STOPPED",
+                    "result": "Failed",
+                    "stoppedAt": cond.get("lastTransitionTime"),
+                    "reason": cond.get("reason"),
+                }
+            )
         else:
             run["lastStatus"] = "RUNNING"
         run["succeeded"] = int(status.get("succeeded", 0))
@@ -681,8 +778,11 @@ def compute_task_status(obs: TaskObservation, previous: Mapping[str, Any]) -> Ta
     if obs.scheduled:
         kept = kept[-MAX_SCHEDULED_TASK_RECORDS:]
 
-    launched = sorted(set(int(i) for i in previous.get("launchedTasks") or ()) | set(obs.launched_now)
-                      | {int(r["index"]) for r in kept if "index" in r})
+    launched = sorted(
+        set(int(i) for i in previous.get("launchedTasks") or ())
+        | set(obs.launched_now)
+        | {int(r["index"]) for r in kept if "index" in r}
+    )
     summary = _summary(kept, len(launched) if not obs.scheduled else len(kept))
     states = [r["lastStatus"] for r in kept if r.get("lastStatus") != "STOPPED"]
     all_launched = obs.scheduled or len(launched) >= obs.count or obs.desired_status == "STOPPED"
@@ -736,8 +836,9 @@ def compute_task_status(obs: TaskObservation, previous: Mapping[str, Any]) -> Ta
         status["observedGeneration"] = obs.generation
     if last == "STOPPED" and previous_last != "STOPPED" and not obs.scheduled:
         failed = summary["failed"]
-        events.append((f"all {summary['launched']} tasks stopped: {summary['succeeded']} succeeded, "
-                       f"{failed} failed.", failed > 0))
+        events.append(
+            (f"all {summary['launched']} tasks stopped: {summary['succeeded']} succeeded, {failed} failed.", failed > 0)
+        )
 
     now = _iso(obs.now) or ""
     old_conditions = previous.get("conditions", [])
@@ -748,18 +849,41 @@ def compute_task_status(obs: TaskObservation, previous: Mapping[str, Any]) -> Ta
     complete = not obs.scheduled and last == "STOPPED"
     degraded = summary["failed"] > 0
     conditions = [
-        condition("Ready", ready, "TasksRunning" if ready else "NotRunning",
-                  (f"schedule {obs.schedule} active" if obs.scheduled else
-                   f"{summary['running']}/{obs.count} tasks running"), now, old_conditions),
-        condition("Progressing", summary["pending"] + summary["stopping"] > 0 or (not all_launched),
-                  "TasksStarting" if summary["pending"] else ("TasksStopping" if summary["stopping"] else "Idle"),
-                  f"{summary['pending']} pending, {summary['stopping']} stopping", now, old_conditions),
-        condition("Degraded", degraded, "TasksFailed" if degraded else "AsExpected",
-                  f"{summary['failed']} tasks failed" if degraded else "", now, old_conditions),
-        condition("Complete", complete, ("Succeeded" if not degraded else "Failed") if complete else "NotComplete",
-                  f"{summary['succeeded']} succeeded, {summary['failed']} failed, "
-                  f"{summary['stopped'] - summary['succeeded'] - summary['failed']} stopped by user"
-                  if complete else "", now, old_conditions),
+        condition(
+            "Ready",
+            ready,
+            "TasksRunning" if ready else "NotRunning",
+            (f"schedule {obs.schedule} active" if obs.scheduled else f"{summary['running']}/{obs.count} tasks running"),
+            now,
+            old_conditions,
+        ),
+        condition(
+            "Progressing",
+            summary["pending"] + summary["stopping"] > 0 or (not all_launched),
+            "TasksStarting" if summary["pending"] else ("TasksStopping" if summary["stopping"] else "Idle"),
+            f"{summary['pending']} pending, {summary['stopping']} stopping",
+            now,
+            old_conditions,
+        ),
+        condition(
+            "Degraded",
+            degraded,
+            "TasksFailed" if degraded else "AsExpected",
+            f"{summary['failed']} tasks failed" if degraded else "",
+            now,
+            old_conditions,
+        ),
+        condition(
+            "Complete",
+            complete,
+            ("Succeeded" if not degraded else "Failed") if complete else "NotComplete",
+            f"{summary['succeeded']} succeeded, {summary['failed']} failed, "
+            f"{summary['stopped'] - summary['succeeded'] - summary['failed']} stopped by user"
+            if complete
+            else "",
+            now,
+            old_conditions,
+        ),
     ]
     status["conditions"] = conditions
     return TaskPlan(status=status, delete=delete, events=events, next_check=next_check)

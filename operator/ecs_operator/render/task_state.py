@@ -116,10 +116,12 @@ def task_failure(pod: Pod, *, now: datetime, start_timeout_seconds: float | None
     created = parse_time(pod.get("metadata", {}).get("creationTimestamp"))
     if created is not None and (now - created).total_seconds() > start_timeout_seconds:
         if _held_for_resources(pod):
-            return TaskFailure("TaskFailedToStart", "ResourceInitializationError: unable to pull secrets or "
-                                                    "registry auth: a Secret or ConfigMap the task reads does not exist")
-        return TaskFailure("TaskFailedToStart",
-                           f"Task failed to become healthy within {start_timeout_seconds:.0f}s")
+            return TaskFailure(
+                "TaskFailedToStart",
+                "ResourceInitializationError: unable to pull secrets or "
+                "registry auth: a Secret or ConfigMap the task reads does not exist",
+            )
+        return TaskFailure("TaskFailedToStart", f"Task failed to become healthy within {start_timeout_seconds:.0f}s")
     return None
 
 

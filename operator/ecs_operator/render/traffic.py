@@ -94,8 +94,11 @@ def _port_index(td: Any, pod_template: Mapping[str, Any]) -> tuple[dict[str, str
     k8s_names = names.container_names([c.name for c in td.container_definitions])
     by_ecs = dict(zip((c.name for c in td.container_definitions), k8s_names))
     spec = pod_template.get("spec", {})
-    ports = {(c["name"], p["containerPort"]) for c in [*spec.get("initContainers", []), *spec.get("containers", [])]
-             for p in c.get("ports", [])}
+    ports = {
+        (c["name"], p["containerPort"])
+        for c in [*spec.get("initContainers", []), *spec.get("containers", [])]
+        for p in c.get("ports", [])
+    }
     return by_ecs, ports
 
 
@@ -103,8 +106,9 @@ def _labels(owner_name: str, component: str, cluster: str) -> dict[str, str]:
     return standard_labels(owner_name, component, {LABEL_CLUSTER: cluster, LABEL_SERVICE: owner_name})
 
 
-def _metadata(owner: Mapping[str, Any], name: str, component: str, cluster: str,
-              annotations: Mapping[str, str] | None = None) -> dict[str, Any]:
+def _metadata(
+    owner: Mapping[str, Any], name: str, component: str, cluster: str, annotations: Mapping[str, str] | None = None
+) -> dict[str, Any]:
     meta: dict[str, Any] = {
         "name": name,
         "namespace": owner["metadata"]["namespace"],
@@ -130,8 +134,13 @@ class _Services:
             self.by_name[name] = service
             return
         if (existing["spec"].get("clusterIP") == "None") != (service["spec"].get("clusterIP") == "None"):
-            self.warnings.append(RenderWarning(where, f"Service {name} is already used by another member of this "
-                                                      "service with a different type; skipped", "unsupported"))
+            self.warnings.append(
+                RenderWarning(
+                    where,
+                    f"Service {name} is already used by another member of this service with a different type; skipped",
+                    "unsupported",
+                )
+            )
             return
         for port in service["spec"].get("ports", []):
             self.add_port(existing, port, where)
@@ -144,9 +153,14 @@ class _Services:
         for other in ports:
             if other["port"] == port["port"] and other.get("protocol", "TCP") == port.get("protocol", "TCP"):
                 if other["targetPort"] != port["targetPort"]:
-                    self.warnings.append(RenderWarning(
-                        where, f"port {port['port']} of Service {service['metadata']['name']} already leads to "
-                               f"container port {other['targetPort']}; not to {port['targetPort']}", "unsupported"))
+                    self.warnings.append(
+                        RenderWarning(
+                            where,
+                            f"port {port['port']} of Service {service['metadata']['name']} already leads to "
+                            f"container port {other['targetPort']}; not to {port['targetPort']}",
+                            "unsupported",
+                        )
+                    )
                 return
         taken = {p["name"] for p in ports}
         entry = dict(port)
@@ -157,28 +171,47 @@ class _Services:
         ports.append(entry)
 
 
-def _service(owner: Mapping[str, Any], name: str, component: str, cluster: str, ports: list[dict[str, Any]], *,
-             headless: bool = False, annotations: Mapping[str, str] | None = None) -> dict[str, Any]:
+def _service(
+    owner: Mapping[str, Any],
+    name: str,
+    component: str,
+    cluster: str,
+    ports: list[dict[str, Any]],
+    *,
+    headless: bool = False,
+    annotations: Mapping[str, str] | None = None,
+) -> dict[str, Any]:
     spec: dict[str, Any] = {"selector": service_selector(owner["metadata"]["name"]), "ports": ports}
     if headless:
         spec["clusterIP"] = "None"
         spec["publishNotReadyAddresses"] = False  # Cloud Map registers healthy tasks only
     else:
         spec["type"] = "ClusterIP"
-    return {"apiVersion": "v1", "kind": "Service",
-            "metadata": _metadata(owner, name, component, cluster, annotations), "spec": spec}
+    return {
+        "apiVersion": "v1",
+        "kind": "Service",
+        "metadata": _metadata(owner, name, component, cluster, annotations),
+        "spec": spec,
+    }
 
 
-def _port(name: str | None, port: int, target: int, protocol: str = "tcp", app_protocol: str | None = None) -> dict[str, Any]:
-    entry: dict[str, Any] = {"name": names.port_name(name, port, protocol), "port": port, "targetPort": target,
-                             "protocol": protocol.upper()}
+def _port(
+    name: str | None, port: int, target: int, protocol: str = "tcp", app_protocol: str | None = None
+) -> dict[str, Any]:
+    entry: dict[str, Any] = {
+        "name": names.port_name(name, port, protocol),
+        "port": port,
+        "targetPort": target,
+        "protocol": protocol.upper(),
+    }
     if app_protocol:
         entry["appProtocol"] = _APP_PROTOCOLS.get(app_protocol, app_protocol)
     return entry
 
 
-def render_traffic(owner: Mapping[str, Any], spec: Any, td: Any, pod_template: Mapping[str, Any], *,
-                   cluster: str) -> Traffic:
+def render_traffic(
+    owner: Mapping[str, Any], spec: Any, td: Any, pod_template: Mapping[str, Any], *, cluster: str
+) -> Traffic:
     """Everything that sends traffic to the tasks of ECSService ``owner`` (spec ``spec``, revision ``td``)."""
     out = Traffic()
     name = owner["metadata"]["name"]
@@ -191,8 +224,9 @@ def render_traffic(owner: Mapping[str, Any], spec: Any, td: Any, pod_template: M
     if port_service is not None:
         services.add(port_service, "loadBalancers" if only is not None else "portMappings")
         if only is not None:
-            out.targets = [t if t.service is None else _with(t, service=port_service["metadata"]["name"])
-                           for t in out.targets]
+            out.targets = [
+                t if t.service is None else _with(t, service=port_service["metadata"]["name"]) for t in out.targets
+            ]
     else:
         out.targets = [_with(t, service=None) for t in out.targets]
     _ingress(owner, spec, out, cluster)
@@ -201,9 +235,13 @@ def render_traffic(owner: Mapping[str, Any], spec: Any, td: Any, pod_template: M
     _service_connect(owner, spec, td, by_ecs, cluster, namespace, services, out)
     out.warnings.extend(services.warnings)
     out.objects[:0] = list(services.by_name.values())
-    network = render_network(owner, selector=service_selector(name), network_mode=td.effective_network_mode,
-                             network_configuration=spec.network_configuration,
-                             labels={LABEL_CLUSTER: cluster, LABEL_SERVICE: name})
+    network = render_network(
+        owner,
+        selector=service_selector(name),
+        network_mode=td.effective_network_mode,
+        network_configuration=spec.network_configuration,
+        labels={LABEL_CLUSTER: cluster, LABEL_SERVICE: name},
+    )
     out.objects.extend(network.objects)
     out.optional.extend(network.optional)
     out.warnings.extend(network.warnings)
@@ -216,8 +254,14 @@ def _with(target: LoadBalancerTarget, **changes: Any) -> LoadBalancerTarget:
     return LoadBalancerTarget(**values)
 
 
-def _load_balancers(owner: Mapping[str, Any], spec: Any, by_ecs: Mapping[str, str], ports: set[tuple[str, int]],
-                    cluster: str, out: Traffic) -> list[tuple[str, int]] | None:
+def _load_balancers(
+    owner: Mapping[str, Any],
+    spec: Any,
+    by_ecs: Mapping[str, str],
+    ports: set[tuple[str, int]],
+    cluster: str,
+    out: Traffic,
+) -> list[tuple[str, int]] | None:
     balancers = spec.load_balancers or []
     if not balancers:
         return None
@@ -227,24 +271,43 @@ def _load_balancers(owner: Mapping[str, Any], spec: Any, by_ecs: Mapping[str, st
         k8s = by_ecs.get(lb.container_name)
         found = k8s is not None and (k8s, lb.container_port) in ports
         if not found:
-            what = (f"container {lb.container_name} has no containerPort {lb.container_port}" if k8s is not None
-                    else f"there is no container {lb.container_name}")
-            out.warnings.append(RenderWarning(where, f"{what} in the task definition; the load balancer gets no targets",
-                                              "unsupported"))
+            what = (
+                f"container {lb.container_name} has no containerPort {lb.container_port}"
+                if k8s is not None
+                else f"there is no container {lb.container_name}"
+            )
+            out.warnings.append(
+                RenderWarning(where, f"{what} in the task definition; the load balancer gets no targets", "unsupported")
+            )
         elif (k8s, lb.container_port) not in only:
             only.append((k8s, lb.container_port))
         if lb.load_balancer_name and not lb.target_group_arn:
-            out.warnings.append(RenderWarning(
-                f"{where}.loadBalancerName", "a Classic Load Balancer registers instances, not tasks; the tasks are "
-                                             f"reachable through Service {owner['metadata']['name']}", "approximated"))
+            out.warnings.append(
+                RenderWarning(
+                    f"{where}.loadBalancerName",
+                    "a Classic Load Balancer registers instances, not tasks; the tasks are "
+                    f"reachable through Service {owner['metadata']['name']}",
+                    "approximated",
+                )
+            )
         if lb.advanced_configuration is not None:
-            out.warnings.append(RenderWarning(f"{where}.advancedConfiguration",
-                                              "blue/green target groups and listener rules are not switched; "
-                                              "deployments roll", "unsupported"))
-        out.targets.append(LoadBalancerTarget(index=index, container_name=lb.container_name,
-                                              container_port=lb.container_port, target_group_arn=lb.target_group_arn,
-                                              load_balancer_name=lb.load_balancer_name,
-                                              service="" if found else None))
+            out.warnings.append(
+                RenderWarning(
+                    f"{where}.advancedConfiguration",
+                    "blue/green target groups and listener rules are not switched; deployments roll",
+                    "unsupported",
+                )
+            )
+        out.targets.append(
+            LoadBalancerTarget(
+                index=index,
+                container_name=lb.container_name,
+                container_port=lb.container_port,
+                target_group_arn=lb.target_group_arn,
+                load_balancer_name=lb.load_balancer_name,
+                service="" if found else None,
+            )
+        )
     return only
 
 
@@ -252,31 +315,45 @@ def _ingress(owner: Mapping[str, Any], spec: Any, out: Traffic, cluster: str) ->
     ingress = spec.ingress
     if ingress is None:
         return
-    target = next((t for t in out.targets
-                   if ingress.container_name in (None, t.container_name)
-                   and ingress.container_port in (None, t.container_port)), None)
+    target = next(
+        (
+            t
+            for t in out.targets
+            if ingress.container_name in (None, t.container_name) and ingress.container_port in (None, t.container_port)
+        ),
+        None,
+    )
     if target is None or target.service is None:
-        out.warnings.append(RenderWarning("ingress", "the load balancer it routes to has no targets; no Ingress",
-                                          "unsupported"))
+        out.warnings.append(
+            RenderWarning("ingress", "the load balancer it routes to has no targets; no Ingress", "unsupported")
+        )
         return
     name = owner["metadata"]["name"]
     annotations = {"alb.ingress.kubernetes.io/target-type": "ip"}
     if ingress.scheme:
         annotations["alb.ingress.kubernetes.io/scheme"] = ingress.scheme
     annotations.update(ingress.annotations or {})
-    rule: dict[str, Any] = {"http": {"paths": [{
-        "path": ingress.path or "/",
-        "pathType": ingress.path_type or "Prefix",
-        "backend": {"service": {"name": target.service, "port": {"number": target.container_port}}},
-    }]}}
+    rule: dict[str, Any] = {
+        "http": {
+            "paths": [
+                {
+                    "path": ingress.path or "/",
+                    "pathType": ingress.path_type or "Prefix",
+                    "backend": {"service": {"name": target.service, "port": {"number": target.container_port}}},
+                }
+            ]
+        }
+    }
     if ingress.host:
         rule["host"] = ingress.host
-    out.objects.append({
-        "apiVersion": "networking.k8s.io/v1",
-        "kind": "Ingress",
-        "metadata": _metadata(owner, name, "ingress", cluster, annotations),
-        "spec": {"ingressClassName": ingress.ingress_class_name or ALB_CLASS, "rules": [rule]},
-    })
+    out.objects.append(
+        {
+            "apiVersion": "networking.k8s.io/v1",
+            "kind": "Ingress",
+            "metadata": _metadata(owner, name, "ingress", cluster, annotations),
+            "spec": {"ingressClassName": ingress.ingress_class_name or ALB_CLASS, "rules": [rule]},
+        }
+    )
     out.targets = [_with(t, ingress=name) if t is target else t for t in out.targets]
 
 
@@ -297,8 +374,9 @@ def _target_group_bindings(owner: Mapping[str, Any], out: Traffic, cluster: str)
         binding = {
             "apiVersion": TARGET_GROUP_BINDING_API[0],
             "kind": "TargetGroupBinding",
-            "metadata": _metadata(owner, name, "target-group-binding", cluster,
-                                  {ANNOTATION_TARGET_GROUP: target.target_group_arn}),
+            "metadata": _metadata(
+                owner, name, "target-group-binding", cluster, {ANNOTATION_TARGET_GROUP: target.target_group_arn}
+            ),
             "spec": {
                 "serviceRef": {"name": target.service, "port": target.container_port},
                 "targetGroupARN": target.target_group_arn,
@@ -308,39 +386,63 @@ def _target_group_bindings(owner: Mapping[str, Any], out: Traffic, cluster: str)
         missing = RenderWarning(
             f"loadBalancers[{target.index}].targetGroupArn",
             "the AWS Load Balancer Controller (TargetGroupBinding API) is not installed; the target group is not "
-            f"updated, the tasks are reachable through Service {target.service}", "approximated")
+            f"updated, the tasks are reachable through Service {target.service}",
+            "approximated",
+        )
         out.optional.append(OptionalObject(*TARGET_GROUP_BINDING_API, binding, missing))
         targets.append(_with(target, target_group_binding=name))
     out.targets = targets
 
 
-def _registries(owner: Mapping[str, Any], spec: Any, by_ecs: Mapping[str, str], ports: set[tuple[str, int]],
-                cluster: str, services: _Services, out: Traffic) -> None:
+def _registries(
+    owner: Mapping[str, Any],
+    spec: Any,
+    by_ecs: Mapping[str, str],
+    ports: set[tuple[str, int]],
+    cluster: str,
+    services: _Services,
+    out: Traffic,
+) -> None:
     owner_name = owner["metadata"]["name"]
     base = discovery_service_name(owner_name, spec)
     if base == owner_name:
-        out.warnings.append(RenderWarning("serviceDiscoveryName", f"{base} is the name of the service's own Service; "
-                                                                  f"using {base}-discovery", "approximated"))
+        out.warnings.append(
+            RenderWarning(
+                "serviceDiscoveryName",
+                f"{base} is the name of the service's own Service; using {base}-discovery",
+                "approximated",
+            )
+        )
         base = _service_name(f"{owner_name}-discovery")
     for index, registry in enumerate(spec.service_registries or []):
         where = f"serviceRegistries[{index}]"
         name = base if index == 0 else _service_name(f"{base}-{index}")
         if index == 1:
-            out.warnings.append(RenderWarning(where, "ECS supports one service registry per service; "
-                                                     f"this one is Service {name}", "approximated"))
+            out.warnings.append(
+                RenderWarning(
+                    where, f"ECS supports one service registry per service; this one is Service {name}", "approximated"
+                )
+            )
         service_ports = []
         port = registry.container_port or registry.port
         if registry.container_name is not None:
             k8s = by_ecs.get(registry.container_name)
             if k8s is None or (registry.container_port is not None and (k8s, registry.container_port) not in ports):
-                out.warnings.append(RenderWarning(where, f"container {registry.container_name} has no containerPort "
-                                                         f"{registry.container_port}; no SRV port", "unsupported"))
+                out.warnings.append(
+                    RenderWarning(
+                        where,
+                        f"container {registry.container_name} has no containerPort "
+                        f"{registry.container_port}; no SRV port",
+                        "unsupported",
+                    )
+                )
                 port = None
         if port is not None:
             service_ports.append(_port(None, port, port))
         annotations = {ANNOTATION_REGISTRY: registry.registry_arn} if registry.registry_arn else None
-        services.add(_service(owner, name, "discovery", cluster, service_ports, headless=True,
-                              annotations=annotations), where)
+        services.add(
+            _service(owner, name, "discovery", cluster, service_ports, headless=True, annotations=annotations), where
+        )
 
 
 def _named_ports(td: Any, by_ecs: Mapping[str, str]) -> dict[str, tuple[int, str, str | None]]:
@@ -353,57 +455,109 @@ def _named_ports(td: Any, by_ecs: Mapping[str, str]) -> dict[str, tuple[int, str
     return found
 
 
-def _service_connect(owner: Mapping[str, Any], spec: Any, td: Any, by_ecs: Mapping[str, str], cluster: str,
-                     namespace: str, services: _Services, out: Traffic) -> None:
+def _service_connect(
+    owner: Mapping[str, Any],
+    spec: Any,
+    td: Any,
+    by_ecs: Mapping[str, str],
+    cluster: str,
+    namespace: str,
+    services: _Services,
+    out: Traffic,
+) -> None:
     config = spec.service_connect_configuration
     if config is None or not config.enabled:
         return
     prefix = "serviceConnectConfiguration"
     if config.log_configuration is not None or config.access_log_configuration is not None:
-        out.warnings.append(RenderWarning(prefix, "no Service Connect proxy runs beside the task: proxy logs and "
-                                                  "access logs do not exist", "unsupported"))
+        out.warnings.append(
+            RenderWarning(
+                prefix,
+                "no Service Connect proxy runs beside the task: proxy logs and access logs do not exist",
+                "unsupported",
+            )
+        )
     named = _named_ports(td, by_ecs)
     sc_annotations = {"ecs.operator.dev/service-connect-namespace": config.namespace} if config.namespace else None
     for index, entry in enumerate(config.services or []):
         where = f"{prefix}.services[{index}]"
         mapping = named.get(entry.port_name)
         if mapping is None:
-            out.warnings.append(RenderWarning(f"{where}.portName", f"no port mapping named {entry.port_name} in the "
-                                                                   "task definition; not published", "unsupported"))
+            out.warnings.append(
+                RenderWarning(
+                    f"{where}.portName",
+                    f"no port mapping named {entry.port_name} in the task definition; not published",
+                    "unsupported",
+                )
+            )
             continue
         container_port, protocol, app_protocol = mapping
         discovery = entry.discovery_name or entry.port_name
         service_name = _service_name(discovery)
         if service_name != discovery:
-            out.warnings.append(RenderWarning(f"{where}.discoveryName", f"published as Service {service_name} "
-                                                                        "(a DNS label)", "approximated"))
-        services.add(_service(owner, service_name, "service-connect", cluster,
-                              [_port(entry.port_name, container_port, container_port, protocol, app_protocol)],
-                              annotations=sc_annotations), where)
+            out.warnings.append(
+                RenderWarning(
+                    f"{where}.discoveryName", f"published as Service {service_name} (a DNS label)", "approximated"
+                )
+            )
+        services.add(
+            _service(
+                owner,
+                service_name,
+                "service-connect",
+                cluster,
+                [_port(entry.port_name, container_port, container_port, protocol, app_protocol)],
+                annotations=sc_annotations,
+            ),
+            where,
+        )
         for a, alias in enumerate(entry.client_aliases or []):
             at = f"{where}.clientAliases[{a}]"
             dns = alias.dns_name or discovery
             label, _, rest = dns.partition(".")
             alias_service = _service_name(label)
             if rest and rest not in (namespace, f"{namespace}.svc", f"{namespace}.svc.cluster.local"):
-                out.warnings.append(RenderWarning(f"{at}.dnsName", f"{dns} is served by Service {alias_service}: "
-                                                                   f"clients resolve {alias_service} or "
-                                                                   f"{alias_service}.{namespace}", "approximated"))
+                out.warnings.append(
+                    RenderWarning(
+                        f"{at}.dnsName",
+                        f"{dns} is served by Service {alias_service}: "
+                        f"clients resolve {alias_service} or "
+                        f"{alias_service}.{namespace}",
+                        "approximated",
+                    )
+                )
             if alias.test_traffic_rules is not None:
-                out.warnings.append(RenderWarning(f"{at}.testTrafficRules", "test traffic is not routed separately",
-                                                  "unsupported"))
-            services.add(_service(owner, alias_service, "service-connect", cluster,
-                                  [_port(entry.port_name, alias.port, container_port, protocol, app_protocol)],
-                                  annotations=sc_annotations), at)
-        for member, value in (("ingressPortOverride", entry.ingress_port_override), ("timeout", entry.timeout),
-                              ("tls", entry.tls)):
+                out.warnings.append(
+                    RenderWarning(f"{at}.testTrafficRules", "test traffic is not routed separately", "unsupported")
+                )
+            services.add(
+                _service(
+                    owner,
+                    alias_service,
+                    "service-connect",
+                    cluster,
+                    [_port(entry.port_name, alias.port, container_port, protocol, app_protocol)],
+                    annotations=sc_annotations,
+                ),
+                at,
+            )
+        for member, value in (
+            ("ingressPortOverride", entry.ingress_port_override),
+            ("timeout", entry.timeout),
+            ("tls", entry.tls),
+        ):
             if value is not None:
-                out.warnings.append(RenderWarning(f"{where}.{member}", "no Service Connect proxy runs beside the task; "
-                                                                      "clients connect to the container port directly",
-                                                  "unsupported"))
+                out.warnings.append(
+                    RenderWarning(
+                        f"{where}.{member}",
+                        "no Service Connect proxy runs beside the task; clients connect to the container port directly",
+                        "unsupported",
+                    )
+                )
 
 
 # -- status -------------------------------------------------------------------------------------
+
 
 def _ready(endpoint: Mapping[str, Any]) -> bool:
     conditions = endpoint.get("conditions") or {}
@@ -423,8 +577,9 @@ def healthy_targets(slices: Sequence[Mapping[str, Any]], port: int) -> list[str]
     return sorted(found)
 
 
-def load_balancer_status(targets: Sequence[LoadBalancerTarget],
-                         slices: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+def load_balancer_status(
+    targets: Sequence[LoadBalancerTarget], slices: Sequence[Mapping[str, Any]]
+) -> list[dict[str, Any]]:
     """``status.loadBalancers``: each entry with its stand-ins and how many targets are healthy."""
     status = []
     for target in targets:

@@ -16,8 +16,9 @@ read-only when either side says so, as Docker's ``--volumes-from`` does.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Sequence
+from typing import Any
 
 from . import names
 from .names import EfsClaim
@@ -114,11 +115,17 @@ def _docker(volume: Any, where: str, plan: VolumePlan) -> dict:
     options = dict(config.driver_opts or {})
     if driver != "local":
         plan.warnings.append(
-            RenderWarning(f"{where}.driver", f"Docker volume driver {driver!r} is not available on Kubernetes nodes", "unsupported")
+            RenderWarning(
+                f"{where}.driver",
+                f"Docker volume driver {driver!r} is not available on Kubernetes nodes",
+                "unsupported",
+            )
         )
     if config.labels:
         plan.warnings.append(
-            RenderWarning(f"{where}.labels", "Docker volume labels have no place on a Kubernetes volume; ignored", "unsupported")
+            RenderWarning(
+                f"{where}.labels", "Docker volume labels have no place on a Kubernetes volume; ignored", "unsupported"
+            )
         )
     if config.scope == "shared":
         claim = names.docker_volume_claim_name(volume.name)
@@ -127,14 +134,20 @@ def _docker(volume: Any, where: str, plan: VolumePlan) -> dict:
             plan.docker_volume_claims.append(docker_claim)
         if options:
             plan.warnings.append(
-                RenderWarning(f"{where}.driverOpts", f"driver options are decided by the storage class of PVC {claim}", "approximated")
+                RenderWarning(
+                    f"{where}.driverOpts",
+                    f"driver options are decided by the storage class of PVC {claim}",
+                    "approximated",
+                )
             )
         return {"persistentVolumeClaim": {"claimName": claim}}
     if driver == "local" and options.get("type") == "tmpfs":
         rest = {k: v for k, v in options.items() if k not in ("type", "device")}
         if rest:
             plan.warnings.append(
-                RenderWarning(f"{where}.driverOpts", f"tmpfs options {sorted(rest)} are not supported by emptyDir", "unsupported")
+                RenderWarning(
+                    f"{where}.driverOpts", f"tmpfs options {sorted(rest)} are not supported by emptyDir", "unsupported"
+                )
             )
         return {"emptyDir": {"medium": "Memory"}}
     if options:
@@ -167,7 +180,11 @@ def container_mounts(
             mounts.append(mount)
         elif earlier != mount:
             warnings.append(
-                RenderWarning(where, f"{mount['mountPath']} is already mounted from volume {earlier['name']}; this mount is skipped", "unsupported")
+                RenderWarning(
+                    where,
+                    f"{mount['mountPath']} is already mounted from volume {earlier['name']}; this mount is skipped",
+                    "unsupported",
+                )
             )
 
     def collect(i: int, force_read_only: bool, visiting: tuple[int, ...], where: str) -> None:
@@ -176,7 +193,9 @@ def container_mounts(
             volume = volume_names.get(point.source_volume)
             at = f"{path}[{i}].mountPoints[{m}]"
             if volume is None:
-                warnings.append(RenderWarning(at, f"no volume named {point.source_volume!r}; mount skipped", "unsupported"))
+                warnings.append(
+                    RenderWarning(at, f"no volume named {point.source_volume!r}; mount skipped", "unsupported")
+                )
                 continue
             mount: dict = {"name": volume, "mountPath": point.container_path}
             if point.read_only or force_read_only:
@@ -186,7 +205,11 @@ def container_mounts(
             at = f"{path}[{i}].volumesFrom[{f}]"
             j = by_name.get(source.source_container)
             if j is None:
-                warnings.append(RenderWarning(at, f"no container named {source.source_container!r}; volumesFrom skipped", "unsupported"))
+                warnings.append(
+                    RenderWarning(
+                        at, f"no container named {source.source_container!r}; volumesFrom skipped", "unsupported"
+                    )
+                )
                 continue
             if j in visiting:
                 continue  # a cycle of volumesFrom adds nothing new

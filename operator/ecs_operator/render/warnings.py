@@ -11,8 +11,9 @@ Warnings are frozen values so they can be de-duplicated and compared in tests.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Iterable, Literal
+from typing import Literal
 
 __all__ = ["RenderWarning", "WarningKind", "dedupe"]
 

@@ -22,8 +22,14 @@ from .meta import (
 )
 from .warnings import RenderWarning
 
-__all__ = ["RollingNumbers", "rolling_update", "ServiceWorkload", "build_workload", "build_port_service",
-           "service_selector"]
+__all__ = [
+    "RollingNumbers",
+    "rolling_update",
+    "ServiceWorkload",
+    "build_workload",
+    "build_port_service",
+    "service_selector",
+]
 
 DEFAULT_MAXIMUM_PERCENT = 200
 DEFAULT_MINIMUM_HEALTHY_PERCENT = 100
@@ -48,12 +54,14 @@ def rolling_update(desired: int, maximum_percent: int | None, minimum_healthy_pe
     if surge == 0 and unavailable == 0:
         # Kubernetes rejects 0/0; ECS would be stuck the same way. Allow one task down.
         unavailable = 1
-        warnings = (RenderWarning(
-            "deploymentConfiguration",
-            f"maximumPercent {max_pct} and minimumHealthyPercent {min_pct} leave no room to replace a task "
-            f"at desiredCount {desired}; using maxUnavailable 1",
-            "approximated",
-        ),)
+        warnings = (
+            RenderWarning(
+                "deploymentConfiguration",
+                f"maximumPercent {max_pct} and minimumHealthyPercent {min_pct} leave no room to replace a task "
+                f"at desiredCount {desired}; using maxUnavailable 1",
+                "approximated",
+            ),
+        )
     return RollingNumbers(surge, unavailable, warnings)
 
 
@@ -92,8 +100,7 @@ def build_workload(
     ecs_labels = {LABEL_CLUSTER: cluster, **selector}
     template = copy.deepcopy(dict(pod_template))
     meta = template.setdefault("metadata", {})
-    meta["labels"] = {**meta.get("labels", {}), **ecs_labels,
-                      LABEL_FAMILY: family, LABEL_REVISION: str(revision)}
+    meta["labels"] = {**meta.get("labels", {}), **ecs_labels, LABEL_FAMILY: family, LABEL_REVISION: str(revision)}
     if pod_annotations:
         meta["annotations"] = {**meta.get("annotations", {}), **pod_annotations}
     template.setdefault("spec", {})["restartPolicy"] = "Always"
@@ -134,8 +141,10 @@ def build_workload(
                 "replicas": desired_count,
                 "revisionHistoryLimit": 5,
                 "selector": {"matchLabels": selector},
-                "strategy": {"type": "RollingUpdate", "rollingUpdate": {
-                    "maxSurge": numbers.max_surge, "maxUnavailable": numbers.max_unavailable}},
+                "strategy": {
+                    "type": "RollingUpdate",
+                    "rollingUpdate": {"maxSurge": numbers.max_surge, "maxUnavailable": numbers.max_unavailable},
+                },
                 "template": template,
             },
         }
@@ -180,8 +189,12 @@ def build_port_service(
         if name in used_names:
             name = f"{protocol.lower()}-{port['containerPort']}"
         used_names.add(name)
-        entry: dict[str, Any] = {"name": name, "port": port["containerPort"],
-                                 "targetPort": port["containerPort"], "protocol": protocol}
+        entry: dict[str, Any] = {
+            "name": name,
+            "port": port["containerPort"],
+            "targetPort": port["containerPort"],
+            "protocol": protocol,
+        }
         app_protocol = port.get("appProtocol")
         if app_protocol:
             entry["appProtocol"] = app_protocol
