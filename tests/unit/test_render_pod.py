@@ -237,7 +237,18 @@ MINE = (
     "__init__.py", "container.py", "coverage.py", "dependencies.py", "names.py", "overrides.py", "pod.py",
     "probes.py", "query.py", "resources.py", "serialize.py", "volumes.py", "warnings.py",
 )  # fmt: skip
-ALLOWED_TOP_LEVEL = {"__future__", "collections", "dataclasses", "hashlib", "json", "math", "re", "typing", "yaml", "ecs_operator"}
+ALLOWED_TOP_LEVEL = {
+    "__future__",
+    "collections",
+    "dataclasses",
+    "hashlib",
+    "json",
+    "math",
+    "re",
+    "typing",
+    "yaml",
+    "ecs_operator",
+}
 FORBIDDEN_NAMES = {"environ", "getenv", "open", "time", "now", "utcnow", "today", "random", "urandom", "uuid4"}
 
 

@@ -10,7 +10,6 @@ import pytest
 from ecs_operator.render.schedule import CronMatcher, ScheduleError, last_firing, next_firing, to_cronjob_schedule
 
 
-
 @pytest.mark.parametrize(
     ("expression", "expected"),
     [

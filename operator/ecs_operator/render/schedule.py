@@ -47,8 +47,12 @@ __all__ = [
     "to_cronjob_schedule",
 ]
 
-_MONTH_NAMES: Final = {m: i + 1 for i, m in enumerate(["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"])}
-_DAY_NAMES: Final = {d: i + 1 for i, d in enumerate(["SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"])}  # EventBridge numbering
+_MONTH_NAMES: Final = {
+    m: i + 1 for i, m in enumerate(["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"])
+}
+_DAY_NAMES: Final = {
+    d: i + 1 for i, d in enumerate(["SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"])
+}  # EventBridge numbering
 # name, lowest, highest, names
 _FIELDS: Final = (
     ("minutes", 0, 59, {}),
