@@ -35,7 +35,8 @@ def _strategy_rules(member: str) -> list[Rule]:
     strategy = f"self.{member}"
     return [
         rule(
-            f"!has({strategy}) || {strategy}.all(s, {strategy}.exists_one(t, t.capacityProvider == s.capacityProvider))",
+            f"!has({strategy}) || "
+            f"{strategy}.all(s, {strategy}.exists_one(t, t.capacityProvider == s.capacityProvider))",
             "a capacity provider can appear only once in a strategy",
             f".{member}",
         ),

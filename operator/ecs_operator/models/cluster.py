@@ -138,7 +138,8 @@ class ECSClusterSpec(ECSModel):
             if name not in known:
                 yield Issue(
                     f"capacityProviders[{index}]",
-                    f"unknown capacity provider '{name}': describe it in capacityProviderProfiles or use FARGATE / FARGATE_SPOT",
+                    f"unknown capacity provider '{name}': describe it in capacityProviderProfiles "
+                    "or use FARGATE / FARGATE_SPOT",
                 )
         associated = set(self.capacity_providers or ())
         for index, item in enumerate(self.default_capacity_provider_strategy or ()):
@@ -161,5 +162,5 @@ class ECSClusterSpec(ECSModel):
             if profile.name == name:
                 return profile
         if name in IMPLICIT_PROVIDERS:
-            return CapacityProviderProfile(name=name, type=name)  # type: ignore[arg-type]  # a literal by construction
+            return CapacityProviderProfile(name=name, type=name)
         return None

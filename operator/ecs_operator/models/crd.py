@@ -15,6 +15,7 @@ from typing import Any, Final
 
 import yaml
 
+from ..vocabulary import GROUP, VERSION
 from .base import ECSModel
 from .cel import CEL_RULES
 from .cluster import ECSClusterSpec
@@ -25,8 +26,6 @@ from .task_definition import READ_ONLY_MEMBERS, TaskDefinitionSpec
 
 __all__ = ["CATEGORY", "GROUP", "KINDS", "Kind", "VERSION", "build_crds", "render_crd", "write_crds"]
 
-GROUP: Final = "ecs.operator.dev"
-VERSION: Final = "v1alpha1"
 CATEGORY: Final = "ecs"
 _HEADER = "# Generated from ecs_operator.models by `ecs-operator crds`; do not edit.\n"
 

@@ -48,7 +48,10 @@ def parse_task_definition_ref(text: str) -> TaskDefinitionRef:
     return TaskDefinitionRef(family, int(revision) if revision else None)
 
 
-_RULE = "must be family, family:revision or a task-definition ARN (arn:aws:ecs:<region>:<account>:task-definition/family:revision)"
+_RULE = (
+    "must be family, family:revision or a task-definition ARN "
+    "(arn:aws:ecs:<region>:<account>:task-definition/family:revision)"
+)
 
 TaskDefinitionReference = Annotated[str, TextPattern(TASK_DEFINITION_PATTERN, _RULE, _MAX_LENGTH)]
 """A ``taskDefinition`` member of a service or task."""

@@ -9,6 +9,7 @@ Converting to a Kubernetes CronJob is render's business; this module only parses
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Final, Literal
@@ -37,6 +38,12 @@ _RATE = re.compile(r"rate\((\d+) (minute|minutes|hour|hours|day|days)\)")
 _CRON = re.compile(r"cron\((.*)\)")
 _AT = re.compile(r"at\((.*)\)")
 
+RateUnit = Literal["minute", "hour", "day"]
+_SINGULAR: Final[Mapping[str, RateUnit]] = {
+    "minute": "minute", "minutes": "minute", "hour": "hour", "hours": "hour", "day": "day", "days": "day",
+}  # fmt: skip
+"""Each unit the rate() pattern accepts, in the singular RateSchedule keeps."""
+
 _MONTHS = frozenset(["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"])
 _DAYS = frozenset(["SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"])
 # name, lowest, highest, characters allowed, names allowed
@@ -55,7 +62,7 @@ class RateSchedule:
     """``rate(value unit)``."""
 
     value: int
-    unit: Literal["minute", "hour", "day"]
+    unit: RateUnit
 
     @property
     def seconds(self) -> int:
@@ -99,12 +106,12 @@ def parse_schedule(expression: str, *, allow_at: bool = False) -> RateSchedule |
 def _rate(value: int, unit: str) -> RateSchedule:
     if value < 1:
         raise ValueError("rate() needs a positive value")
-    singular = unit.removesuffix("s")
+    singular = _SINGULAR[unit]
     if value == 1 and unit != singular:
         raise ValueError(f"rate(1 {unit}) must use the singular unit: rate(1 {singular})")
     if value > 1 and unit == singular:
         raise ValueError(f"rate({value} {unit}) must use the plural unit: rate({value} {unit}s)")
-    return RateSchedule(value, singular)  # type: ignore[arg-type]  # one of the three literals
+    return RateSchedule(value, singular)
 
 
 def _cron(body: str) -> CronSchedule:

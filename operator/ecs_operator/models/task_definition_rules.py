@@ -86,7 +86,8 @@ def _memory(spec: TaskDefinitionSpec) -> Iterator[Issue]:
     if reserved > task_memory:
         yield Issue(
             "containerDefinitions",
-            f"the containers reserve {reserved} MiB (memoryReservation, else memory), more than the task memory ({task_memory} MiB)",
+            f"the containers reserve {reserved} MiB (memoryReservation, else memory), "
+            f"more than the task memory ({task_memory} MiB)",
         )
 
 
@@ -117,7 +118,8 @@ def _network(spec: TaskDefinitionSpec) -> Iterator[Issue]:
             if mode in ("awsvpc", "host") and mapping.host_port not in (None, mapping.container_port):
                 yield Issue(
                     f"{path}.hostPort",
-                    f"when networkMode is {mode}, hostPort must match containerPort ({mapping.container_port}) or be omitted",
+                    f"when networkMode is {mode}, hostPort must match containerPort "
+                    f"({mapping.container_port}) or be omitted",
                 )
             if mapping.container_port_range is not None and mode not in ("awsvpc", "bridge"):
                 yield Issue(f"{path}.containerPortRange", "needs networkMode awsvpc or bridge")
@@ -190,7 +192,7 @@ def dependency_cycle(containers: list[ContainerDefinition]) -> list[str]:
         path.append(name)
         for target in graph.get(name, ()):
             if state.get(target) == 1:
-                return path[path.index(target) :] + [target]
+                return [*path[path.index(target) :], target]
             if target in graph and target not in state:
                 found = visit(target)
                 if found:

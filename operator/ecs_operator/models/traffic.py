@@ -13,13 +13,16 @@ have no ECS field:
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 from pydantic import Field
 
 from .base import ECSModel
 from .errors import Issue
 from .scalars import ContainerName, PortNumber, TextPattern
+
+if TYPE_CHECKING:
+    from .service import ECSServiceSpec
 
 __all__ = ["DnsLabel", "ServiceIngress", "traffic_problems"]
 
@@ -47,19 +50,18 @@ class ServiceIngress(ECSModel):
     annotations: dict[str, str] | None = None
 
 
-def traffic_problems(spec: Any) -> Iterator[Issue]:
+def traffic_problems(spec: ECSServiceSpec) -> Iterator[Issue]:
     """Rules spanning ``ingress`` / ``serviceDiscoveryName`` and the ECS members they refer to."""
     ingress = spec.ingress
     balancers = spec.load_balancers or []
     if ingress is not None:
         if not balancers:
             yield Issue("ingress", "needs a loadBalancers entry to route to")
-        elif ingress.container_name is not None or ingress.container_port is not None:
-            if not any(
-                (ingress.container_name in (None, lb.container_name))
-                and (ingress.container_port in (None, lb.container_port))
-                for lb in balancers
-            ):
-                yield Issue("ingress", "containerName / containerPort must match one of loadBalancers")
+        elif (ingress.container_name is not None or ingress.container_port is not None) and not any(
+            (ingress.container_name in (None, lb.container_name))
+            and (ingress.container_port in (None, lb.container_port))
+            for lb in balancers
+        ):
+            yield Issue("ingress", "containerName / containerPort must match one of loadBalancers")
     if spec.service_discovery_name is not None and not spec.service_registries:
         yield Issue("serviceDiscoveryName", "names the Service of serviceRegistries, which is not given")
