@@ -53,6 +53,7 @@ from .models import (
     ECSServiceSpec,
     ECSTaskSpec,
     SpecError,
+    TaskDefinitionSpec,
     parse_cluster,
     parse_service,
     parse_task,
@@ -105,7 +106,11 @@ _CLUSTER_MEMBERS = frozenset(field_aliases(ECSClusterSpec))
 _SERVICE_ONLY = _SERVICE_MEMBERS - _TASK_MEMBERS
 _CONTAINER_HINTS = frozenset({"name", "image"})
 _FAMILY_CHARS = re.compile(r"[^A-Za-z0-9_-]+")
-_PARSERS: Final[dict[str, Callable[[Mapping[str, Any]], Any]]] = {
+_HEAD = re.compile(r"[.\[]")
+Spec = TaskDefinitionSpec | ECSServiceSpec | ECSTaskSpec | ECSClusterSpec
+"""The spec model of one converted resource."""
+
+_PARSERS: Final[dict[str, Callable[[Mapping[str, Any]], Spec]]] = {
     "TaskDefinition": parse_task_definition,
     "ECSService": parse_service,
     "ECSTask": parse_task,
@@ -167,7 +172,7 @@ class Converted:
 
     manifest: dict[str, Any]
     source: str
-    spec: Any = None
+    spec: Spec | None = None
 
     @property
     def kind(self) -> str:
@@ -179,7 +184,8 @@ class Converted:
 
     @property
     def namespace(self) -> str | None:
-        return self.manifest["metadata"].get("namespace")
+        namespace: str | None = self.manifest["metadata"].get("namespace")
+        return namespace
 
 
 @dataclass
@@ -316,8 +322,8 @@ def _bodies(data: Any, label: str, source: Source, options: ConvertOptions) -> t
     for wrapper, single, kind in (("services", "service", "ECSService"), ("clusters", "cluster", "ECSCluster")):
         if isinstance(data.get(wrapper), list) or isinstance(data.get(single), Mapping):
             return _outputs(data, label, wrapper, single, kind, notes), notes
-    kind = _guess_kind(data, options.kind)
-    if kind is None:
+    guessed = _guess_kind(data, options.kind)
+    if guessed is None:
         raise ConvertError(
             [
                 Problem(
@@ -329,7 +335,7 @@ def _bodies(data: Any, label: str, source: Source, options: ConvertOptions) -> t
                 )
             ]
         )
-    return [_Body(kind, dict(data))], notes
+    return [_Body(guessed, dict(data))], notes
 
 
 def _guess_kind(data: Mapping[str, Any], forced: str | None) -> str | None:
@@ -412,7 +418,7 @@ def _service_output(entry: Mapping[str, Any], prefix: str) -> _Body:
     return _Body("ECSService", spec, prefix=prefix, renames=renames)
 
 
-def _validate(body: _Body, label: str) -> Any:
+def _validate(body: _Body, label: str) -> Spec:
     problems: list[Problem] = []
     if body.kind == "ECSService" and "serviceName" not in body.spec:
         problems.append(
@@ -431,7 +437,8 @@ def _file_path(body: _Body, path: str) -> str:
     """A spec-relative issue path as the path in the file."""
     if body.strip and path.startswith(body.strip):
         path = path[len(body.strip) :]
-    head, rest = re.match(r"([^.\[]*)(.*)", path).groups()  # type: ignore[union-attr]  # always matches
+    head = _HEAD.split(path, maxsplit=1)[0]  # up to the first '.' or '['
+    rest = path[len(head) :]
     if head in body.renames:
         path = body.renames[head] + rest
     if not body.prefix:

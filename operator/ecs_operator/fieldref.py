@@ -19,7 +19,7 @@ from typing import Any, Final
 
 from .models.base import UNSUPPORTED_MARK
 from .models.cel import CEL_RULES
-from .models.crd import GROUP, KINDS, VERSION
+from .models.crd import GROUP, KINDS, VERSION, Kind
 from .models.extensions import EXTENSION_MEMBERS
 from .models.scalars import FREE_TEXT, INT_OR_STRING
 from .models.task_definition import READ_ONLY_MEMBERS
@@ -36,7 +36,7 @@ def render_field_reference() -> str:
     """The whole Markdown document."""
     shapes: dict[str, Schema] = {}
     order: list[str] = []
-    roots: list[tuple[Any, str]] = []
+    roots: list[tuple[Kind, str]] = []
     for kind in KINDS:
         schema = kind.spec.model_json_schema(by_alias=True, mode="validation")
         for name, definition in schema.pop("$defs", {}).items():

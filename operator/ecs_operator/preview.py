@@ -24,14 +24,21 @@ from dataclasses import dataclass, field
 from typing import Any, Final
 
 from .convert import Converted, ConvertError, Problem
-from .models import SpecError, parse_task_definition_ref
+from .models import (
+    ECSClusterSpec,
+    ECSServiceSpec,
+    ECSTaskSpec,
+    SpecError,
+    TaskDefinitionSpec,
+    parse_task_definition_ref,
+)
 from .render.capacity import CapacityProviderError
 from .render.dependencies import DependencyCycleError
-from .render.meta import API_VERSION
 from .render.pod import PodTemplateResult, render_pod_template
 from .render.query import QueryError
 from .render.service import render_service
 from .render.warnings import RenderWarning
+from .vocabulary import API_VERSION
 
 __all__ = ["FAKE_UID", "IRSA_ANNOTATION", "Preview", "PreviewWarning", "preview"]
 
@@ -75,21 +82,22 @@ def preview(
     """Render every ECSService, ECSTask, and TaskDefinition nobody uses; ConvertError on spec problems."""
     result = Preview()
     problems: list[Problem] = []
-    task_definitions = [i for i in items if i.kind == "TaskDefinition"]
-    clusters = [i for i in items if i.kind == "ECSCluster"]
+    task_definitions = [(i, i.spec) for i in items if isinstance(i.spec, TaskDefinitionSpec)]
+    clusters = [(i, i.spec) for i in items if isinstance(i.spec, ECSClusterSpec)]
     used: set[int] = set()
     for item in items:
         if item.spec is None:  # another Kubernetes object of the input (a Secret): shown first, as it is
             _collect(result, f"{item.kind}/{item.name}", [item.manifest], None, (), item.namespace or namespace)
     for item in items:
-        if item.kind not in ("ECSService", "ECSTask"):
+        spec = item.spec
+        if not isinstance(spec, (ECSServiceSpec, ECSTaskSpec)):
             continue
         ns = item.namespace or namespace or DEFAULT_NAMESPACE
         subject = f"{item.kind}/{item.name}"
         try:
             ref = parse_task_definition_ref(str(item.manifest["spec"]["taskDefinition"]))
-            td_item = _find_task_definition(task_definitions, ref.family, ns, namespace)
-            if td_item is None:
+            found = _find_task_definition(task_definitions, ref.family, ns, namespace)
+            if found is None:
                 raise ConvertError(
                     [
                         Problem(
@@ -100,21 +108,22 @@ def preview(
                         )
                     ]
                 )
+            td_item, td_spec = found
             used.add(id(td_item))
             revision = ref.revision or _status_revision(td_item) or 1
             owner = _owner(item, ns)
-            cluster = item.spec.cluster_name
+            cluster = spec.cluster_name
             cluster_spec = _find_cluster(clusters, cluster, ns, namespace)
             if cluster_spec is None and cluster != "default":
                 result.notes.append(
                     f"{subject}: ECSCluster {cluster!r} is not in the input; rendered as a cluster "
                     "without capacity provider profiles"
                 )
-            if item.kind == "ECSService":
+            if isinstance(spec, ECSServiceSpec):
                 rendered = render_service(
                     owner,
-                    item.spec,
-                    td_item.spec,
+                    spec,
+                    td_spec,
                     family=ref.family,
                     revision=revision,
                     cluster=cluster,
@@ -130,7 +139,7 @@ def preview(
                         f"the cluster serves {optional.api_version} (not shown)"
                     )
             else:
-                objects, pod, warnings = _task_objects(owner, item, td_item, ref.family, revision, cluster)
+                objects, pod, warnings = _task_objects(owner, spec, td_spec, ref.family, revision, cluster)
         except ConvertError as exc:
             problems.extend(exc.problems)
             continue
@@ -138,15 +147,15 @@ def preview(
             problems.append(Problem(item.source, "", f"{subject} cannot be rendered: {exc}"))
             continue
         _collect(result, subject, objects, pod, warnings, ns)
-    for td_item in task_definitions:
+    for td_item, td_spec in task_definitions:
         if id(td_item) in used:
             continue
         ns = td_item.namespace or namespace or DEFAULT_NAMESPACE
         subject = f"TaskDefinition/{td_item.name}"
-        family = td_item.spec.family
+        family = td_spec.family
         try:
             pod = render_pod_template(
-                td_item.spec,
+                td_spec,
                 family=family,
                 revision=_status_revision(td_item) or 1,
                 for_service=False,
@@ -179,33 +188,35 @@ def _owner(item: Converted, namespace: str) -> dict[str, Any]:
 
 
 def _task_objects(
-    owner: Mapping[str, Any], item: Converted, td_item: Converted, family: str, revision: int, cluster: str
+    owner: Mapping[str, Any], spec: ECSTaskSpec, td: TaskDefinitionSpec, family: str, revision: int, cluster: str
 ) -> tuple[list[dict[str, Any]], PodTemplateResult, list[RenderWarning]]:
     """A task's Pods (``<name>-<index>``), or its CronJob when it has a schedule."""
     from .render.task import render_task
 
-    rendered = render_task(owner, item.spec, td_item.spec, family=family, revision=revision, cluster=cluster)
+    rendered = render_task(owner, spec, td, family=family, revision=revision, cluster=cluster)
     if rendered.cronjob is not None:
         objects = [rendered.cronjob]
     else:
-        objects = [rendered.task_pod(index) for index in range(item.spec.task_count)]
+        objects = [rendered.task_pod(index) for index in range(spec.task_count)]
     return objects, rendered.pod, rendered.warnings
 
 
 def _find_task_definition(
-    items: Sequence[Converted], family: str, namespace: str, default_namespace: str | None
-) -> Converted | None:
-    for item in items:
-        if item.spec.family == family and (item.namespace or default_namespace or DEFAULT_NAMESPACE) == namespace:
-            return item
+    items: Sequence[tuple[Converted, TaskDefinitionSpec]], family: str, namespace: str, default_namespace: str | None
+) -> tuple[Converted, TaskDefinitionSpec] | None:
+    for item, spec in items:
+        if spec.family == family and (item.namespace or default_namespace or DEFAULT_NAMESPACE) == namespace:
+            return item, spec
     return None
 
 
-def _find_cluster(items: Sequence[Converted], cluster: str, namespace: str, default_namespace: str | None) -> Any:
-    for item in items:
-        name = item.spec.cluster_name or item.name
+def _find_cluster(
+    items: Sequence[tuple[Converted, ECSClusterSpec]], cluster: str, namespace: str, default_namespace: str | None
+) -> ECSClusterSpec | None:
+    for item, spec in items:
+        name = spec.cluster_name or item.name
         if name == cluster and (item.namespace or default_namespace or DEFAULT_NAMESPACE) == namespace:
-            return item.spec
+            return spec
     return None
 
 
@@ -255,7 +266,8 @@ def _collect(
             f"{subject}: uses PersistentVolumeClaim {claim.claim_name} "
             f"(EFS {claim.file_system_id}; the operator creates it and never deletes it)"
         )
-    for claim in pod.docker_volume_claims:
+    for volume_claim in pod.docker_volume_claims:
         result.notes.append(
-            f"{subject}: uses PersistentVolumeClaim {claim.claim_name} (Docker volume {claim.volume_name})"
+            f"{subject}: uses PersistentVolumeClaim {volume_claim.claim_name} "
+            f"(Docker volume {volume_claim.volume_name})"
         )

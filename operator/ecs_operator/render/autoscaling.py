@@ -31,8 +31,10 @@ from datetime import UTC, datetime, tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from ..models.autoscaling import ServiceAutoScaling, TargetTrackingScalingPolicy
+from ..vocabulary import API_VERSION, KIND_SERVICE, LABEL_CLUSTER, LABEL_SERVICE, prefixed
 from . import names
-from .meta import API_VERSION, LABEL_CLUSTER, LABEL_SERVICE, owner_reference, standard_labels
+from .meta import owner_reference, standard_labels
 from .schedule import ScheduleError, last_firing, next_firing
 from .warnings import RenderWarning
 
@@ -45,7 +47,6 @@ __all__ = [
 ]
 
 DEFAULT_COOLDOWN_SECONDS = 300  # Application Auto Scaling's default for ECS services, both ways
-METRIC_LABEL_PREFIX = "ecs.operator.dev"
 
 
 @dataclass(frozen=True)
@@ -93,7 +94,7 @@ def _zone(name: str | None, path: str) -> tzinfo | None:
         raise ScheduleError(f"{path}: unknown time zone {name!r}") from None
 
 
-def effective_bounds(scaling: Any, *, now: datetime, anchor: datetime) -> ScalingBounds:
+def effective_bounds(scaling: ServiceAutoScaling, *, now: datetime, anchor: datetime) -> ScalingBounds:
     """minCapacity/maxCapacity after the scheduled actions that have fired by ``now``.
 
     Each firing of an action overwrites the bound(s) it sets, as Application Auto Scaling does to
@@ -172,7 +173,7 @@ def _external_metric(
     return {"type": "External", "external": {"metric": metric, "target": {"type": "Value", "value": _quantity(target)}}}
 
 
-def _metric(policy: Any, index: int, warnings: list[RenderWarning]) -> dict[str, Any]:
+def _metric(policy: TargetTrackingScalingPolicy, index: int, warnings: list[RenderWarning]) -> dict[str, Any]:
     path = f"autoScaling.targetTrackingScalingPolicies[{index}]"
     predefined = policy.predefined_metric_specification
     if predefined is not None:
@@ -185,18 +186,19 @@ def _metric(policy: Any, index: int, warnings: list[RenderWarning]) -> dict[str,
         target_group = label.split("/targetgroup/", 1)[-1] if "/targetgroup/" in label else label
         return _external_metric(
             "RequestCountPerTarget",
-            {f"{METRIC_LABEL_PREFIX}/target-group": names.label_value(f"targetgroup/{target_group}")},
+            {prefixed("target-group"): names.label_value(f"targetgroup/{target_group}")},
             policy.target_value,
             f"{path}.predefinedMetricSpecification",
             "ALBRequestCountPerTarget",
             warnings,
         )
     custom = policy.customized_metric_specification
-    labels = {f"{METRIC_LABEL_PREFIX}/metric-namespace": names.label_value(custom.namespace)}
+    assert custom is not None, "a validated policy has exactly one metric specification"
+    labels = {prefixed("metric-namespace"): names.label_value(custom.namespace)}
     for dimension in custom.dimensions or ():
         labels[names.label_value(dimension.name)] = names.label_value(dimension.value)
     if custom.statistic:
-        labels[f"{METRIC_LABEL_PREFIX}/statistic"] = custom.statistic
+        labels[prefixed("statistic")] = custom.statistic
     return _external_metric(
         custom.metric_name,
         labels,
@@ -207,7 +209,7 @@ def _metric(policy: Any, index: int, warnings: list[RenderWarning]) -> dict[str,
     )
 
 
-def _behavior(policies: list[Any], warnings: list[RenderWarning]) -> dict[str, Any]:
+def _behavior(policies: list[TargetTrackingScalingPolicy], warnings: list[RenderWarning]) -> dict[str, Any]:
     if not policies:
         return {"scaleUp": {"selectPolicy": "Disabled"}, "scaleDown": {"selectPolicy": "Disabled"}}
     outs = [DEFAULT_COOLDOWN_SECONDS if p.scale_out_cooldown is None else int(p.scale_out_cooldown) for p in policies]
@@ -229,7 +231,7 @@ def _behavior(policies: list[Any], warnings: list[RenderWarning]) -> dict[str, A
 
 
 def build_autoscaler(
-    owner: Mapping[str, Any], scaling: Any, *, cluster: str, now: datetime, anchor: datetime
+    owner: Mapping[str, Any], scaling: ServiceAutoScaling, *, cluster: str, now: datetime, anchor: datetime
 ) -> AutoscalerRender:
     """The HPA for an ECSService's ``autoScaling`` (a ServiceAutoScaling model) at ``now``."""
     name = owner["metadata"]["name"]
@@ -250,7 +252,7 @@ def build_autoscaler(
     spec: dict[str, Any] = {
         "scaleTargetRef": {
             "apiVersion": owner.get("apiVersion", API_VERSION),
-            "kind": owner.get("kind", "ECSService"),
+            "kind": owner.get("kind", KIND_SERVICE),
             "name": name,
         },
         "minReplicas": low,
@@ -259,11 +261,11 @@ def build_autoscaler(
     if policies:
         spec["metrics"] = [_metric(policy, i, warnings) for i, policy in enumerate(policies)]
     spec["behavior"] = _behavior(policies, warnings)
-    annotations = {}
+    annotations: dict[str, str] = {}
     for i, policy in enumerate(policies):
         predefined = policy.predefined_metric_specification
         if predefined is not None and predefined.resource_label:
-            annotations[f"{METRIC_LABEL_PREFIX}/resource-label.{i}"] = predefined.resource_label
+            annotations[prefixed(f"resource-label.{i}")] = predefined.resource_label
     hpa: dict[str, Any] = {
         "apiVersion": "autoscaling/v2",
         "kind": "HorizontalPodAutoscaler",

@@ -19,7 +19,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..models import CapacityProviderProfile, fargate_size_problem
-from .meta import LABEL_CLUSTER, LABEL_PROVIDER
+from ..models.common import CapacityProviderStrategyItem
+from ..vocabulary import LABEL_CLUSTER, LABEL_PROVIDER
+from .errors import RenderError
 from .warnings import RenderWarning
 
 __all__ = [
@@ -43,7 +45,7 @@ CAPACITY_TYPE_LABEL = "eks.amazonaws.com/capacityType"
 NODEGROUP_LABEL = "eks.amazonaws.com/nodegroup"
 
 
-class CapacityProviderError(ValueError):
+class CapacityProviderError(RenderError):
     """A strategy or profile that cannot be honoured (unknown provider, bad Fargate size)."""
 
 
@@ -52,12 +54,23 @@ class FargateSizeError(CapacityProviderError):
 
 
 @dataclass(frozen=True)
+class _Item:
+    capacity_provider: str
+    weight: int
+    base: int
+
+
+StrategyItem = CapacityProviderStrategyItem | _Item
+"""A strategy entry: from the spec or the cluster, or the FARGATE one a launchType stands for."""
+
+
+@dataclass(frozen=True)
 class ProviderShare:
     provider: str | None  # None: no capacity provider (EC2 launch type / any node)
     count: int
 
 
-def split_tasks(desired: int, strategy: Sequence[Any]) -> list[ProviderShare]:
+def split_tasks(desired: int, strategy: Sequence[StrategyItem]) -> list[ProviderShare]:
     """ECS arithmetic: the provider with a base gets up to `base` tasks first, the rest go by weight.
 
     Shares by weight use the largest remainder, ties broken by strategy order, so the
@@ -90,8 +103,10 @@ def split_tasks(desired: int, strategy: Sequence[Any]) -> list[ProviderShare]:
 
 
 def effective_strategy(
-    spec_strategy: Sequence[Any] | None, launch_type: str | None, cluster_default: Sequence[Any] | None
-) -> list[Any]:
+    spec_strategy: Sequence[CapacityProviderStrategyItem] | None,
+    launch_type: str | None,
+    cluster_default: Sequence[CapacityProviderStrategyItem] | None,
+) -> list[StrategyItem]:
     """Service/task strategy, else launchType (FARGATE -> the FARGATE provider), else the cluster default."""
     if spec_strategy:
         return list(spec_strategy)
@@ -102,13 +117,6 @@ def effective_strategy(
     return list(cluster_default or ())
 
 
-@dataclass(frozen=True)
-class _Item:
-    capacity_provider: str
-    weight: int
-    base: int
-
-
 def _merge_labels(meta: dict[str, Any], key: str, extra: Mapping[str, str] | None) -> None:
     if extra:
         meta[key] = {**meta.get(key, {}), **extra}
@@ -116,7 +124,7 @@ def _merge_labels(meta: dict[str, Any], key: str, extra: Mapping[str, str] | Non
 
 def apply_profile(
     template: Mapping[str, Any],
-    profile: Any,
+    profile: CapacityProviderProfile,
     *,
     cluster: str,
     task_cpu_units: int | None,
@@ -163,7 +171,7 @@ def apply_profile(
 
 def _fargate(
     spec: dict[str, Any],
-    profile: Any,
+    profile: CapacityProviderProfile,
     cpu: int | None,
     memory: int | None,
     provisioner: str | None,
@@ -195,7 +203,7 @@ def _fargate(
         )
 
 
-def implicit_profile(provider: str) -> Any:
+def implicit_profile(provider: str) -> CapacityProviderProfile | None:
     """FARGATE / FARGATE_SPOT work without an ECSCluster that describes them, as on ECS."""
     if provider in ("FARGATE", "FARGATE_SPOT"):
         return CapacityProviderProfile(name=provider, type=provider)

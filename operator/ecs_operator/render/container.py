@@ -18,6 +18,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from ..models import ContainerDefinition
+from ..models.base import ECSModel
+from ..vocabulary import GROUP, prefixed
 from . import names
 from .names import NameMappingError, SecretRef
 from .probes import render_probes
@@ -33,7 +36,7 @@ __all__ = [
     "rewrite_image",
 ]
 
-ANNOTATION_PREFIX = "ecs.operator.dev"
+ANNOTATION_PREFIX = GROUP
 NetworkMode = Literal["awsvpc", "bridge", "host", "none"]
 
 _APPARMOR_DEFAULTS = ("runtime/default", "docker-default")
@@ -50,7 +53,7 @@ class ContainerContext:
     network_mode: NetworkMode
     for_service: bool
     healthy_target: bool
-    volume_mounts: list[dict]
+    volume_mounts: list[dict[str, Any]]
     claim_volume_name: Callable[[str], str]
     claim_port_name: Callable[[str, str], str]
     ephemeral_storage_gib: int | None = None
@@ -62,12 +65,12 @@ class ContainerContext:
 class ContainerParts:
     """A rendered container and its pod-wide contributions."""
 
-    container: dict
+    container: dict[str, Any]
     annotations: dict[str, str] = field(default_factory=dict)
     secret_refs: list[SecretRef] = field(default_factory=list)
     pull_secret: SecretRef | None = None
     config_maps: list[str] = field(default_factory=list)
-    volumes: list[dict] = field(default_factory=list)
+    volumes: list[dict[str, Any]] = field(default_factory=list)
     hostname: str | None = None
     dns_servers: list[str] = field(default_factory=list)
     dns_searches: list[str] = field(default_factory=list)
@@ -95,7 +98,7 @@ def rewrite_image(image: str, registry_map: Mapping[str, str]) -> str:
     return image
 
 
-def render_container(cd: Any, ctx: ContainerContext) -> ContainerParts:
+def render_container(cd: ContainerDefinition, ctx: ContainerContext) -> ContainerParts:
     """Render ContainerDefinition ``cd`` in the role and pod given by ``ctx``."""
     where = f"{ctx.path}[{ctx.index}]"
     parts = ContainerParts(container={})
@@ -149,8 +152,8 @@ def render_container(cd: Any, ctx: ContainerContext) -> ContainerParts:
     return parts
 
 
-def _ports(cd: Any, ctx: ContainerContext, parts: ContainerParts, where: str) -> list[dict]:
-    out: list[dict] = []
+def _ports(cd: ContainerDefinition, ctx: ContainerContext, parts: ContainerParts, where: str) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
     for m, mapping in enumerate(cd.port_mappings or ()):
         at = f"{where}.portMappings[{m}]"
         protocol = (mapping.protocol or "tcp").upper()
@@ -182,8 +185,8 @@ def _ports(cd: Any, ctx: ContainerContext, parts: ContainerParts, where: str) ->
     return out
 
 
-def _env(cd: Any, parts: ContainerParts, where: str) -> list[dict]:
-    entries: dict[str, dict] = {}
+def _env(cd: ContainerDefinition, parts: ContainerParts, where: str) -> list[dict[str, Any]]:
+    entries: dict[str, dict[str, Any]] = {}
     for variable in cd.environment or ():
         entries[variable.name] = {"name": variable.name, "value": escape_expansion(variable.value or "")}
     for s, secret in enumerate(cd.secrets or ()):
@@ -204,8 +207,8 @@ def _env(cd: Any, parts: ContainerParts, where: str) -> list[dict]:
     return list(entries.values())
 
 
-def _env_from(cd: Any, parts: ContainerParts, where: str) -> list[dict]:
-    out: list[dict] = []
+def _env_from(cd: ContainerDefinition, parts: ContainerParts, where: str) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
     for f, env_file in enumerate(cd.environment_files or ()):
         at = f"{where}.environmentFiles[{f}]"
         try:
@@ -224,11 +227,13 @@ def _env_from(cd: Any, parts: ContainerParts, where: str) -> list[dict]:
     return out
 
 
-def _linux_mounts(cd: Any, ctx: ContainerContext, parts: ContainerParts, where: str) -> list[dict]:
+def _linux_mounts(
+    cd: ContainerDefinition, ctx: ContainerContext, parts: ContainerParts, where: str
+) -> list[dict[str, Any]]:
     linux = cd.linux_parameters
     if linux is None:
         return []
-    mounts: list[dict] = []
+    mounts: list[dict[str, Any]] = []
     if linux.shared_memory_size:
         volume = ctx.claim_volume_name(f"shm-{ctx.k8s_name}")
         parts.volumes.append(
@@ -248,7 +253,7 @@ def _linux_mounts(cd: Any, ctx: ContainerContext, parts: ContainerParts, where: 
     return mounts
 
 
-def _probes(cd: Any, ctx: ContainerContext, parts: ContainerParts, where: str) -> None:
+def _probes(cd: ContainerDefinition, ctx: ContainerContext, parts: ContainerParts, where: str) -> None:
     if ctx.role == "init":
         if cd.health_check is not None:
             parts.warn(
@@ -271,7 +276,7 @@ def _probes(cd: Any, ctx: ContainerContext, parts: ContainerParts, where: str) -
     parts.container.update(probes)
 
 
-def _security_context(cd: Any, parts: ContainerParts, where: str) -> dict:
+def _security_context(cd: ContainerDefinition, parts: ContainerParts, where: str) -> dict[str, Any]:
     sc: dict[str, Any] = {}
     if cd.privileged:
         sc["privileged"] = True
@@ -287,8 +292,8 @@ def _security_context(cd: Any, parts: ContainerParts, where: str) -> dict:
     linux = cd.linux_parameters
     if linux is not None and linux.capabilities is not None:
         capabilities: dict[str, list[str]] = {}
-        for member in ("add", "drop"):
-            values = [v.removeprefix("CAP_") for v in getattr(linux.capabilities, member) or ()]
+        for member, names_given in (("add", linux.capabilities.add), ("drop", linux.capabilities.drop)):
+            values = [v.removeprefix("CAP_") for v in names_given or ()]
             if values:
                 capabilities[member] = list(dict.fromkeys(values))
         if capabilities:
@@ -335,7 +340,7 @@ def _security_option(option: str, sc: dict[str, Any], parts: ContainerParts, at:
         parts.warn(at, f"unknown Docker security option {option!r}; ignored", "unsupported")
 
 
-def _pod_contributions(cd: Any, ctx: ContainerContext, parts: ContainerParts, where: str) -> None:
+def _pod_contributions(cd: ContainerDefinition, ctx: ContainerContext, parts: ContainerParts, where: str) -> None:
     if cd.hostname and ctx.network_mode in ("host", "awsvpc"):
         parts.warn(
             f"{where}.hostname", f"hostname is not supported in {ctx.network_mode} network mode; ignored", "unsupported"
@@ -367,11 +372,12 @@ def _pod_contributions(cd: Any, ctx: ContainerContext, parts: ContainerParts, wh
             "containers can see each other's processes",
             "approximated",
         )
-    for key in sorted(cd.docker_labels or {}):
+    docker_labels = cd.docker_labels or {}
+    for key in sorted(docker_labels):
         natural = f"docker-label.{ctx.k8s_name}.{key}"
         annotation = names.annotation_key(ANNOTATION_PREFIX, natural)
-        parts.annotations[annotation] = cd.docker_labels[key]
-        if annotation != f"{ANNOTATION_PREFIX}/{natural}":
+        parts.annotations[annotation] = docker_labels[key]
+        if annotation != prefixed(natural):
             parts.warn(
                 f"{where}.dockerLabels",
                 f"label {key!r} is too long or has characters an annotation key cannot; kept as {annotation}",
@@ -386,7 +392,7 @@ def _pod_contributions(cd: Any, ctx: ContainerContext, parts: ContainerParts, wh
         parts.stop_timeout = cd.stop_timeout
 
 
-def _reported(cd: Any, ctx: ContainerContext, parts: ContainerParts, where: str) -> None:
+def _reported(cd: ContainerDefinition, ctx: ContainerContext, parts: ContainerParts, where: str) -> None:
     """Members with no Kubernetes equivalent: kept where useful, always reported."""
     linux = cd.linux_parameters
     if linux is not None:
@@ -460,6 +466,5 @@ def _reported(cd: Any, ctx: ContainerContext, parts: ContainerParts, where: str)
         )
 
 
-def _json(model: Any) -> str:
-    data = model.dump() if hasattr(model, "dump") else dict(model)
-    return json.dumps(data, sort_keys=True, separators=(",", ":"))
+def _json(model: ECSModel) -> str:
+    return json.dumps(model.dump(), sort_keys=True, separators=(",", ":"))

@@ -19,8 +19,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Literal
 
+from ..models import ContainerDefinition
+from .errors import RenderError
 from .warnings import RenderWarning
 
 __all__ = ["DependencyCycleError", "Role", "StartPlan", "plan_start_order"]
@@ -28,7 +30,7 @@ __all__ = ["DependencyCycleError", "Role", "StartPlan", "plan_start_order"]
 Role = Literal["main", "sidecar", "init"]
 
 
-class DependencyCycleError(ValueError):
+class DependencyCycleError(RenderError):
     """``dependsOn`` forms a cycle: no container could ever start."""
 
 
@@ -43,7 +45,7 @@ class StartPlan:
     warnings: list[RenderWarning] = field(default_factory=list)
 
 
-def plan_start_order(containers: Sequence[Any], *, path: str = "containerDefinitions") -> StartPlan:
+def plan_start_order(containers: Sequence[ContainerDefinition], *, path: str = "containerDefinitions") -> StartPlan:
     """Roles and order for ``containers`` (ContainerDefinition models)."""
     index_of = {c.name: i for i, c in enumerate(containers)}
     conditions: dict[int, set[str]] = {}
@@ -106,7 +108,8 @@ def plan_start_order(containers: Sequence[Any], *, path: str = "containerDefinit
                     warnings.append(
                         RenderWarning(
                             where,
-                            f"dependsOn HEALTHY on {container.name!r}, which has no healthCheck; dependents wait only for it to start",
+                            f"dependsOn HEALTHY on {container.name!r}, which has no healthCheck; "
+                            "dependents wait only for it to start",
                             "approximated",
                         )
                     )
@@ -120,7 +123,7 @@ def plan_start_order(containers: Sequence[Any], *, path: str = "containerDefinit
     )
 
 
-def _topological(nodes: list[int], edges: dict[int, list[int]], containers: Sequence[Any]) -> list[int]:
+def _topological(nodes: list[int], edges: dict[int, list[int]], containers: Sequence[ContainerDefinition]) -> list[int]:
     """Kahn's algorithm over the dependency targets; ties keep definition order."""
     members = set(nodes)
     pending = dict.fromkeys(nodes, 0)

@@ -11,11 +11,12 @@ import hashlib
 from collections.abc import Mapping
 from typing import Any
 
+from ..vocabulary import ANNOTATION_FARGATE_POD_UID, LABEL_FARGATE_TASK, LABEL_MANAGED_BY, MANAGED_BY
 from .capacity import FARGATE_TAINT_KEY
 
 __all__ = ["FARGATE_TASK_LABEL", "fargate_node_name", "build_fargate_node", "build_binding"]
 
-FARGATE_TASK_LABEL = "ecs.operator.dev/fargate-task"
+FARGATE_TASK_LABEL = LABEL_FARGATE_TASK
 ZONES = ("us-east-1a", "us-east-1b", "us-east-1c")
 
 
@@ -42,9 +43,9 @@ def build_fargate_node(pod: Mapping[str, Any]) -> dict[str, Any]:
                 "topology.kubernetes.io/zone": zone,
                 FARGATE_TAINT_KEY: "fargate",
                 FARGATE_TASK_LABEL: f"{meta['namespace']}.{meta['name']}"[:63].strip(".-"),
-                "app.kubernetes.io/managed-by": "ecs-operator",
+                LABEL_MANAGED_BY: MANAGED_BY,
             },
-            "annotations": {"kwok.x-k8s.io/node": "fake", "ecs.operator.dev/fargate-pod-uid": meta["uid"]},
+            "annotations": {"kwok.x-k8s.io/node": "fake", ANNOTATION_FARGATE_POD_UID: meta["uid"]},
         },
         "spec": {
             "providerID": f"aws:///{zone}/{name}",

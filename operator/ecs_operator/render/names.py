@@ -45,6 +45,8 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from .errors import RenderError
+
 __all__ = [
     "EfsClaim",
     "NameMappingError",
@@ -79,7 +81,7 @@ _SECRET_KEY = re.compile(r"[-._A-Za-z0-9]+")
 _SM_SUFFIX = re.compile(r"^(?P<name>.+)-(?P<suffix>[A-Za-z0-9]{6})$")
 
 
-class NameMappingError(ValueError):
+class NameMappingError(RenderError):
     """An ARN or name that cannot be mapped (wrong service, missing parts)."""
 
 
@@ -143,7 +145,8 @@ def unique_names(originals: Sequence[str], max_length: int = LABEL_MAX, taken: I
         counts[name] = counts.get(name, 0) + 1
     used = set(taken)
     out: list[str] = []
-    for original, name in zip(originals, plain):
+    for original, sanitised in zip(originals, plain, strict=True):
+        name = sanitised
         if name in used or (counts[name] > 1 and name != original):
             base = name[: max_length - HASH_LENGTH - 1].rstrip("-")
             candidate, bump = f"{base}-{short_hash(original)}", 0

@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..models.common import NetworkConfiguration
 from . import names
 from .meta import owner_reference, standard_labels
 from .warnings import RenderWarning
@@ -46,7 +47,7 @@ def render_network(
     *,
     selector: Mapping[str, str],
     network_mode: str | None,
-    network_configuration: Any,
+    network_configuration: NetworkConfiguration | None,
     labels: Mapping[str, str] | None = None,
 ) -> NetworkRender:
     """Objects for the pods matching ``selector`` (the owner's tasks), owned by ``owner``."""
@@ -71,7 +72,7 @@ def render_network(
                 "spec": {"podSelector": {"matchLabels": dict(selector)}, "policyTypes": ["Ingress", "Egress"]},
             }
         )
-    vpc = getattr(network_configuration, "awsvpc_configuration", None)
+    vpc = network_configuration.awsvpc_configuration if network_configuration is not None else None
     if vpc is None:
         return out
     where = "networkConfiguration.awsvpcConfiguration"

@@ -13,6 +13,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from ..models import TaskDefinitionSpec, TaskOverride
+from ..models.base import ECSModel
 from .warnings import RenderWarning
 
 __all__ = ["apply_overrides"]
@@ -21,21 +23,19 @@ _TASK_MEMBERS = ("cpu", "memory", "taskRoleArn", "executionRoleArn", "ephemeralS
 _CONTAINER_REPLACED = ("command", "cpu", "memory", "memoryReservation", "resourceRequirements")
 
 
-def _plain(value: Any) -> Any:
-    """An ECS-spelled mapping from a model (``dump``/``model_dump``) or a mapping."""
-    if value is None:
-        return None
-    if hasattr(value, "dump"):
+def _plain(value: ECSModel | Mapping[str, Any]) -> dict[str, Any]:
+    """An ECS-spelled mapping from a model (``dump``) or a mapping."""
+    if isinstance(value, ECSModel):
         return value.dump()
-    if hasattr(value, "model_dump"):
-        return value.model_dump(mode="json", by_alias=True, exclude_none=True)
     return dict(value)
 
 
-def apply_overrides(td: Any, overrides: Any, *, path: str = "overrides") -> tuple[Any, list[RenderWarning]]:
+def apply_overrides(
+    td: TaskDefinitionSpec, overrides: TaskOverride | Mapping[str, Any] | None, *, path: str = "overrides"
+) -> tuple[TaskDefinitionSpec, list[RenderWarning]]:
     """The task definition with ``overrides`` (TaskOverride model or mapping) applied."""
     data: dict[str, Any] = td.dump()
-    wanted: Mapping[str, Any] = _plain(overrides) or {}
+    wanted: Mapping[str, Any] = {} if overrides is None else _plain(overrides)
     warnings: list[RenderWarning] = []
     for member in _TASK_MEMBERS:
         if wanted.get(member) is not None:
@@ -50,8 +50,8 @@ def apply_overrides(td: Any, overrides: Any, *, path: str = "overrides") -> tupl
         )
     containers = data["containerDefinitions"]
     by_name = {c["name"]: c for c in containers}
-    for index, override in enumerate(wanted.get("containerOverrides") or ()):
-        override = _plain(override)
+    for index, entry in enumerate(wanted.get("containerOverrides") or ()):
+        override = _plain(entry)
         name = override.get("name")
         container = by_name.get(name)
         if container is None:

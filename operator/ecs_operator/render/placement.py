@@ -16,6 +16,8 @@ import copy
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from ..models.common import PlacementConstraint, PlacementStrategy
+from ..models.task_definition import TaskDefinitionPlacementConstraint
 from .query import (
     ATTRIBUTE_LABELS,
     AffinityResult,
@@ -39,7 +41,9 @@ def spread_topology_key(field: str) -> str:
 
 
 def _memberof(
-    constraints: Sequence[Any] | None, prefix: str, node_labels: Sequence[Mapping[str, str]]
+    constraints: Sequence[PlacementConstraint | TaskDefinitionPlacementConstraint] | None,
+    prefix: str,
+    node_labels: Sequence[Mapping[str, str]],
 ) -> list[AffinityResult]:
     return [
         to_affinity(c.expression, node_labels, path=f"{prefix}[{i}].expression")
@@ -51,9 +55,9 @@ def _memberof(
 def apply_placement(
     template: Mapping[str, Any],
     *,
-    task_constraints: Sequence[Any] | None,
-    constraints: Sequence[Any] | None,
-    strategies: Sequence[Any] | None,
+    task_constraints: Sequence[TaskDefinitionPlacementConstraint] | None,
+    constraints: Sequence[PlacementConstraint] | None,
+    strategies: Sequence[PlacementStrategy] | None,
     selector_labels: Mapping[str, str],
     node_labels: Sequence[Mapping[str, str]] = (),
 ) -> tuple[dict[str, Any], list[RenderWarning]]:
@@ -62,9 +66,8 @@ def apply_placement(
     spec = out.setdefault("spec", {})
     warnings: list[RenderWarning] = []
     service_results = _memberof(constraints, "placementConstraints", node_labels)
-    distinct = any(c.type == "distinctInstance" for c in constraints or ()) or any(
-        c.type == "distinctInstance" for c in task_constraints or ()
-    )
+    # A task definition's constraints are memberOf only: distinctInstance is a service/task constraint.
+    distinct = any(c.type == "distinctInstance" for c in constraints or ())
     if service_results or distinct:
         combined = combine(
             *_memberof(task_constraints, "taskDefinition.placementConstraints", node_labels), *service_results
@@ -75,7 +78,7 @@ def apply_placement(
         block = affinity_block(combined)
         if block:
             spec["affinity"] = block
-    spreads = []
+    spreads: list[dict[str, Any]] = []
     for i, strategy in enumerate(strategies or ()):
         if strategy.type == "spread" and strategy.field:
             spreads.append(

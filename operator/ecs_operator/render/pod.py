@@ -20,13 +20,26 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..models import ContainerDefinition, TaskDefinitionSpec, TaskOverride
+from ..vocabulary import (
+    ANNOTATION_COMPATIBILITIES,
+    ANNOTATION_ESSENTIAL_CONTAINERS,
+    ANNOTATION_NETWORK_MODE,
+    LABEL_FAMILY,
+    LABEL_GROUP,
+    LABEL_MANAGED_BY,
+    LABEL_NAME,
+    LABEL_PART_OF,
+    LABEL_REVISION,
+    MANAGED_BY,
+    prefixed,
+)
 from . import names
 from .container import ANNOTATION_PREFIX, ContainerContext, ContainerParts, render_container
-from .dependencies import plan_start_order
-from .meta import LABEL_FAMILY, LABEL_REVISION, MANAGED_BY
+from .dependencies import Role, plan_start_order
 from .names import EfsClaim, SecretRef
 from .overrides import apply_overrides
-from .query import GROUP_LABEL, AffinityResult, affinity_block, combine, to_affinity
+from .query import AffinityResult, affinity_block, combine, to_affinity
 from .resources import GPU_RESOURCE, pod_resources
 from .secrets import gate_template
 from .volumes import DockerVolumeClaim, container_mounts, render_volumes
@@ -38,9 +51,9 @@ __all__ = [
     "render_pod_template",
 ]
 
-ESSENTIAL_CONTAINERS_ANNOTATION = f"{ANNOTATION_PREFIX}/essential-containers"
-NETWORK_MODE_ANNOTATION = f"{ANNOTATION_PREFIX}/network-mode"
-COMPATIBILITIES_ANNOTATION = f"{ANNOTATION_PREFIX}/requires-compatibilities"
+ESSENTIAL_CONTAINERS_ANNOTATION = ANNOTATION_ESSENTIAL_CONTAINERS
+NETWORK_MODE_ANNOTATION = ANNOTATION_NETWORK_MODE
+COMPATIBILITIES_ANNOTATION = ANNOTATION_COMPATIBILITIES
 MAX_NAMESERVERS = 3
 
 _ARCH = {"X86_64": "amd64", "ARM64": "arm64"}
@@ -50,7 +63,7 @@ _ARCH = {"X86_64": "amd64", "ARM64": "arm64"}
 class PodTemplateResult:
     """The PodTemplateSpec and everything the operator must provide or report for it."""
 
-    template: dict
+    template: dict[str, Any]
     warnings: list[RenderWarning] = field(default_factory=list)
     secret_refs: list[SecretRef] = field(default_factory=list)
     service_account: str | None = None
@@ -105,11 +118,11 @@ class _Namer:
 
 
 def render_pod_template(
-    td: Any,
+    td: TaskDefinitionSpec,
     *,
     family: str,
     revision: int,
-    overrides: Any = None,
+    overrides: TaskOverride | Mapping[str, Any] | None = None,
     for_service: bool = True,
     node_labels: Sequence[Mapping[str, str]] = (),
     task_group: str | None = None,
@@ -142,6 +155,7 @@ def render_pod_template(
     ports = _Namer()
 
     storage_owner = _ephemeral_storage_owner(td, containers, plan.roles)
+    storage_gib = td.ephemeral_storage.size_in_gib if td.ephemeral_storage is not None else None
     parts_by_index: dict[int, ContainerParts] = {}
     for index in plan.init_order + plan.main_order:
         container = containers[index]
@@ -157,7 +171,7 @@ def render_pod_template(
             volume_mounts=mounts,
             claim_volume_name=namer.volume,
             claim_port_name=ports.port,
-            ephemeral_storage_gib=td.ephemeral_storage.size_in_gib if index == storage_owner else None,
+            ephemeral_storage_gib=storage_gib if index == storage_owner else None,
             image_registry_map=image_registry_map or {},
         )
         parts = render_container(container, ctx)
@@ -174,7 +188,7 @@ def render_pod_template(
         spec["terminationGracePeriodSeconds"] = max(stop_timeouts)
     service_account = _service_account(td, spec, warnings)
     spec["enableServiceLinks"] = False  # ECS injects no variables for other services
-    _network(td, network_mode, ordered, spec, warnings)
+    _network(network_mode, ordered, spec, warnings)
     _process_namespaces(td, ordered, spec, warnings)
     node_selector = _node_selector(td, warnings)
     if node_selector:
@@ -229,14 +243,16 @@ def render_pod_template(
     )
 
 
-def _first_essential(containers: Sequence[Any], roles: Sequence[str]) -> int:
+def _first_essential(containers: Sequence[ContainerDefinition], roles: Sequence[Role]) -> int:
     """The first essential regular container (or the first regular one): where task-wide amounts go."""
     regular = [i for i, role in enumerate(roles) if role == "main"]
     essential = [i for i in regular if containers[i].essential]
     return (essential or regular)[0]
 
 
-def _ephemeral_storage_owner(td: Any, containers: Sequence[Any], roles: Sequence[str]) -> int | None:
+def _ephemeral_storage_owner(
+    td: TaskDefinitionSpec, containers: Sequence[ContainerDefinition], roles: Sequence[Role]
+) -> int | None:
     """The container that carries the task's ephemeral storage."""
     return None if td.ephemeral_storage is None else _first_essential(containers, roles)
 
@@ -264,22 +280,22 @@ def _task_size_on_container(
 def _labels(family: str, revision: int, task_group: str | None) -> dict[str, str]:
     family_value = names.label_value(family)
     labels = {
-        "app.kubernetes.io/name": family_value,
-        "app.kubernetes.io/managed-by": MANAGED_BY,
-        "app.kubernetes.io/part-of": "ecs-operator",
+        LABEL_NAME: family_value,
+        LABEL_MANAGED_BY: MANAGED_BY,
+        LABEL_PART_OF: MANAGED_BY,
         LABEL_FAMILY: family_value,
         LABEL_REVISION: str(revision),
     }
     if task_group:
-        labels[GROUP_LABEL] = names.group_label_value(task_group)
+        labels[LABEL_GROUP] = names.group_label_value(task_group)
     return labels
 
 
 def _annotations(
-    td: Any,
-    containers: Sequence[Any],
+    td: TaskDefinitionSpec,
+    containers: Sequence[ContainerDefinition],
     k8s_names: Sequence[str],
-    roles: Sequence[str],
+    roles: Sequence[Role],
     ordered: Sequence[ContainerParts],
     network_mode: str,
     warnings: list[RenderWarning],
@@ -292,7 +308,7 @@ def _annotations(
     }
     if td.requires_compatibilities:
         annotations[COMPATIBILITIES_ANNOTATION] = ",".join(td.requires_compatibilities)
-    for container, k8s_name in zip(containers, k8s_names):
+    for container, k8s_name in zip(containers, k8s_names, strict=True):
         if container.name != k8s_name:
             annotations[names.annotation_key(ANNOTATION_PREFIX, f"container-name.{k8s_name}")] = container.name
     for parts in ordered:
@@ -300,7 +316,7 @@ def _annotations(
     for index, tag in enumerate(td.tags or ()):
         annotation = names.annotation_key(ANNOTATION_PREFIX, f"tag.{tag.key}")
         annotations[annotation] = tag.value or ""
-        if annotation != f"{ANNOTATION_PREFIX}/tag.{tag.key}":
+        if annotation != prefixed(f"tag.{tag.key}"):
             warnings.append(
                 RenderWarning(
                     f"tags[{index}].key",
@@ -311,7 +327,7 @@ def _annotations(
     return dict(sorted(annotations.items()))
 
 
-def _service_account(td: Any, spec: dict, warnings: list[RenderWarning]) -> str | None:
+def _service_account(td: TaskDefinitionSpec, spec: dict[str, Any], warnings: list[RenderWarning]) -> str | None:
     if not td.task_role_arn:
         spec["automountServiceAccountToken"] = False  # no task role: no credentials, as in ECS
         return None
@@ -327,7 +343,7 @@ def _service_account(td: Any, spec: dict, warnings: list[RenderWarning]) -> str 
 
 
 def _network(
-    td: Any, network_mode: str, ordered: Sequence[ContainerParts], spec: dict, warnings: list[RenderWarning]
+    network_mode: str, ordered: Sequence[ContainerParts], spec: dict[str, Any], warnings: list[RenderWarning]
 ) -> None:
     if network_mode == "host":
         spec["hostNetwork"] = True
@@ -335,7 +351,8 @@ def _network(
         warnings.append(
             RenderWarning(
                 "networkMode",
-                "a pod always has a network interface; networkMode none is approximated by a NetworkPolicy that denies all traffic",
+                "a pod always has a network interface; networkMode none is approximated by a NetworkPolicy "
+                "that denies all traffic",
                 "approximated",
             )
         )
@@ -411,7 +428,9 @@ def _network(
                 )
 
 
-def _process_namespaces(td: Any, ordered: Sequence[ContainerParts], spec: dict, warnings: list[RenderWarning]) -> None:
+def _process_namespaces(
+    td: TaskDefinitionSpec, ordered: Sequence[ContainerParts], spec: dict[str, Any], warnings: list[RenderWarning]
+) -> None:
     if td.pid_mode == "host":
         spec["hostPID"] = True
     share = td.pid_mode == "task" or any(p.share_process_namespace for p in ordered)
@@ -438,7 +457,7 @@ def _process_namespaces(td: Any, ordered: Sequence[ContainerParts], spec: dict, 
             spec["shareProcessNamespace"] = True
 
 
-def _node_selector(td: Any, warnings: list[RenderWarning]) -> dict[str, str]:
+def _node_selector(td: TaskDefinitionSpec, warnings: list[RenderWarning]) -> dict[str, str]:
     platform = td.runtime_platform
     if platform is None:
         return {}
@@ -460,7 +479,7 @@ def _node_selector(td: Any, warnings: list[RenderWarning]) -> dict[str, str]:
     return selector
 
 
-def _memberof_expressions(td: Any) -> list[tuple[int, str]]:
+def _memberof_expressions(td: TaskDefinitionSpec) -> list[tuple[int, str]]:
     return [
         (i, constraint.expression)
         for i, constraint in enumerate(td.placement_constraints or ())
@@ -468,7 +487,7 @@ def _memberof_expressions(td: Any) -> list[tuple[int, str]]:
     ]
 
 
-def _placement(td: Any, node_labels: Sequence[Mapping[str, str]]) -> AffinityResult:
+def _placement(td: TaskDefinitionSpec, node_labels: Sequence[Mapping[str, str]]) -> AffinityResult:
     results = [
         to_affinity(expression, node_labels, path=f"placementConstraints[{i}].expression")
         for i, expression in _memberof_expressions(td)
@@ -494,7 +513,7 @@ def _sysctls(ordered: Sequence[ContainerParts], warnings: list[RenderWarning]) -
     return [{"name": name, "value": value} for name, (value, _) in chosen.items()]
 
 
-def _task_level_reports(td: Any, warnings: list[RenderWarning]) -> None:
+def _task_level_reports(td: TaskDefinitionSpec, warnings: list[RenderWarning]) -> None:
     """Task definition members with no Kubernetes equivalent."""
     if td.execution_role_arn:
         warnings.append(
@@ -531,7 +550,8 @@ def _task_level_reports(td: Any, warnings: list[RenderWarning]) -> None:
         warnings.append(
             RenderWarning(
                 "trustedExecutionConfiguration",
-                f"isolation mode {trusted.isolation_mode} needs a sandboxed RuntimeClass; the pod uses the default runtime",
+                f"isolation mode {trusted.isolation_mode} needs a sandboxed RuntimeClass; "
+                "the pod uses the default runtime",
                 "unsupported",
             )
         )

@@ -22,6 +22,7 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from ..models import HealthCheck
 from .warnings import RenderWarning
 
 __all__ = ["DEFAULT_INTERVAL", "DEFAULT_RETRIES", "DEFAULT_TIMEOUT", "exec_command", "render_probes"]
@@ -51,14 +52,14 @@ def exec_command(command: Sequence[str], *, path: str) -> tuple[list[str] | None
 
 
 def render_probes(
-    health_check: Any,
+    health_check: HealthCheck | Mapping[str, Any] | None,
     *,
     path: str,
     essential: bool,
     for_service: bool,
     startup_required: bool = False,
     start_timeout: int | None = None,
-) -> tuple[dict[str, dict], list[RenderWarning]]:
+) -> tuple[dict[str, dict[str, Any]], list[RenderWarning]]:
     """Probes (``readinessProbe``, ``livenessProbe``, ``startupProbe`` keys) for one container.
 
     ``health_check`` is the ECS healthCheck (model or mapping) or ``None``; ``path`` is the ECS
@@ -74,7 +75,7 @@ def render_probes(
     retries = _get(health_check, "retries") or DEFAULT_RETRIES
     start_period = _get(health_check, "start_period", "startPeriod") or 0
 
-    def probe(failure_threshold: int) -> dict:
+    def probe(failure_threshold: int) -> dict[str, Any]:
         return {
             "exec": {"command": list(command)},
             "periodSeconds": interval,
@@ -83,7 +84,7 @@ def render_probes(
             "successThreshold": 1,
         }
 
-    probes: dict[str, dict] = {"readinessProbe": probe(retries)}
+    probes: dict[str, dict[str, Any]] = {"readinessProbe": probe(retries)}
     if essential and for_service:
         probes["livenessProbe"] = probe(retries)
     if start_period or startup_required or start_timeout:
@@ -93,7 +94,7 @@ def render_probes(
     return probes, warnings
 
 
-def _get(item: Any, *keys: str) -> Any:
+def _get(item: HealthCheck | Mapping[str, Any], *keys: str) -> Any:
     for key in keys:
         value = item.get(key) if isinstance(item, Mapping) else getattr(item, key, None)
         if value is not None:

@@ -20,7 +20,8 @@ Grammar (keywords are case-insensitive; ``and``/``&&``, ``or``/``||``, ``not``/`
     value      := bare word | 'single-quoted' | "double-quoted"
 
 A bare value ends at white space, one of ``()[],<>!`` or an operator (``==``, ``&&``, ...); quote
-values that contain those (regular expressions with brackets or alternatives in parentheses). Precedence: ``not`` > ``and`` > ``or``.
+values that contain those (regular expressions with brackets or alternatives in parentheses).
+Precedence: ``not`` > ``and`` > ``or``.
 
 Translation (``to_affinity``):
 
@@ -51,10 +52,12 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Union
+from typing import Any, TypeVar
 
+from ..vocabulary import LABEL_GROUP, LABEL_INSTANCE_ID, LABEL_UNSATISFIABLE, prefixed
 from . import names
-from .warnings import RenderWarning, dedupe
+from .errors import RenderError
+from .warnings import RenderWarning, WarningKind, dedupe
 
 __all__ = [
     "ATTRIBUTE_LABELS",
@@ -77,9 +80,9 @@ __all__ = [
     "to_affinity",
 ]
 
-GROUP_LABEL = "ecs.operator.dev/group"
-INSTANCE_ID_LABEL = "ecs.operator.dev/instance-id"
-UNSATISFIABLE_LABEL = "ecs.operator.dev/unsatisfiable"
+GROUP_LABEL = LABEL_GROUP
+INSTANCE_ID_LABEL = LABEL_INSTANCE_ID
+UNSATISFIABLE_LABEL = LABEL_UNSATISFIABLE
 HOSTNAME = "kubernetes.io/hostname"
 MAX_TERMS = 64
 
@@ -89,10 +92,10 @@ ATTRIBUTE_LABELS: Mapping[str, str] = {
     "ecs.os-type": "kubernetes.io/os",
     "ecs.cpu-architecture": "kubernetes.io/arch",
     "ecs.instance-id": INSTANCE_ID_LABEL,
-    "ecs.ami-id": "ecs.operator.dev/ami-id",
-    "ecs.os-family": "ecs.operator.dev/os-family",
-    "ecs.vpc-id": "ecs.operator.dev/vpc-id",
-    "ecs.subnet-id": "ecs.operator.dev/subnet-id",
+    "ecs.ami-id": prefixed("ami-id"),
+    "ecs.os-family": prefixed("os-family"),
+    "ecs.vpc-id": prefixed("vpc-id"),
+    "ecs.subnet-id": prefixed("subnet-id"),
 }
 
 # ECS value -> label value, and back (for matching regexes against node labels).
@@ -111,7 +114,7 @@ _BUILTIN_SUBJECTS = (
     "agentConnected",
     "agentVersion",
 )
-_IGNORED_SUBJECTS = {
+_IGNORED_SUBJECTS: Mapping[str, tuple[WarningKind, str]] = {
     "registeredAt": ("unsupported", "Kubernetes node affinity cannot select on registration time; the term is ignored"),
     "runningTasksCount": ("unsupported", "Kubernetes node affinity cannot count running pods; the term is ignored"),
     "agentVersion": ("unsupported", "there is no ECS agent on Kubernetes nodes; the term is ignored"),
@@ -135,7 +138,7 @@ _INTEGER = re.compile(r"[+-]?[0-9]+")
 #   └── QueryTranslationError  valid, but too large to express as node affinity
 
 
-class QueryError(ValueError):
+class QueryError(RenderError):
     """Base class for cluster query language errors."""
 
 
@@ -198,7 +201,7 @@ class Or:
         return " or ".join(str(o) for o in self.operands)
 
 
-Node = Union[Term, Not, And, Or]
+Node = Term | Not | And | Or
 
 
 # --- tokenizer and parser -------------------------------------------------------------------------
@@ -449,11 +452,14 @@ class AffinityResult:
     matching nothing, so none is emitted).
     """
 
-    node_selector_terms: list[dict] = field(default_factory=list)
-    pod_affinity: list[dict] = field(default_factory=list)
-    pod_anti_affinity: list[dict] = field(default_factory=list)
+    node_selector_terms: list[dict[str, Any]] = field(default_factory=list)
+    pod_affinity: list[dict[str, Any]] = field(default_factory=list)
+    pod_anti_affinity: list[dict[str, Any]] = field(default_factory=list)
     warnings: list[RenderWarning] = field(default_factory=list)
 
+
+_Alternative = tuple[list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]]]
+"""One 'or' alternative: node selector expressions, pod affinity terms, pod anti-affinity terms."""
 
 _TRUE = "true"
 _FALSE = "false"
@@ -462,7 +468,7 @@ _FALSE = "false"
 @dataclass
 class _Literal:
     kind: str  # "node", "affinity", "anti", _TRUE, _FALSE
-    payload: dict | None = None
+    payload: dict[str, Any] = field(default_factory=dict)  # empty for _TRUE / _FALSE
 
 
 def _label_key_valid(key: str) -> bool:
@@ -479,7 +485,7 @@ def _label_for(subject: str) -> str:
     if attribute in ATTRIBUTE_LABELS:
         return ATTRIBUTE_LABELS[attribute]
     if attribute.startswith("ecs."):
-        return "ecs.operator.dev/" + attribute[len("ecs.") :]
+        return prefixed(attribute[len("ecs.") :])
     return attribute
 
 
@@ -490,11 +496,19 @@ def _number(text: str) -> float | None:
         return None
 
 
+_Ordered = TypeVar("_Ordered", float, str)
+
+
+def _ordered(x: _Ordered, op: str, y: _Ordered) -> bool:
+    return {">": x > y, ">=": x >= y, "<": x < y, "<=": x <= y}[op]
+
+
 def _compare(left: str, op: str, right: str) -> bool:
+    """Numerically when both sides are numbers, else as text."""
     a, b = _number(left), _number(right)
-    pair: tuple[float, float] | tuple[str, str] = (a, b) if a is not None and b is not None else (left, right)
-    x, y = pair
-    return {">": x > y, ">=": x >= y, "<": x < y, "<=": x <= y}[op]  # type: ignore[operator]
+    if a is not None and b is not None:
+        return _ordered(a, op, b)
+    return _ordered(left, op, right)
 
 
 class _Translator:
@@ -503,8 +517,8 @@ class _Translator:
         self.path = path
         self.warnings: list[RenderWarning] = []
 
-    def warn(self, term: Term, reason: str, kind: str) -> None:
-        self.warnings.append(RenderWarning(self.path, f"'{term.source or term}': {reason}", kind))  # type: ignore[arg-type]
+    def warn(self, term: Term, reason: str, kind: WarningKind) -> None:
+        self.warnings.append(RenderWarning(self.path, f"'{term.source or term}': {reason}", kind))
 
     def inventory(self, label: str) -> list[str]:
         return sorted({labels[label] for labels in self.node_labels if label in labels})
@@ -523,12 +537,13 @@ class _Translator:
         if op not in ("==", "!=", "in", "!in", "exists", "!exists"):
             self.warn(
                 term,
-                f"operator {op} is not supported on task:group (pod affinity matches exact values); the term is ignored",
+                f"operator {op} is not supported on task:group (pod affinity matches exact values); "
+                "the term is ignored",
                 "unsupported",
             )
             return _Literal(_TRUE)
         if op in ("exists", "!exists"):
-            expression: dict = {"key": GROUP_LABEL, "operator": "Exists"}
+            expression: dict[str, Any] = {"key": GROUP_LABEL, "operator": "Exists"}
         else:
             values = list(dict.fromkeys(names.group_label_value(v) for v in term.values))
             expression = {"key": GROUP_LABEL, "operator": "In", "values": values}
@@ -587,8 +602,8 @@ class _Translator:
         return _Literal("node", {"key": label, "operator": "NotIn" if op == "!~" else "In", "values": matching})
 
 
-def _unique(items: Iterable[dict]) -> list[dict]:
-    out: list[dict] = []
+def _unique(items: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
     for item in items:
         if item not in out:
             out.append(item)
@@ -607,22 +622,22 @@ def to_affinity(
     """
     tree = _push_not(parse(expr_text))
     translator = _Translator(node_labels, path)
-    alternatives: list[tuple[list[dict], list[dict], list[dict]]] = []
+    alternatives: list[_Alternative] = []
     for conjunction in _dnf(tree):
-        expressions: list[dict] = []
-        affinity: list[dict] = []
-        anti: list[dict] = []
+        expressions: list[dict[str, Any]] = []
+        affinity: list[dict[str, Any]] = []
+        anti: list[dict[str, Any]] = []
         satisfiable = True
         for term in conjunction:
             literal = translator.literal(term)
             if literal.kind == _FALSE:
                 satisfiable = False
             elif literal.kind == "node":
-                expressions.append(literal.payload)  # type: ignore[arg-type]
+                expressions.append(literal.payload)
             elif literal.kind == "affinity":
-                affinity.append(literal.payload)  # type: ignore[arg-type]
+                affinity.append(literal.payload)
             elif literal.kind == "anti":
-                anti.append(literal.payload)  # type: ignore[arg-type]
+                anti.append(literal.payload)
         if satisfiable:
             alternatives.append((_unique(expressions), _unique(affinity), _unique(anti)))
 
@@ -661,14 +676,14 @@ def to_affinity(
 
 
 def _absorb(
-    alternatives: list[tuple[list[dict], list[dict], list[dict]]],
-) -> list[tuple[list[dict], list[dict], list[dict]]]:
+    alternatives: list[_Alternative],
+) -> list[_Alternative]:
     """Drop alternatives implied by a looser one (``a or (a and b)`` is ``a``); keep order."""
 
-    def implies(tight: tuple[list[dict], ...], loose: tuple[list[dict], ...]) -> bool:
-        return all(all(item in t for item in l) for t, l in zip(tight, loose))
+    def implies(tight: tuple[list[dict[str, Any]], ...], loose: tuple[list[dict[str, Any]], ...]) -> bool:
+        return all(all(item in t for item in looser) for t, looser in zip(tight, loose, strict=True))
 
-    kept: list[tuple[list[dict], list[dict], list[dict]]] = []
+    kept: list[_Alternative] = []
     for i, alt in enumerate(alternatives):
         redundant = any(
             implies(alt, other) and (not implies(other, alt) or j < i) for j, other in enumerate(alternatives) if j != i
@@ -678,13 +693,13 @@ def _absorb(
     return kept
 
 
-def _unsatisfiable_term() -> dict:
+def _unsatisfiable_term() -> dict[str, Any]:
     return {"matchExpressions": [{"key": UNSATISFIABLE_LABEL, "operator": "Exists"}]}
 
 
 def combine(*results: AffinityResult) -> AffinityResult:
     """AND several results (task definition + service constraints): node terms are crossed."""
-    terms: list[dict] = []
+    terms: list[dict[str, Any]] = []
     constrained = False
     out = AffinityResult()
     for result in results:
@@ -707,7 +722,7 @@ def combine(*results: AffinityResult) -> AffinityResult:
     return out
 
 
-def distinct_instance_anti_affinity(selector_labels: Mapping[str, str]) -> list[dict]:
+def distinct_instance_anti_affinity(selector_labels: Mapping[str, str]) -> list[dict[str, Any]]:
     """``distinctInstance``: required pod anti-affinity so no two matching pods share a node.
 
     Returns the PodAffinityTerm list to put under
@@ -721,9 +736,9 @@ def distinct_instance_anti_affinity(selector_labels: Mapping[str, str]) -> list[
     ]
 
 
-def affinity_block(result: AffinityResult) -> dict | None:
+def affinity_block(result: AffinityResult) -> dict[str, Any] | None:
     """The pod ``spec.affinity`` for a result, or ``None`` when nothing constrains placement."""
-    block: dict = {}
+    block: dict[str, Any] = {}
     if result.node_selector_terms:
         block["nodeAffinity"] = {
             "requiredDuringSchedulingIgnoredDuringExecution": {"nodeSelectorTerms": result.node_selector_terms}

@@ -17,9 +17,10 @@ not guessed here.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
+from ..models.common import ResourceRequirement
 from .warnings import RenderWarning
 
 __all__ = [
@@ -49,7 +50,7 @@ def container_resources(
     cpu: int | None,
     memory: int | None,
     memory_reservation: int | None,
-    resource_requirements: Any = (),
+    resource_requirements: Sequence[ResourceRequirement | Mapping[str, Any]] | None = (),
     path: str,
 ) -> tuple[dict[str, dict[str, str]], list[RenderWarning]]:
     """``resources`` for one container and the warnings for what did not map.
@@ -109,7 +110,7 @@ def ephemeral_storage_resources(size_in_gib: int) -> dict[str, str]:
     return {"ephemeral-storage": f"{size_in_gib}Gi"}
 
 
-def _get(item: Any, key: str) -> Any:
+def _get(item: ResourceRequirement | Mapping[str, Any], key: str) -> Any:
     if isinstance(item, Mapping):
         return item.get(key)
     return getattr(item, key, None)

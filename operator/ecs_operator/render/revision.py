@@ -13,16 +13,17 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from .meta import LABEL_FAMILY, LABEL_REVISION, LABEL_TASK_DEFINITION, owner_reference, standard_labels
+from ..vocabulary import LABEL_FAMILY, LABEL_REVISION, LABEL_TASK_DEFINITION, prefixed
+from .meta import owner_reference, standard_labels
 
 __all__ = ["canonical_json", "spec_digest", "revision_name", "build_controller_revision", "parse_reference"]
 
 
-def canonical_json(data: Any) -> str:
+def canonical_json(data: object) -> str:
     return json.dumps(data, sort_keys=True, separators=(",", ":"))
 
 
-def spec_digest(data: Any) -> str:
+def spec_digest(data: object) -> str:
     return hashlib.sha256(canonical_json(data).encode()).hexdigest()[:16]
 
 
@@ -49,7 +50,7 @@ def build_controller_revision(
                     LABEL_REVISION: str(revision),
                 },
             ),
-            "annotations": {f"{LABEL_FAMILY.rsplit('/', 1)[0]}/digest": spec_digest(spec)},
+            "annotations": {prefixed("digest"): spec_digest(spec)},
             "ownerReferences": [owner_reference(owner)],
         },
         "revision": revision,

@@ -31,11 +31,13 @@ gives them meaning, in two pure forms:
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from typing import Final
 
 from ..models.schedule import AtSchedule, CronSchedule, RateSchedule, parse_schedule
+from .errors import RenderError
 from .warnings import RenderWarning
 
 __all__ = [
@@ -54,7 +56,7 @@ _DAY_NAMES: Final = {
     d: i + 1 for i, d in enumerate(["SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"])
 }  # EventBridge numbering
 # name, lowest, highest, names
-_FIELDS: Final = (
+_FIELDS: Final[tuple[tuple[str, int, int, Mapping[str, int]], ...]] = (
     ("minutes", 0, 59, {}),
     ("hours", 0, 23, {}),
     ("day-of-month", 1, 31, {}),
@@ -66,7 +68,7 @@ LOOKBACK_DAYS: Final = 366 * 2
 """How far :func:`last_firing` and :func:`next_firing` search before giving up."""
 
 
-class ScheduleError(ValueError):
+class ScheduleError(RenderError):
     """An expression that cannot be honoured; the message names the field (``schedule``)."""
 
 
@@ -87,7 +89,7 @@ class _Item:
     step: int | None
 
 
-def _number(text: str, name: str, low: int, high: int, names: dict[str, int], path: str) -> int:
+def _number(text: str, name: str, low: int, high: int, names: Mapping[str, int], path: str) -> int:
     value = names.get(text.upper()) if text.isalpha() else (int(text) if text.isdigit() else None)
     if value is None:
         raise ScheduleError(f"{path}: {text!r} is not valid in the cron() {name} field")
@@ -270,10 +272,12 @@ class CronMatcher:
         if not isinstance(parsed, CronSchedule):
             raise ScheduleError(f"{path}: {expression!r} is not a cron() expression")
         fields = _cron_fields(parsed, path)
-        sets = [_values(items, low, high) for items, (_, low, high, _) in zip(fields, _FIELDS)]
+        minutes, hours, days, months, weekdays, years = (
+            _values(items, low, high) for items, (_, low, high, _) in zip(fields, _FIELDS, strict=True)
+        )
         by_weekday = parsed.day_of_month == "?"
         any_day = _is_any(fields[4] if by_weekday else fields[2])
-        return cls(*sets, by_weekday=by_weekday, any_day=any_day)
+        return cls(minutes, hours, days, months, weekdays, years, by_weekday=by_weekday, any_day=any_day)
 
     def day_matches(self, day: date) -> bool:
         if day.month not in self.months or day.year not in self.years:

@@ -19,6 +19,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from ..vocabulary import SCHEDULING_GATE_RESOURCES
 from .names import SecretRef
 
 __all__ = [
@@ -35,7 +36,7 @@ __all__ = [
     "without_gate",
 ]
 
-RESOURCES_GATE = "ecs.operator.dev/task-resources"
+RESOURCES_GATE = SCHEDULING_GATE_RESOURCES
 ERROR_PREFIX = "ResourceInitializationError: unable to pull secrets or registry auth"
 
 Obj = Mapping[str, Any]

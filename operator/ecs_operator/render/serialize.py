@@ -19,7 +19,7 @@ class _Dumper(yaml.SafeDumper):
         return True
 
 
-def to_yaml(data: Any) -> str:
+def to_yaml(data: object) -> str:
     """Deterministic block-style YAML for plain data (dicts, lists, strings, numbers, bools)."""
     return yaml.dump(
         data,

@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from ..models import ECSClusterSpec, ECSServiceSpec, TaskDefinitionSpec
+from ..models.common import Tag
 from .autoscaling import AutoscalerRender, build_autoscaler
 from .capacity import (
     CapacityProviderError,
@@ -42,11 +44,13 @@ class ServiceRender:
     autoscaler: AutoscalerRender | None = None  # the HPA when autoScaling is set
 
 
-def _tags(items: Any) -> dict[str, str]:
-    return {t.key: t.value for t in items or [] if getattr(t, "key", None)}
+def _tags(items: Sequence[Tag] | None) -> dict[str, str]:
+    return {t.key: t.value or "" for t in items or [] if t.key}
 
 
-def propagated_annotations(propagate_tags: str | None, service_tags: Any, td_tags: Any) -> dict[str, str]:
+def propagated_annotations(
+    propagate_tags: str | None, service_tags: Sequence[Tag] | None, td_tags: Sequence[Tag] | None
+) -> dict[str, str]:
     """ECS propagateTags: TASK_DEFINITION or SERVICE tags become pod annotations."""
     if propagate_tags == "TASK_DEFINITION":
         return _tags(td_tags)
@@ -57,13 +61,13 @@ def propagated_annotations(propagate_tags: str | None, service_tags: Any, td_tag
 
 def render_service(
     owner: Mapping[str, Any],
-    spec: Any,
-    td: Any,
+    spec: ECSServiceSpec,
+    td: TaskDefinitionSpec,
     *,
     family: str,
     revision: int,
     cluster: str,
-    cluster_spec: Any = None,
+    cluster_spec: ECSClusterSpec | None = None,
     node_labels: Sequence[Mapping[str, str]] = (),
     fargate_provisioner: str | None = None,
     now: datetime | None = None,

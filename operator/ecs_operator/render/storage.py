@@ -28,16 +28,28 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from ..models.storage import EfsStorage
+from ..vocabulary import (
+    ANNOTATION_SOURCE,
+    LABEL_COMPONENT,
+    LABEL_DOCKER_VOLUME,
+    LABEL_FILE_SYSTEM,
+    LABEL_MANAGED_BY,
+    LABEL_PART_OF,
+    MANAGED_BY,
+)
 from . import names
-from .meta import MANAGED_BY
 from .names import EfsClaim
 from .volumes import DockerVolumeClaim
 
 __all__ = [
+    "ANNOTATION_SOURCE",
     "DEFAULT_CAPACITY",
     "DEFAULT_HOST_PATH_ROOT",
     "DOCKER_VOLUME_ROOT",
     "EFS_CSI_DRIVER",
+    "LABEL_DOCKER_VOLUME",
+    "LABEL_FILE_SYSTEM",
     "StoragePlan",
     "build_claim",
     "build_docker_volume",
@@ -53,9 +65,6 @@ EFS_CSI_DRIVER = "efs.csi.aws.com"
 DEFAULT_CAPACITY = "5Gi"  # EFS is elastic; claims need a size, binding only compares it
 DEFAULT_HOST_PATH_ROOT = "/var/lib/ecs-operator/efs"
 DOCKER_VOLUME_ROOT = "/var/lib/ecs-operator/docker-volumes"
-LABEL_FILE_SYSTEM = "ecs.operator.dev/efs-file-system"
-LABEL_DOCKER_VOLUME = "ecs.operator.dev/docker-volume"
-ANNOTATION_SOURCE = "ecs.operator.dev/source"
 
 
 @dataclass(frozen=True)
@@ -72,17 +81,19 @@ class StoragePlan:
         return self.provisioning != "DYNAMIC"
 
 
-def storage_plan(config: Any, *, default_class: str | None) -> StoragePlan:
+def storage_plan(config: EfsStorage | None, *, default_class: str | None) -> StoragePlan:
     """Resolve an ``EfsStorage`` (or None) given the cluster's default StorageClass (or None)."""
-    provisioning = getattr(config, "provisioning", None)
-    class_name = getattr(config, "storage_class_name", None)
+    if config is None:
+        config = EfsStorage()
+    provisioning: str | None = config.provisioning
+    class_name = config.storage_class_name
     if provisioning is None:
         provisioning = "DYNAMIC" if (class_name or default_class) else "STATIC_CSI"
     return StoragePlan(
         provisioning=provisioning,
         storage_class_name=class_name,
-        capacity=getattr(config, "capacity", None) or DEFAULT_CAPACITY,
-        host_path_root=(getattr(config, "host_path_root", None) or DEFAULT_HOST_PATH_ROOT).rstrip("/") or "/",
+        capacity=config.capacity or DEFAULT_CAPACITY,
+        host_path_root=(config.host_path_root or DEFAULT_HOST_PATH_ROOT).rstrip("/") or "/",
     )
 
 
@@ -103,9 +114,9 @@ def volume_name(namespace: str, claim_name: str) -> str:
 
 def _labels(extra: dict[str, str]) -> dict[str, str]:
     return {
-        "app.kubernetes.io/managed-by": MANAGED_BY,
-        "app.kubernetes.io/part-of": "ecs-operator",
-        "app.kubernetes.io/component": "storage",
+        LABEL_MANAGED_BY: MANAGED_BY,
+        LABEL_PART_OF: MANAGED_BY,
+        LABEL_COMPONENT: "storage",
         **extra,
     }
 

@@ -23,17 +23,27 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
+from ..models import ECSServiceSpec, TaskDefinitionSpec
+from ..vocabulary import (
+    ANNOTATION_REGISTRY,
+    ANNOTATION_SERVICE_CONNECT_NAMESPACE,
+    ANNOTATION_TARGET_GROUP,
+    LABEL_CLUSTER,
+    LABEL_SERVICE,
+)
 from . import names
-from .meta import LABEL_CLUSTER, LABEL_SERVICE, owner_reference, standard_labels
+from .meta import owner_reference, standard_labels
 from .network import OptionalObject, render_network
 from .warnings import RenderWarning
 from .workload import build_port_service, service_selector
 
 __all__ = [
     "ALB_CLASS",
+    "ANNOTATION_REGISTRY",
+    "ANNOTATION_TARGET_GROUP",
     "LoadBalancerTarget",
     "OptionalObject",
     "TARGET_GROUP_BINDING_API",
@@ -46,8 +56,6 @@ __all__ = [
 
 ALB_CLASS = "alb"
 TARGET_GROUP_BINDING_API = ("elbv2.k8s.aws/v1beta1", "targetgroupbindings")
-ANNOTATION_REGISTRY = "ecs.operator.dev/registry-arn"
-ANNOTATION_TARGET_GROUP = "ecs.operator.dev/target-group-arn"
 _APP_PROTOCOLS = {"http": "http", "http2": "kubernetes.io/h2c", "grpc": "grpc"}
 
 
@@ -85,14 +93,14 @@ def _service_name(text: str) -> str:
     return label if label[:1].isalpha() else names.dns_label(f"s-{label}")
 
 
-def discovery_service_name(owner_name: str, spec: Any) -> str:
+def discovery_service_name(owner_name: str, spec: ECSServiceSpec) -> str:
     return spec.service_discovery_name or _service_name(f"{owner_name}-discovery")
 
 
-def _port_index(td: Any, pod_template: Mapping[str, Any]) -> tuple[dict[str, str], set[tuple[str, int]]]:
+def _port_index(td: TaskDefinitionSpec, pod_template: Mapping[str, Any]) -> tuple[dict[str, str], set[tuple[str, int]]]:
     """ECS container name -> pod container name, and the (pod container, containerPort) pairs."""
     k8s_names = names.container_names([c.name for c in td.container_definitions])
-    by_ecs = dict(zip((c.name for c in td.container_definitions), k8s_names))
+    by_ecs = dict(zip((c.name for c in td.container_definitions), k8s_names, strict=True))
     spec = pod_template.get("spec", {})
     ports = {
         (c["name"], p["containerPort"])
@@ -210,7 +218,12 @@ def _port(
 
 
 def render_traffic(
-    owner: Mapping[str, Any], spec: Any, td: Any, pod_template: Mapping[str, Any], *, cluster: str
+    owner: Mapping[str, Any],
+    spec: ECSServiceSpec,
+    td: TaskDefinitionSpec,
+    pod_template: Mapping[str, Any],
+    *,
+    cluster: str,
 ) -> Traffic:
     """Everything that sends traffic to the tasks of ECSService ``owner`` (spec ``spec``, revision ``td``)."""
     out = Traffic()
@@ -225,10 +238,10 @@ def render_traffic(
         services.add(port_service, "loadBalancers" if only is not None else "portMappings")
         if only is not None:
             out.targets = [
-                t if t.service is None else _with(t, service=port_service["metadata"]["name"]) for t in out.targets
+                t if t.service is None else replace(t, service=port_service["metadata"]["name"]) for t in out.targets
             ]
     else:
-        out.targets = [_with(t, service=None) for t in out.targets]
+        out.targets = [replace(t, service=None) for t in out.targets]
     _ingress(owner, spec, out, cluster)
     _target_group_bindings(owner, out, cluster)
     _registries(owner, spec, by_ecs, ports, cluster, services, out)
@@ -248,15 +261,9 @@ def render_traffic(
     return out
 
 
-def _with(target: LoadBalancerTarget, **changes: Any) -> LoadBalancerTarget:
-    values = {f: getattr(target, f) for f in target.__dataclass_fields__}
-    values.update(changes)
-    return LoadBalancerTarget(**values)
-
-
 def _load_balancers(
     owner: Mapping[str, Any],
-    spec: Any,
+    spec: ECSServiceSpec,
     by_ecs: Mapping[str, str],
     ports: set[tuple[str, int]],
     cluster: str,
@@ -279,7 +286,7 @@ def _load_balancers(
             out.warnings.append(
                 RenderWarning(where, f"{what} in the task definition; the load balancer gets no targets", "unsupported")
             )
-        elif (k8s, lb.container_port) not in only:
+        elif k8s is not None and (k8s, lb.container_port) not in only:
             only.append((k8s, lb.container_port))
         if lb.load_balancer_name and not lb.target_group_arn:
             out.warnings.append(
@@ -311,7 +318,7 @@ def _load_balancers(
     return only
 
 
-def _ingress(owner: Mapping[str, Any], spec: Any, out: Traffic, cluster: str) -> None:
+def _ingress(owner: Mapping[str, Any], spec: ECSServiceSpec, out: Traffic, cluster: str) -> None:
     ingress = spec.ingress
     if ingress is None:
         return
@@ -354,7 +361,7 @@ def _ingress(owner: Mapping[str, Any], spec: Any, out: Traffic, cluster: str) ->
             "spec": {"ingressClassName": ingress.ingress_class_name or ALB_CLASS, "rules": [rule]},
         }
     )
-    out.targets = [_with(t, ingress=name) if t is target else t for t in out.targets]
+    out.targets = [replace(t, ingress=name) if t is target else t for t in out.targets]
 
 
 def _target_group_name(arn: str) -> str:
@@ -390,13 +397,13 @@ def _target_group_bindings(owner: Mapping[str, Any], out: Traffic, cluster: str)
             "approximated",
         )
         out.optional.append(OptionalObject(*TARGET_GROUP_BINDING_API, binding, missing))
-        targets.append(_with(target, target_group_binding=name))
+        targets.append(replace(target, target_group_binding=name))
     out.targets = targets
 
 
 def _registries(
     owner: Mapping[str, Any],
-    spec: Any,
+    spec: ECSServiceSpec,
     by_ecs: Mapping[str, str],
     ports: set[tuple[str, int]],
     cluster: str,
@@ -445,7 +452,7 @@ def _registries(
         )
 
 
-def _named_ports(td: Any, by_ecs: Mapping[str, str]) -> dict[str, tuple[int, str, str | None]]:
+def _named_ports(td: TaskDefinitionSpec, by_ecs: Mapping[str, str]) -> dict[str, tuple[int, str, str | None]]:
     """ECS port mapping name -> (containerPort, protocol, appProtocol)."""
     found: dict[str, tuple[int, str, str | None]] = {}
     for container in td.container_definitions:
@@ -457,8 +464,8 @@ def _named_ports(td: Any, by_ecs: Mapping[str, str]) -> dict[str, tuple[int, str
 
 def _service_connect(
     owner: Mapping[str, Any],
-    spec: Any,
-    td: Any,
+    spec: ECSServiceSpec,
+    td: TaskDefinitionSpec,
     by_ecs: Mapping[str, str],
     cluster: str,
     namespace: str,
@@ -478,7 +485,7 @@ def _service_connect(
             )
         )
     named = _named_ports(td, by_ecs)
-    sc_annotations = {"ecs.operator.dev/service-connect-namespace": config.namespace} if config.namespace else None
+    sc_annotations = {ANNOTATION_SERVICE_CONNECT_NAMESPACE: config.namespace} if config.namespace else None
     for index, entry in enumerate(config.services or []):
         where = f"{prefix}.services[{index}]"
         mapping = named.get(entry.port_name)

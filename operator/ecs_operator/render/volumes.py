@@ -20,6 +20,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..models import ContainerDefinition, Volume
+from ..models.volumes import DockerVolumeConfiguration, EFSVolumeConfiguration
 from . import names
 from .names import EfsClaim
 from .warnings import RenderWarning
@@ -40,29 +42,29 @@ class DockerVolumeClaim:
 class VolumePlan:
     """Pod volumes plus what the operator must provide for them."""
 
-    volumes: list[dict] = field(default_factory=list)
+    volumes: list[dict[str, Any]] = field(default_factory=list)
     k8s_names: dict[str, str] = field(default_factory=dict)  # ECS volume name -> pod volume name
     efs_claims: list[EfsClaim] = field(default_factory=list)
     docker_volume_claims: list[DockerVolumeClaim] = field(default_factory=list)
     warnings: list[RenderWarning] = field(default_factory=list)
 
 
-def render_volumes(volumes: Sequence[Any], *, path: str = "volumes") -> VolumePlan:
+def render_volumes(volumes: Sequence[Volume], *, path: str = "volumes") -> VolumePlan:
     """Pod volumes for the task definition's ``volumes`` (Volume models), in the same order."""
     plan = VolumePlan()
     pod_names = names.unique_names([v.name for v in volumes])
-    for index, (volume, pod_name) in enumerate(zip(volumes, pod_names)):
+    for index, (volume, pod_name) in enumerate(zip(volumes, pod_names, strict=True)):
         where = f"{path}[{index}]"
         plan.k8s_names[volume.name] = pod_name
         plan.volumes.append({"name": pod_name, **_source(volume, where, plan)})
     return plan
 
 
-def _source(volume: Any, where: str, plan: VolumePlan) -> dict:
+def _source(volume: Volume, where: str, plan: VolumePlan) -> dict[str, Any]:
     if volume.efs_volume_configuration is not None:
         return _efs(volume.efs_volume_configuration, f"{where}.efsVolumeConfiguration", plan)
     if volume.docker_volume_configuration is not None:
-        return _docker(volume, f"{where}.dockerVolumeConfiguration", plan)
+        return _docker(volume.name, volume.docker_volume_configuration, f"{where}.dockerVolumeConfiguration", plan)
     if volume.fsx_windows_file_server_volume_configuration is not None:
         plan.warnings.append(
             RenderWarning(
@@ -88,7 +90,7 @@ def _source(volume: Any, where: str, plan: VolumePlan) -> dict:
     return {"emptyDir": {}}
 
 
-def _efs(config: Any, where: str, plan: VolumePlan) -> dict:
+def _efs(config: EFSVolumeConfiguration, where: str, plan: VolumePlan) -> dict[str, Any]:
     auth = config.authorization_config
     claim = names.efs_claim(
         config.file_system_id,
@@ -109,8 +111,7 @@ def _efs(config: Any, where: str, plan: VolumePlan) -> dict:
     return {"persistentVolumeClaim": {"claimName": claim.claim_name}}
 
 
-def _docker(volume: Any, where: str, plan: VolumePlan) -> dict:
-    config = volume.docker_volume_configuration
+def _docker(volume_name: str, config: DockerVolumeConfiguration, where: str, plan: VolumePlan) -> dict[str, Any]:
     driver = config.driver or "local"
     options = dict(config.driver_opts or {})
     if driver != "local":
@@ -128,8 +129,8 @@ def _docker(volume: Any, where: str, plan: VolumePlan) -> dict:
             )
         )
     if config.scope == "shared":
-        claim = names.docker_volume_claim_name(volume.name)
-        docker_claim = DockerVolumeClaim(volume.name, claim, bool(config.autoprovision))
+        claim = names.docker_volume_claim_name(volume_name)
+        docker_claim = DockerVolumeClaim(volume_name, claim, bool(config.autoprovision))
         if docker_claim not in plan.docker_volume_claims:
             plan.docker_volume_claims.append(docker_claim)
         if options:
@@ -159,21 +160,21 @@ def _docker(volume: Any, where: str, plan: VolumePlan) -> dict:
 
 def container_mounts(
     index: int,
-    containers: Sequence[Any],
+    containers: Sequence[ContainerDefinition],
     volume_names: dict[str, str],
     *,
     path: str = "containerDefinitions",
-) -> tuple[list[dict], list[RenderWarning]]:
+) -> tuple[list[dict[str, Any]], list[RenderWarning]]:
     """volumeMounts for container ``index``: its mountPoints, then those copied by volumesFrom.
 
     A mount path given twice keeps the first (the container's own mount wins over a copied one).
     """
     warnings: list[RenderWarning] = []
     by_name = {c.name: i for i, c in enumerate(containers)}
-    mounts: list[dict] = []
-    seen_paths: dict[str, dict] = {}
+    mounts: list[dict[str, Any]] = []
+    seen_paths: dict[str, dict[str, Any]] = {}
 
-    def add(mount: dict, where: str) -> None:
+    def add(mount: dict[str, Any], where: str) -> None:
         earlier = seen_paths.get(mount["mountPath"])
         if earlier is None:
             seen_paths[mount["mountPath"]] = mount
@@ -197,7 +198,7 @@ def container_mounts(
                     RenderWarning(at, f"no volume named {point.source_volume!r}; mount skipped", "unsupported")
                 )
                 continue
-            mount: dict = {"name": volume, "mountPath": point.container_path}
+            mount: dict[str, Any] = {"name": volume, "mountPath": point.container_path}
             if point.read_only or force_read_only:
                 mount["readOnly"] = True
             add(mount, at if i == index else where)
@@ -213,7 +214,7 @@ def container_mounts(
                 continue
             if j in visiting:
                 continue  # a cycle of volumesFrom adds nothing new
-            collect(j, force_read_only or bool(source.read_only), visiting + (j,), at if i == index else where)
+            collect(j, force_read_only or bool(source.read_only), (*visiting, j), at if i == index else where)
 
     collect(index, False, (index,), f"{path}[{index}]")
     return mounts, warnings

@@ -12,14 +12,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from .meta import (
+from ..vocabulary import (
+    ANNOTATION_TASK_DEFINITION,
     LABEL_CLUSTER,
     LABEL_FAMILY,
+    LABEL_PROVIDER,
     LABEL_REVISION,
     LABEL_SERVICE,
-    owner_reference,
-    standard_labels,
 )
+from .meta import owner_reference, standard_labels
 from .warnings import RenderWarning
 
 __all__ = [
@@ -68,7 +69,7 @@ def rolling_update(desired: int, maximum_percent: int | None, minimum_healthy_pe
 def service_selector(name: str, provider: str | None = None) -> dict[str, str]:
     selector = {LABEL_SERVICE: name}
     if provider:
-        selector["ecs.operator.dev/capacity-provider"] = provider
+        selector[LABEL_PROVIDER] = provider
     return selector
 
 
@@ -109,7 +110,7 @@ def build_workload(
         "name": workload_name,
         "namespace": owner["metadata"]["namespace"],
         "labels": standard_labels(service, "service", ecs_labels),
-        "annotations": {"ecs.operator.dev/task-definition": f"{family}:{revision}"},
+        "annotations": {ANNOTATION_TASK_DEFINITION: f"{family}:{revision}"},
         "ownerReferences": [owner_reference(owner)],
     }
     warnings: list[RenderWarning] = []
