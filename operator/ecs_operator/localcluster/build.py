@@ -19,6 +19,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TextIO
 
 from .versions import PINNED, Versions, bin_dir
 
@@ -143,7 +144,7 @@ def missing_binaries(versions: Versions = PINNED) -> list[str]:
 class _Progress:
     """Print `component: Ns elapsed` every few seconds so a long build never looks hung."""
 
-    def __init__(self, name: str, out, every: float = 30.0) -> None:
+    def __init__(self, name: str, out: TextIO, every: float = 30.0) -> None:
         self.name, self.out, self.every = name, out, every
         self.start = time.monotonic()
         self._stop = threading.Event()
@@ -165,7 +166,7 @@ class _Progress:
         self._stop.set()
 
 
-def ensure_binaries(versions: Versions = PINNED, out=sys.stderr) -> Path:
+def ensure_binaries(versions: Versions = PINNED, out: TextIO = sys.stderr) -> Path:
     """Build whatever is missing from the cache and return the bin directory."""
     target = bin_dir(versions)
     missing = set(missing_binaries(versions))

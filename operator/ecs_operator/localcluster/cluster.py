@@ -19,7 +19,7 @@ import time
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 import yaml
 
@@ -56,7 +56,7 @@ class ClusterHandle:
             raise ClusterError(f"kubectl {' '.join(args)} failed ({proc.returncode}): {proc.stderr.strip()}")
         return proc
 
-    def apply(self, objects: list[dict], *args: str) -> subprocess.CompletedProcess[str]:
+    def apply(self, objects: list[dict[str, Any]], *args: str) -> subprocess.CompletedProcess[str]:
         return self.kubectl("apply", "-f", "-", *args, input=yaml.safe_dump_all(objects))
 
     def reachable(self) -> bool:

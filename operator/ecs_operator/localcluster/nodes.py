@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..vocabulary import LABEL_NODE_TYPE
+
 REGION = "us-east-1"
 FAKE_NODE_ANNOTATION = "kwok.x-k8s.io/node"
 
@@ -127,7 +129,7 @@ def default_node_pools() -> list[FakeNode]:
                 f"self-managed-{zone}",
                 T3_LARGE,
                 f"{REGION}{zone}",
-                {"node.kubernetes.io/lifecycle": "normal", "ecs.operator.dev/node-type": "self-managed"},
+                {"node.kubernetes.io/lifecycle": "normal", LABEL_NODE_TYPE: "self-managed"},
                 instance_id=f"i-0e00000000000{i:02d}",
             )
         )

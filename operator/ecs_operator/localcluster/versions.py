@@ -20,7 +20,7 @@ class Versions:
     @property
     def staging(self) -> str:
         """Published version of the k8s.io/* staging modules matching `kubernetes`."""
-        major, minor, patch = self.kubernetes.lstrip("v").split(".")
+        _major, minor, patch = self.kubernetes.lstrip("v").split(".")
         return f"v0.{minor}.{patch}"
 
     @property
