@@ -295,15 +295,15 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     workdir = Path(tempfile.mkdtemp(prefix="ecs-bench-"))
     kubeconfig = operator_kubeconfig(cluster, workdir / "operator.kubeconfig")
     baseline_requests = operator_requests(local)
-    log_file = open(workdir / "operator.log", "wb")
     env = {**os.environ, "KUBECONFIG": str(kubeconfig), "ECS_OPERATOR_LOG_LEVEL": "WARNING"}
-    operator = subprocess.Popen(
-        [sys.executable, "-m", "ecs_operator.cli", "run", "--health-port", "0", "--quiet"],
-        env=env,
-        stdout=log_file,
-        stderr=subprocess.STDOUT,
-        cwd=REPO,
-    )
+    with open(workdir / "operator.log", "wb") as log_file:  # the operator process keeps its own descriptor
+        operator = subprocess.Popen(
+            [sys.executable, "-m", "ecs_operator.cli", "run", "--health-port", "0", "--quiet"],
+            env=env,
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+            cwd=REPO,
+        )
     stats = ProcessStats(operator.pid)
     profiler = None
     if args.profile:
@@ -373,7 +373,8 @@ def summary(r: dict[str, Any]) -> str:
             f"ECSServices           {r['ecs_seconds']} s to steady   ratio {r['ratio']} (target <= 1.3)",
             f"operator CPU          {r['operator_cpu_seconds']} s",
             f"operator peak RSS     {r['operator_peak_rss_mb']} MB (target <= 250)",
-            f"API requests          {r['api_requests_to_steady']} to steady = {r['api_requests_per_service']} per service; "
+            f"API requests          {r['api_requests_to_steady']} to steady = "
+            f"{r['api_requests_per_service']} per service; "
             f"{r['api_requests_total']} incl. the rollout",
             f"rollout latency       p50 {r['rollout_latency_p50_s']} s, p99 {r['rollout_latency_p99_s']} s "
             f"(target p99 <= 5), max {r['rollout_latency_max_s']} s",

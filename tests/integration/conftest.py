@@ -90,13 +90,13 @@ class OperatorProcess:
         self.log_path = log_path
         self.port = _free_port()
         env = {**os.environ, "KUBECONFIG": str(kubeconfig), **(extra_env or {})}
-        self._log = open(log_path, "wb")
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "ecs_operator.cli", "run", "--health-port", str(self.port)],
-            env=env,
-            stdout=self._log,
-            stderr=subprocess.STDOUT,
-        )
+        with open(log_path, "wb") as log:  # the operator process keeps its own descriptor
+            self.proc = subprocess.Popen(
+                [sys.executable, "-m", "ecs_operator.cli", "run", "--health-port", str(self.port)],
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
 
     def wait_ready(self, timeout: float = 60) -> None:
         deadline = time.monotonic() + timeout
@@ -125,7 +125,6 @@ class OperatorProcess:
                 self.proc.wait(timeout=15)
             except subprocess.TimeoutExpired:
                 self.proc.kill()
-        self._log.close()
 
 
 class ExternalOperator:

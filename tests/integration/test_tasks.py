@@ -78,8 +78,8 @@ def test_run_task_with_overrides_records_each_tasks_exit(cluster: ClusterHandle,
     )
 
     pods = wait_for(
-        lambda: (lambda ps: ps if len(ps) == 3 and all(_running(p) for p in ps) else None)(
-            _pods(cluster, namespace, "nightly-etl")
+        lambda: (
+            ps if len(ps := _pods(cluster, namespace, "nightly-etl")) == 3 and all(_running(p) for p in ps) else None
         ),
         timeout=60,
         message="3 running tasks",
@@ -91,7 +91,7 @@ def test_run_task_with_overrides_records_each_tasks_exit(cluster: ClusterHandle,
         env = {e["name"]: e.get("value") for e in pod["spec"]["containers"][0]["env"]}
         assert env == {"MODE": "full", "LEVEL": "info"}
     running = wait_for(
-        lambda: (lambda s: s if s.get("lastStatus") == "RUNNING" else None)(_status(cluster, namespace, "nightly-etl")),
+        lambda: s if (s := _status(cluster, namespace, "nightly-etl")).get("lastStatus") == "RUNNING" else None,
         timeout=30,
         message="lastStatus RUNNING",
     )
@@ -254,9 +254,7 @@ def test_deleting_an_ecstask_stops_its_tasks(cluster: ClusterHandle, namespace: 
     cluster.apply([batch_definition("etl")], "-n", namespace)
     cluster.apply([ecs_task("doomed", "etl", count=2)], "-n", namespace)
     wait_for(
-        lambda: (lambda s: s if s.get("summary", {}).get("running") == 2 else None)(
-            _status(cluster, namespace, "doomed")
-        ),
+        lambda: s if (s := _status(cluster, namespace, "doomed")).get("summary", {}).get("running") == 2 else None,
         timeout=60,
         message="2 running tasks",
     )
@@ -276,8 +274,10 @@ def test_missing_task_definition_is_reported_then_the_task_runs(cluster: Cluster
     assert "later-family" in status["problem"]
     cluster.apply([batch_definition("later-family")], "-n", namespace)
     wait_for(
-        lambda: (lambda s: s if s.get("lastStatus") == "RUNNING" and not s.get("problem") else None)(
-            _status(cluster, namespace, "early")
+        lambda: (
+            s
+            if (s := _status(cluster, namespace, "early")).get("lastStatus") == "RUNNING" and not s.get("problem")
+            else None
         ),
         timeout=60,
         message="the task to run once the family exists",

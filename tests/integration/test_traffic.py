@@ -210,7 +210,7 @@ def test_service_discovery_and_service_connect(cluster: ClusterHandle, namespace
     assert [(p["port"], p["targetPort"]) for p in found["api-alt"]["spec"]["ports"]] == [(8081, 8080)]
     for name in ("api-discovery", "api-internal"):
         wait_for(
-            lambda: len(_endpoint_pods(cluster, namespace, name)) == 2,
+            lambda name=name: len(_endpoint_pods(cluster, namespace, name)) == 2,
             timeout=60,
             message=f"Service {name} to list both tasks",
         )

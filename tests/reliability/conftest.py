@@ -67,20 +67,19 @@ class Operator(OperatorProcess):
         self.log_path = log_path
         self.port = _integration._free_port()
         env = {**os.environ, "KUBECONFIG": str(kubeconfig), **(extra_env or {})}
-        self._log = open(log_path, "wb")
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "ecs_operator.cli", "run", "--health-port", str(self.port), *args],
-            env=env,
-            stdout=self._log,
-            stderr=subprocess.STDOUT,
-        )
+        with open(log_path, "wb") as log:  # the operator process keeps its own descriptor
+            self.proc = subprocess.Popen(
+                [sys.executable, "-m", "ecs_operator.cli", "run", "--health-port", str(self.port), *args],
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
 
     def kill(self) -> None:
         """SIGKILL: no clean-up, no goodbye to peers, exactly like a lost node or OOM kill."""
         if self.proc.poll() is None:
             self.proc.send_signal(signal.SIGKILL)
             self.proc.wait(timeout=30)
-        self._log.close()
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")

@@ -604,10 +604,10 @@ def _paths(doc: Any, prefix: Path_ = ()) -> list[Path_]:
     found = [prefix]
     if isinstance(doc, dict):
         for key, value in doc.items():
-            found.extend(_paths(value, prefix + (key,)))
+            found.extend(_paths(value, (*prefix, key)))
     elif isinstance(doc, list):
         for index, value in enumerate(doc):
-            found.extend(_paths(value, prefix + (index,)))
+            found.extend(_paths(value, (*prefix, index)))
     return found
 
 
@@ -766,11 +766,11 @@ def check_documents(td_doc: dict[str, Any], svc_doc: dict[str, Any], cluster_doc
 def register_profiles() -> int:
     """Hypothesis profiles; ECS_OPERATOR_FUZZ_EXAMPLES sets the examples (default 10,000)."""
     examples = int(os.environ.get("ECS_OPERATOR_FUZZ_EXAMPLES", "10000"))
-    common = dict(
-        deadline=None,
-        suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much],
-        print_blob=True,
-    )
+    common: dict[str, Any] = {
+        "deadline": None,
+        "suppress_health_check": [HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much],
+        "print_blob": True,
+    }
     settings.register_profile("ecs-reliability", max_examples=examples, **common)
     settings.register_profile("ecs-quick", max_examples=int(os.environ.get("ECS_OPERATOR_FUZZ_QUICK", "150")), **common)
     return examples

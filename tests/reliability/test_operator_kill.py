@@ -142,7 +142,7 @@ def _kill_and_restart(op, rng: random.Random, operators, started: float) -> str:
 
 
 def _pods_settled(kube, namespace: str) -> bool:
-    pods = [p for p in kube.list("v1", "Pod", namespace, selector="app.kubernetes.io/managed-by=ecs-operator")]
+    pods = list(kube.list("v1", "Pod", namespace, selector="app.kubernetes.io/managed-by=ecs-operator"))
     live = [p for p in pods if not p["metadata"].get("deletionTimestamp")]
     by_service: dict[str, int] = {}
     for pod in live:

@@ -187,12 +187,13 @@ def test_cluster_with_capacity_provider_profiles() -> None:
             "defaultCapacityProviderStrategy": [{"capacityProvider": "on-demand", "base": 2, "weight": 1},
                                                 {"capacityProvider": "spot", "weight": 3}],
             "capacityProviderProfiles": [
-                {"name": "on-demand", "type": "MANAGED_NODEGROUP", "nodegroupName": "general", "capacityType": "ON_DEMAND",
-                 "nodeSelector": {"eks.amazonaws.com/capacityType": "ON_DEMAND"}},
+                {"name": "on-demand", "type": "MANAGED_NODEGROUP", "nodegroupName": "general",
+                 "capacityType": "ON_DEMAND", "nodeSelector": {"eks.amazonaws.com/capacityType": "ON_DEMAND"}},
                 {"name": "spot", "type": "MANAGED_NODEGROUP", "capacityType": "SPOT",
                  "tolerations": [{"key": "spot", "operator": "Exists", "effect": "NoSchedule"}],
                  "labels": {"tier": "batch"}, "annotations": {"note": "cheap"}},
-                {"name": "FARGATE", "type": "FARGATE", "schedulerName": "fargate-scheduler", "runtimeClassName": "kata"},
+                {"name": "FARGATE", "type": "FARGATE", "schedulerName": "fargate-scheduler",
+                 "runtimeClassName": "kata"},
             ],
         }
     )  # fmt: skip

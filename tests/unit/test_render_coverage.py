@@ -42,7 +42,7 @@ def _raw(case: str) -> Raw:
 
 def _spec_of(raw: Raw) -> Raw:
     """The task definition inside a case (describe output nests it under taskDefinition)."""
-    return raw["taskDefinition"] if "taskDefinition" in raw else raw
+    return raw.get("taskDefinition", raw)
 
 
 def _render(raw: Raw) -> str:
