@@ -5,12 +5,12 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 PYTEST := $(PY) -m pytest
 
-.PHONY: run test unit integration reliability e2e e2e-kind bench crds check-crds docs lint cluster-up cluster-down build-cluster clean
+.PHONY: run test unit integration reliability e2e e2e-kind bench crds check-crds docs lint format cluster-up cluster-down build-cluster clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e '.[test]'
+	$(PY) -m pip install -q -e '.[test,lint]'
 	touch $(STAMP)
 
 venv: $(STAMP)
@@ -64,8 +64,17 @@ bench: $(STAMP)
 docs: $(STAMP)
 	$(PY) -m ecs_operator.fieldref docs/field-reference.md
 
+## lint: strict type check (mypy --strict), ruff lint and format check, import-linter contracts
 lint: $(STAMP)
+	$(VENV)/bin/mypy
+	$(VENV)/bin/ruff check operator tests benchmarks
+	$(VENV)/bin/ruff format --check operator tests benchmarks
 	$(VENV)/bin/lint-imports
+
+## format: apply ruff's formatting and safe fixes
+format: $(STAMP)
+	$(VENV)/bin/ruff format operator tests benchmarks
+	$(VENV)/bin/ruff check --fix operator tests benchmarks
 
 build-cluster: $(STAMP)
 	$(PY) -m ecs_operator.localcluster.build

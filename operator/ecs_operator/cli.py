@@ -16,11 +16,13 @@ import argparse
 import os
 import sys
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from .convert import ConvertOptions, Source
+    from .localcluster.cluster import ClusterHandle
 
 __all__ = ["main"]
 
@@ -63,13 +65,27 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
     import kopf
 
-    from . import handlers  # noqa: F401  (registers the handlers)
+    from .handlers import build_registry, create_context
+    from .settings import LOCAL_FARGATE, Settings
 
+    settings = Settings.from_environ()
     if args.kubeconfig:
-        os.environ["KUBECONFIG"] = args.kubeconfig
+        settings = replace(settings, kubeconfig=args.kubeconfig)
+    if settings.fargate_provisioner is None and _is_local_cluster(settings.kubeconfig):
+        settings = replace(settings, fargate_provisioner=LOCAL_FARGATE)  # play EKS's Fargate scheduler
     level = logging.DEBUG if args.verbose else logging.WARNING if args.quiet else logging.INFO
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if settings.kubeconfig:
+        os.environ["KUBECONFIG"] = settings.kubeconfig  # kopf's own log-in reads it
+    ctx = create_context(settings)
+    registry = build_registry()
+    if settings.local_fargate:
+        from .localcluster.fargate_provisioner import register as register_fargate_provisioner
+
+        register_fargate_provisioner(registry, ctx.kube)
     kopf.run(
+        registry=registry,
+        memo=kopf.Memo(context=ctx),
         clusterwide=not args.namespace,
         namespaces=args.namespace or (),
         standalone=not args.peering,
@@ -79,7 +95,19 @@ def _cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _wait_steady(handle, timeout: float) -> None:
+def _is_local_cluster(kubeconfig: str | None) -> bool:
+    """Is this kubeconfig one the local control plane (``ecs-operator up``) wrote?"""
+    from .localcluster.versions import cache_root
+
+    if not kubeconfig:
+        return False
+    try:
+        return Path(kubeconfig).resolve().is_relative_to(cache_root().resolve())
+    except OSError:
+        return False
+
+
+def _wait_steady(handle: ClusterHandle, timeout: float) -> None:
     """Give the examples a moment to settle so the status table shows where they end up."""
     import json
     import time
@@ -115,9 +143,7 @@ def _cmd_dev(args: argparse.Namespace) -> int:
         "--timeout=60s",
         *[a for f in sorted((repo / "crds").glob("*.yaml")) if f.name != "kustomization.yaml" for a in ("-f", str(f))],
     )
-    env = {**os.environ, "KUBECONFIG": str(handle.kubeconfig)}
-    if not os.environ.get("KUBECONFIG"):
-        env["ECS_OPERATOR_FARGATE_PROVISIONER"] = "kwok"  # play EKS's Fargate scheduler with fake nodes
+    env = {**os.environ, "KUBECONFIG": str(handle.kubeconfig)}  # on the local cluster `run` plays Fargate
     operator = subprocess.Popen([sys.executable, "-m", "ecs_operator.cli", "run", "--health-port", "0"], env=env)
     try:
         examples = repo / "examples"
@@ -173,7 +199,7 @@ def _read_sources(paths: Sequence[str]) -> list[Source]:
     return sources
 
 
-def _print_objects(objects: Sequence[dict], comments: Sequence[str | None], output: str) -> int:
+def _print_objects(objects: Sequence[dict[str, Any]], comments: Sequence[str | None], output: str) -> int:
     import json
 
     from .convert import to_yaml
@@ -251,11 +277,12 @@ def _context_namespace(kubeconfig: str | None) -> str:
 def _cmd_status(args: argparse.Namespace) -> int:
     """ECSClusters, ECSServices and ECSTasks, shaped like `aws ecs describe-*` output."""
     from .kube import KubeError, connect
-    from .render.meta import API_VERSION
+    from .settings import Settings
+    from .vocabulary import API_VERSION
 
     namespace = None if args.all_namespaces else (args.namespace or _context_namespace(args.kubeconfig))
     try:
-        kube = connect(args.kubeconfig)
+        kube = connect(args.kubeconfig, in_cluster=Settings.from_environ().in_cluster)
         found = {kind: kube.list(API_VERSION, kind, namespace) for kind in ("ECSCluster", "ECSService", "ECSTask")}
     except (KubeError, OSError) as exc:
         print(f"error: cannot read from the cluster: {exc}", file=sys.stderr)
@@ -277,10 +304,10 @@ def _cmd_status(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _status_report(found: dict[str, list[dict]]) -> dict[str, list[dict]]:
+def _status_report(found: dict[str, list[dict[str, Any]]]) -> dict[str, list[dict[str, Any]]]:
     """`{"clusters": [...], "services": [...], "tasks": [...]}` with ECS member names."""
 
-    def rows(kind: str, name_member: str, spec_member: str | None) -> list[dict]:
+    def rows(kind: str, name_member: str, spec_member: str | None) -> list[dict[str, Any]]:
         out = []
         for obj in sorted(found[kind], key=lambda o: (o["metadata"].get("namespace", ""), o["metadata"]["name"])):
             spec = obj.get("spec") or {}
@@ -306,7 +333,7 @@ def _status_report(found: dict[str, list[dict]]) -> dict[str, list[dict]]:
     }
 
 
-def _status_tables(report: dict[str, list[dict]], *, show_namespace: bool) -> str:
+def _status_tables(report: dict[str, list[dict[str, Any]]], *, show_namespace: bool) -> str:
     def num(value: object) -> str:
         return "-" if value is None else str(value)
 

@@ -13,7 +13,7 @@ from manifests import API, ecs_service, task_definition
 
 from ecs_operator.localcluster.cluster import ClusterHandle
 from ecs_operator.localcluster.nodes import T3_LARGE, FakeNode
-from ecs_operator.render.cluster_status import parse_quantity
+from ecs_operator.plan.cluster_status import parse_quantity
 
 pytestmark = pytest.mark.usefixtures("operator")
 

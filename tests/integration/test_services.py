@@ -443,3 +443,45 @@ def test_scale_subresource_drives_tasks(cluster: ClusterHandle, namespace: str) 
         ).stdout
     )
     assert scale["spec"]["replicas"] == 5 and scale["status"]["replicas"] == 5
+
+
+PULL_ERROR = {"ecs.operator.dev/kwok-image-pull-error": "true"}
+
+
+def test_image_that_cannot_be_pulled_stops_the_task_as_for_a_standalone_task(
+    cluster: ClusterHandle, namespace: str
+) -> None:
+    """One task lifecycle: a service task and a RunTask task whose image cannot be pulled both stop with
+    stopCode TaskFailedToStart and ECS's CannotPullContainerError, at once (well before the 300 s start
+    timeout a service task otherwise gets)."""
+    image = "registry.invalid/shop/api:missing"
+    cluster.apply([task_definition("pull", image=image, tags=PULL_ERROR)], "-n", namespace)
+    cluster.apply([ecs_service("pull", "pull", 1, propagateTags="TASK_DEFINITION")], "-n", namespace)
+    task = {
+        "apiVersion": "ecs.operator.dev/v1alpha1",
+        "kind": "ECSTask",
+        "metadata": {"name": "pull-once"},
+        "spec": {"taskDefinition": "pull", "propagateTags": "TASK_DEFINITION"},
+    }
+    cluster.apply([task], "-n", namespace)
+
+    def service_stopped() -> list[str] | None:
+        found = [m for m in _messages(_status(cluster, namespace, "pull")) if "has stopped 1 running tasks" in m]
+        return found or None
+
+    stopped = wait_for(service_stopped, timeout=60, message="the service task to be stopped")
+    assert "TaskFailedToStart: CannotPullContainerError:" in stopped[0], stopped
+    assert image in stopped[0]
+
+    def task_stopped() -> dict[str, Any] | None:
+        records = (get_json(cluster, "ecstask", "pull-once", "-n", namespace).get("status") or {}).get("tasks") or []
+        return records[0] if records and records[0].get("stopCode") else None
+
+    record = wait_for(task_stopped, timeout=60, message="the standalone task to be stopped")
+    assert record["stopCode"] == "TaskFailedToStart"
+    assert record["stoppedReason"].startswith("CannotPullContainerError:")
+    assert image in record["stoppedReason"]
+
+    events = get_json(cluster, "events", "-n", namespace, "--field-selector", "involvedObject.kind=ECSService")
+    pull_events = [e for e in events["items"] if "CannotPullContainerError" in e["message"]]
+    assert pull_events and all(e["type"] == "Warning" for e in pull_events)

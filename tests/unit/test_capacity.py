@@ -6,6 +6,7 @@ import pytest
 
 from ecs_operator.models import CapacityProviderProfile, parse_cluster
 from ecs_operator.models.common import CapacityProviderStrategyItem
+from ecs_operator.plan.cluster_status import compute_cluster_status, parse_quantity
 from ecs_operator.render.capacity import (
     FARGATE_SCHEDULER,
     FargateSizeError,
@@ -13,7 +14,6 @@ from ecs_operator.render.capacity import (
     effective_strategy,
     split_tasks,
 )
-from ecs_operator.render.cluster_status import compute_cluster_status, parse_quantity
 
 
 def strategy(*items: tuple[str, int, int]) -> list[CapacityProviderStrategyItem]:

@@ -201,7 +201,7 @@ def test_task_role_account_is_owned_without_controller_and_per_owner_manager() -
 def test_a_task_held_for_its_secrets_fails_to_start_with_resource_initialization_error() -> None:
     from datetime import datetime
 
-    from ecs_operator.render.task_state import task_failure
+    from ecs_operator.plan.lifecycle import task_stop
 
     pod = {
         "metadata": {"creationTimestamp": "2026-01-01T00:00:00Z"},
@@ -209,7 +209,7 @@ def test_a_task_held_for_its_secrets_fails_to_start_with_resource_initialization
         "spec": {"schedulingGates": [{"name": RESOURCES_GATE}]},
     }
     now = datetime(2026, 1, 1, 0, 10, tzinfo=UTC)
-    failure = task_failure(pod, now=now, start_timeout_seconds=300)
+    failure = task_stop(pod, now=now, start_timeout=300)
     assert failure is not None and failure.stop_code == "TaskFailedToStart"
     assert failure.reason.startswith("ResourceInitializationError")
-    assert task_failure(pod, now=now, start_timeout_seconds=3600) is None
+    assert task_stop(pod, now=now, start_timeout=3600) is None

@@ -5,13 +5,13 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from ecs_operator.render.service_status import (
+from ecs_operator.plan.lifecycle import last_status, task_stop
+from ecs_operator.plan.service_status import (
     ServiceObservation,
     compute_service_status,
     failure_threshold,
     target_revision,
 )
-from ecs_operator.render.task_state import last_status, task_failure
 
 
 def pod(
@@ -63,7 +63,7 @@ def test_first_rollout_completes_and_reports_steady_state() -> None:
     assert status["runningCount"] == 2 and status["pendingCount"] == 0
     assert [d["status"] for d in status["deployments"]] == ["PRIMARY"]
     assert status["deployments"][0]["rolloutState"] == "COMPLETED"
-    assert events == ["service web has reached a steady state."]
+    assert [e.message for e in events] == ["service web has reached a steady state."]
     assert {c["type"]: c["status"] for c in status["conditions"]} == {
         "Ready": "True",
         "Progressing": "False",
@@ -98,7 +98,7 @@ def test_circuit_breaker_trips_and_chooses_rollback() -> None:
         observe(2, [pod("a", 1), pod("b", 1)], circuit_breaker=True, rollback=True, failed_starts=1), status
     )
     assert status["deployments"][0]["rolloutState"] == "FAILED"
-    assert any("deployment failed: tasks failed to start." in e for e in events)
+    assert any("deployment failed: tasks failed to start." in e.message for e in events)
     assert status["rollback"] == {"fromRevision": 2, "toRevision": 1}
     assert target_revision(2, status) == 1
     assert target_revision(3, status) == 3  # a newer revision rolls forward again
@@ -106,7 +106,7 @@ def test_circuit_breaker_trips_and_chooses_rollback() -> None:
         observe(1, [pod("a", 1), pod("b", 1)], circuit_breaker=True, rollback=True), status
     )
     assert back["deployments"][0]["rolloutState"] == "COMPLETED"
-    assert any("rolling back to deployment" in e for e in events)
+    assert any("rolling back to deployment" in e.message for e in events)
 
 
 def test_last_status_mapping() -> None:
@@ -122,14 +122,14 @@ def test_task_failure_rules() -> None:
     exited = {"name": "app", "state": {"terminated": {"exitCode": 2}}}
     side = {"name": "sidecar", "state": {"terminated": {"exitCode": 1}}}
     essential = {"ecs.operator.dev/essential-containers": "app"}
-    failure = task_failure(pod("a", 1, statuses=[exited], annotations=essential), now=now, start_timeout_seconds=None)
+    failure = task_stop(pod("a", 1, statuses=[exited], annotations=essential), now=now, start_timeout=None)
     assert failure is not None and failure.stop_code == "EssentialContainerExited" and failure.exit_code == 2
     assert (
-        task_failure(pod("a", 1, statuses=[side], annotations=essential), now=now, start_timeout_seconds=None) is None
+        task_stop(pod("a", 1, statuses=[side], annotations=essential), now=now, start_timeout=None) is None
     )
     slow = pod("a", 1, ready=False, created=(now - timedelta(seconds=30)).strftime("%Y-%m-%dT%H:%M:%SZ"))
-    assert task_failure(slow, now=now, start_timeout_seconds=60) is None
-    late = task_failure(slow, now=now, start_timeout_seconds=10)
+    assert task_stop(slow, now=now, start_timeout=60) is None
+    late = task_stop(slow, now=now, start_timeout=10)
     assert late is not None and late.stop_code == "TaskFailedToStart"
 
 

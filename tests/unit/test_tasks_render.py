@@ -8,14 +8,10 @@ from typing import Any
 import pytest
 
 from ecs_operator.models import SpecError, parse_task, parse_task_definition
+from ecs_operator.plan.lifecycle import OOM_REASON
+from ecs_operator.plan.task_status import TaskObservation, compute_task_status, indices_to_launch
 from ecs_operator.render.schedule import ScheduleError
-from ecs_operator.render.task import (
-    TaskObservation,
-    compute_task_status,
-    indices_to_launch,
-    render_task,
-)
-from ecs_operator.render.task_state import OOM_REASON
+from ecs_operator.render.task import render_task
 
 NOW = datetime(2026, 3, 4, 10, 30, tzinfo=UTC)
 OWNER = {
@@ -324,7 +320,7 @@ def test_finished_tasks_record_exit_codes_and_stop_codes() -> None:
     assert conditions["Complete"]["status"] == "True" and conditions["Complete"]["reason"] == "Failed"
     assert conditions["Degraded"]["status"] == "True"
     assert plan.delete == []  # ended by themselves: kept for `kubectl logs` until retention ends
-    assert any(m == "all 2 tasks stopped: 1 succeeded, 1 failed." for m, _ in plan.events)
+    assert any(e.message == "all 2 tasks stopped: 1 succeeded, 1 failed." for e in plan.events)
 
 
 def test_essential_exit_stops_the_task_while_a_sidecar_runs() -> None:
@@ -334,7 +330,7 @@ def test_essential_exit_stops_the_task_while_a_sidecar_runs() -> None:
     assert record["stopCode"] == "EssentialContainerExited" and record["exitCode"] == 1
     assert record["lastStatus"] == "STOPPING" and record["desiredStatus"] == "STOPPED"
     assert plan.delete == [("etl-0", "uid-etl-0")]  # status first, then the pod goes
-    assert plan.events == [
+    assert [(e.message, e.warning) for e in plan.events] == [
         (
             "task etl-0 stopping: EssentialContainerExited: Essential container in task exited "
             "(container app exit code 1).",

@@ -1,8 +1,8 @@
-"""The watch caches follow add/modify/delete and key changes (handlers.cache is pure bookkeeping)."""
+"""The watch caches follow add/modify/delete and key changes (kube.cache is pure bookkeeping)."""
 
 from __future__ import annotations
 
-from ecs_operator.handlers.cache import Store
+from ecs_operator.kube.cache import Store
 
 
 def obj(name: str, key: str, ns: str = "prod", rv: str = "1") -> dict:

@@ -1,10 +1,38 @@
-"""kopf wiring. Importing this package registers every handler with kopf's default registry.
+"""kopf wiring: thin handlers that observe, call a plan function, and hand the Plan to the executor.
 
-Event handlers that only update a cache or schedule a reconcile are `async`: they run on
+:func:`build_registry` registers every handler on a fresh kopf registry (nothing is registered
+at import); the :class:`OperatorContext` reaches handlers through kopf's ``memo``.
+
+Event handlers that only update a cache or schedule a reconcile are ``async``: they run on
 kopf's event loop without a trip through its thread pool, which matters at thousands of
 pod events. Handlers that call the API are plain functions and run in kopf's executor.
 """
 
-from . import applier, clusters, fargate, services, settings, taskdefinitions, tasks
+from __future__ import annotations
 
-__all__ = ["applier", "clusters", "fargate", "services", "settings", "taskdefinitions", "tasks"]
+import kopf
+
+from ..kube import Kube
+from ..settings import Settings
+from ..vocabulary import KIND_CLUSTER, KIND_SERVICE, KIND_TASK, KIND_TASK_DEFINITION
+from . import clusters, services, startup, taskdefinitions, tasks, watches
+from .context import OperatorContext, context_of
+
+__all__ = ["OperatorContext", "build_registry", "context_of", "create_context"]
+
+
+def build_registry() -> kopf.OperatorRegistry:
+    registry = kopf.OperatorRegistry()
+    for module in (startup, taskdefinitions, services, tasks, clusters, watches):
+        module.register(registry)
+    return registry
+
+
+def create_context(settings: Settings, kube: Kube | None = None) -> OperatorContext:
+    """The operator context, with a work queue per kind, each running that kind's reconcile."""
+    ctx = OperatorContext.create(settings, kube)
+    ctx.add_queue(KIND_SERVICE, services.reconcile_service)
+    ctx.add_queue(KIND_TASK, tasks.reconcile_task)
+    ctx.add_queue(KIND_CLUSTER, clusters.reconcile_cluster)
+    ctx.add_queue(KIND_TASK_DEFINITION, taskdefinitions.reconcile_task_definition)
+    return ctx

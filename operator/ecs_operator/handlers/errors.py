@@ -1,48 +1,43 @@
 """Map domain errors to kopf's retry semantics in one place.
 
-invalid spec (models.SpecError, ValueError)  -> kopf.PermanentError   (fix the spec)
-DependencyMissing (no TaskDefinition, ...)    -> kopf.TemporaryError   (retry after a delay)
-kube Conflict                                 -> kopf.TemporaryError   (retry at once)
+    models.SpecError, plan.Problem without retry  -> kopf.PermanentError   (fix the spec)
+    plan.Problem with retry_after                -> kopf.TemporaryError   (look again then)
+    kube Conflict                                -> kopf.TemporaryError   (retry at once)
+
+Reconciles report problems on the object themselves and return a requeue delay; these
+mappings are for what escapes a handler.
 """
 
 from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import ParamSpec, TypeVar
 
 import kopf
 
 from ..kube import Conflict
 from ..models import SpecError
+from ..plan import Problem
 
-__all__ = ["DependencyMissing", "InvalidSpec", "kopf_errors"]
+__all__ = ["kopf_errors"]
 
-F = TypeVar("F", bound=Callable[..., Any])
-
-
-class DependencyMissing(Exception):
-    """Something this object refers to does not exist (yet)."""
-
-    def __init__(self, message: str, delay: float = 10) -> None:
-        super().__init__(message)
-        self.delay = delay
+P = ParamSpec("P")
+R = TypeVar("R")
 
 
-class InvalidSpec(Exception):
-    """The spec is wrong in a way only the operator can see (references, cycles)."""
-
-
-def kopf_errors(fn: F) -> F:
+def kopf_errors(fn: Callable[P, R]) -> Callable[P, R]:
     @functools.wraps(fn)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         try:
             return fn(*args, **kwargs)
-        except (SpecError, InvalidSpec) as exc:
+        except SpecError as exc:
             raise kopf.PermanentError(str(exc)) from exc
-        except DependencyMissing as exc:
-            raise kopf.TemporaryError(str(exc), delay=exc.delay) from exc
+        except Problem as exc:
+            if exc.retry_after is None:
+                raise kopf.PermanentError(exc.message) from exc
+            raise kopf.TemporaryError(exc.message, delay=exc.retry_after) from exc
         except Conflict as exc:
             raise kopf.TemporaryError(f"conflict, retrying: {exc}", delay=1) from exc
 
-    return wrapper  # type: ignore[return-value]
+    return wrapper

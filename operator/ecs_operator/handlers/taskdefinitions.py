@@ -1,126 +1,81 @@
-"""TaskDefinition: every spec change registers a new immutable revision.
+"""TaskDefinition: every spec change registers a new immutable revision (observe -> plan -> act).
 
-Revisions are ControllerRevisions owned by the TaskDefinition (`<name>-<N>`), so
-`family:N` keeps resolving after the spec moves on. A new revision re-reconciles the
-ECSServices that follow the family's latest revision.
+A new revision re-reconciles the ECSServices that follow the family's latest revision, both
+when this operator registers it and when its ControllerRevision is seen (another replica, a
+restart).
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import kopf
 
-from ..kube import Conflict, NotFound
-from ..kube.events import post_event
-from ..kube.lookups import list_revisions, services_following
+from ..kube import NotFound
 from ..models import SpecError, parse_task_definition
-from ..render.meta import API_VERSION, GROUP, LABEL_FAMILY, LABEL_TASK_DEFINITION
-from ..render.revision import build_controller_revision, canonical_json
-from ..render.service_status import condition
-from . import cache
+from ..plan import RevisionSeen, plan_invalid_task_definition, plan_task_definition
+from ..plan.task_definition import family_of
+from ..vocabulary import GROUP, KIND_TASK_DEFINITION, LABEL_FAMILY, LABEL_TASK_DEFINITION, PLURALS, VERSION
+from .clock import utcnow
+from .context import OperatorContext, context_of, namespaced
 from .errors import kopf_errors
-from .reporting import iso, write_status
-from .runtime import Reconciler, kube
 
-__all__ = ["reconcile_task_definition", "task_definitions"]
-
-MAX_LISTED_REVISIONS = 50
+__all__ = ["reconcile_task_definition", "register"]
 
 
-def reconcile_task_definition(namespace: str, name: str) -> float | None:
-    client = kube()
+def reconcile_task_definition(ctx: OperatorContext, namespace: str, name: str) -> float | None:
     try:
-        body = client.get(API_VERSION, "TaskDefinition", namespace, name)
+        body = ctx.lookups.get(KIND_TASK_DEFINITION, namespace, name)
     except NotFound:
         return None
     if body["metadata"].get("deletionTimestamp"):
         return None
-    spec: dict[str, Any] = body.get("spec") or {}
-    previous = body.get("status") or {}
-    family = str(spec.get("family") or name)
-    now = iso()
+    now = utcnow()
     try:
-        parse_task_definition(spec)
+        parse_task_definition(body.get("spec") or {})
     except SpecError as exc:
-        message = str(exc)
-        if previous.get("error") != message:
-            post_event(client, body, reason="InvalidSpec", message=message, warning=True)
-        write_status(
-            body,
-            {
-                "family": family,
-                "status": "INVALID",
-                "error": message,
-                "observedGeneration": body["metadata"].get("generation"),
-                "conditions": [condition("Ready", False, "InvalidSpec", message, now, previous.get("conditions", []))],
-            },
-        )
-        raise
-
-    revisions = list_revisions(client, namespace, name)
-    latest = revisions[-1] if revisions else None
-    created = False
-    if latest is None or canonical_json(latest.spec) != canonical_json(spec):
-        number = latest.number + 1 if latest else 1
-        try:
-            client.create(build_controller_revision(body, family, number, spec))
-            created = True
-        except Conflict:  # another worker registered it first: read again next time
-            return 0.2
-        revisions = list_revisions(client, namespace, name)
-    numbers = [r.number for r in revisions]
-    current = numbers[-1]
-    write_status(
-        body,
-        {
-            "family": family,
-            "revision": current,
-            "revisions": numbers[-MAX_LISTED_REVISIONS:],
-            "status": "ACTIVE",
-            "taskDefinitionArn": f"arn:aws:ecs:local:000000000000:task-definition/{family}:{current}",
-            "registeredAt": previous.get("registeredAt") if not created else now,
-            "error": None,
-            "observedGeneration": body["metadata"].get("generation"),
-            "conditions": [
-                condition(
-                    "Ready", True, "Registered", f"revision {current} registered", now, previous.get("conditions", [])
-                )
-            ],
-        },
-    )
-    if created:
-        post_event(client, body, reason="RevisionRegistered", message=f"registered {family}:{current}")
-        _notify_services(namespace, family)
-    return None
+        return ctx.executor.execute(body, plan_invalid_task_definition(body, str(exc), now)).requeue_after
+    revisions = [RevisionSeen(r.number, r.spec) for r in ctx.lookups.list_revisions(namespace, name)]
+    plan, registered = plan_task_definition(body, revisions, now)
+    outcome = ctx.executor.execute(body, plan)
+    if registered is not None and outcome.requeue_after is None:
+        _notify_services(ctx, namespace, family_of(body))
+    return outcome.requeue_after
 
 
-def _notify_services(namespace: str, family: str) -> None:
-    from .services import services  # services import us for look-ups; import late to avoid a cycle
-
-    for service in services_following(kube(), namespace, family):
-        services.later(namespace, service, 0)
+def _notify_services(ctx: OperatorContext, namespace: str, family: str) -> None:
+    for service in ctx.lookups.services_following(namespace, family):
+        ctx.services.later(namespace, service, 0)
 
 
-task_definitions = Reconciler("TaskDefinition", reconcile_task_definition)
-
-
-@kopf.on.resume(GROUP, "v1alpha1", "taskdefinitions", backoff=5)
-@kopf.on.create(GROUP, "v1alpha1", "taskdefinitions", backoff=5)
-@kopf.on.update(GROUP, "v1alpha1", "taskdefinitions", field="spec", backoff=5)
 @kopf_errors
-def task_definition_changed(namespace: str, name: str, **_: Any) -> None:
-    task_definitions.run(namespace, name, raise_errors=True)
+def task_definition_changed(namespace: str | None, name: str, memo: kopf.Memo, **_: Any) -> None:
+    namespace = namespaced(namespace)
+    context_of(memo).task_definitions.run(namespace, name, raise_errors=True)
 
 
-@kopf.on.event(GROUP, "v1alpha1", "taskdefinitions")
-async def task_definition_seen(event: dict[str, Any], body: kopf.Body, **_: Any) -> None:
-    cache.task_definitions.observe(event.get("type"), body)
+async def task_definition_seen(event: kopf.RawEvent, body: kopf.Body, memo: kopf.Memo, **_: Any) -> None:
+    context_of(memo).caches.task_definitions.observe(event.get("type"), body)
 
 
-@kopf.on.event("apps", "v1", "controllerrevisions", labels={LABEL_TASK_DEFINITION: kopf.PRESENT})
-def revision_seen(event: dict[str, Any], body: kopf.Body, namespace: str, labels: dict[str, str], **_: Any) -> None:
+def revision_seen(
+    event: kopf.RawEvent, body: kopf.Body, namespace: str | None, labels: Mapping[str, str], memo: kopf.Memo, **_: Any
+) -> None:
     """A new revision: services following its family roll to it (DESIGN.md reconciliation rules)."""
-    cache.revisions.observe(event.get("type"), body)
+    namespace = namespaced(namespace)
+    ctx = context_of(memo)
+    ctx.caches.revisions.observe(event.get("type"), body)
     if event.get("type") == "ADDED" and labels.get(LABEL_FAMILY):
-        _notify_services(namespace, labels[LABEL_FAMILY])
+        _notify_services(ctx, namespace, labels[LABEL_FAMILY])
+
+
+def register(registry: kopf.OperatorRegistry) -> None:
+    plural = PLURALS[KIND_TASK_DEFINITION]
+    for on in (kopf.on.resume, kopf.on.create):
+        on(GROUP, VERSION, plural, backoff=5, registry=registry)(task_definition_changed)
+    kopf.on.update(GROUP, VERSION, plural, field="spec", backoff=5, registry=registry)(task_definition_changed)
+    kopf.on.event(GROUP, VERSION, plural, registry=registry)(task_definition_seen)
+    kopf.on.event("apps", "v1", "controllerrevisions", labels={LABEL_TASK_DEFINITION: kopf.PRESENT}, registry=registry)(
+        revision_seen
+    )

@@ -9,19 +9,18 @@ desired object and drift is undone (DESIGN.md, reconciliation rules).
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Mapping
 from typing import Any
 
 from kubernetes import client as k8s_client
 from kubernetes import config as k8s_config
 
+from ..vocabulary import FIELD_MANAGER
 from .errors import ApiError, NotFound, api_error
 from .resources import resource_for
 
 __all__ = ["Kube", "FIELD_MANAGER", "connect"]
 
-FIELD_MANAGER = "ecs-operator"
 Obj = dict[str, Any]
 
 
@@ -182,16 +181,14 @@ def _error_from(status: int, data: bytes | str) -> ApiError:
         return api_error(status, "", text[:500])
 
 
-def connect(kubeconfig: str | None = None, *, context: str | None = None, qps_pool: int = 32) -> Kube:
-    """A Kube for a kubeconfig file, else the in-cluster service account."""
+def connect(
+    kubeconfig: str | None = None, *, in_cluster: bool = False, context: str | None = None, qps_pool: int = 32
+) -> Kube:
+    """A Kube for a kubeconfig file (or ~/.kube/config), else, in a pod, its service account."""
     configuration = k8s_client.Configuration()
-    if kubeconfig or not _in_cluster():
+    if kubeconfig or not in_cluster:
         k8s_config.load_kube_config(config_file=kubeconfig, context=context, client_configuration=configuration)
     else:
         k8s_config.load_incluster_config(client_configuration=configuration)
     configuration.connection_pool_maxsize = qps_pool
     return Kube(k8s_client.ApiClient(configuration))
-
-
-def _in_cluster() -> bool:
-    return bool(os.environ.get("KUBERNETES_SERVICE_HOST"))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import time
 from collections.abc import Mapping
@@ -41,7 +42,5 @@ def post_event(kube: Kube, regarding: Mapping[str, Any], *, reason: str, message
         "lastTimestamp": now,
         "count": 1,
     }
-    try:
+    with contextlib.suppress(KubeError):
         kube.create(body)
-    except KubeError:
-        pass

@@ -1,94 +1,136 @@
-"""Domain look-ups: find a family's TaskDefinition, its revisions, a service's pods.
+"""Domain look-ups, watch cache first and the API when the cache is cold or behind.
 
-Kept here (not in handlers) because they are API reads; handlers only decide.
+A stale or cold cache costs a request, never correctness: every change that could make an
+answer stale also triggers the reconcile that asked.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
 from typing import Any
 
-from ..render.meta import API_VERSION, LABEL_SERVICE, LABEL_TASK_DEFINITION
+from ..plan.types import Revision
+from ..vocabulary import (
+    API_VERSION,
+    KIND_CLUSTER,
+    KIND_SERVICE,
+    KIND_TASK_DEFINITION,
+    LABEL_SERVICE,
+    LABEL_TASK_DEFINITION,
+)
+from .cache import Caches
 from .client import Kube
 from .errors import NotFound
 
-__all__ = [
-    "find_task_definition",
-    "list_revisions",
-    "Revision",
-    "service_pods",
-    "services_following",
-    "find_cluster",
-    "node_label_inventory",
-]
+__all__ = ["Lookups", "Revision"]
 
 Obj = dict[str, Any]
 
 
-def _family_of(td: Obj) -> str:
+def _family_of(td: Mapping[str, Any]) -> str:
     return str((td.get("spec") or {}).get("family") or td["metadata"]["name"])
 
 
-def find_task_definition(kube: Kube, namespace: str, family: str) -> Obj | None:
-    """The TaskDefinition whose family is `family`: by name first, else by spec.family."""
-    try:
-        td = kube.get(API_VERSION, "TaskDefinition", namespace, family)
-        if _family_of(td) == family:
-            return td
-    except NotFound:
-        pass
-    for td in kube.list(API_VERSION, "TaskDefinition", namespace):
-        if _family_of(td) == family:
-            return td
-    return None
+def _cluster_name_of(cluster: Mapping[str, Any]) -> str:
+    return str((cluster.get("spec") or {}).get("clusterName") or cluster["metadata"]["name"])
 
 
-@dataclass(frozen=True)
-class Revision:
-    number: int
-    spec: dict[str, Any]
-    name: str
+def _task_definition_ref(obj: Mapping[str, Any]) -> str:
+    ref = str((obj.get("spec") or {}).get("taskDefinition", ""))
+    return ref.split(":task-definition/", 1)[-1] if ref.startswith("arn:") else ref
 
 
-def list_revisions(kube: Kube, namespace: str, task_definition: str) -> list[Revision]:
-    """Revisions of a TaskDefinition, oldest first."""
-    items = kube.list("apps/v1", "ControllerRevision", namespace, labels={LABEL_TASK_DEFINITION: task_definition})
-    revisions = [
-        Revision(int(i["revision"]), (i.get("data") or {}).get("spec") or {}, i["metadata"]["name"]) for i in items
-    ]
-    return sorted(revisions, key=lambda r: r.number)
+class Lookups:
+    def __init__(self, kube: Kube, caches: Caches) -> None:
+        self._kube = kube
+        self._caches = caches
+
+    def get(self, kind: str, namespace: str, name: str) -> Obj:
+        """One of our custom resources, read fresh (a reconcile starts from the object as it is)."""
+        return self._kube.get(API_VERSION, kind, namespace, name)
+
+    def task_definition(self, namespace: str, family: str) -> Obj | None:
+        """The TaskDefinition whose family is `family`: by name first, else by spec.family."""
+        found = self._caches.task_definitions.get(namespace, family)
+        if found:
+            return found[0]
+        try:
+            td = self._kube.get(API_VERSION, KIND_TASK_DEFINITION, namespace, family)
+            if _family_of(td) == family:
+                return td
+        except NotFound:
+            pass
+        return next(
+            (t for t in self._kube.list(API_VERSION, KIND_TASK_DEFINITION, namespace) if _family_of(t) == family), None
+        )
+
+    def list_revisions(self, namespace: str, task_definition: str) -> list[Revision]:
+        """Revisions of a TaskDefinition from the API, oldest first."""
+        items = self._kube.list(
+            "apps/v1", "ControllerRevision", namespace, labels={LABEL_TASK_DEFINITION: task_definition}
+        )
+        return sorted((_revision(i) for i in items), key=lambda r: r.number)
+
+    def revisions(self, td: Mapping[str, Any], pinned: int | None = None) -> list[Revision]:
+        """The TaskDefinition's revisions from the watch cache, or the API when the cache is behind."""
+        meta = td["metadata"]
+        cached = sorted(
+            (_revision(r) for r in self._caches.revisions.get(meta["namespace"], meta["name"])), key=lambda r: r.number
+        )
+        known = {r.number for r in cached}
+        latest = (td.get("status") or {}).get("revision")
+        if not cached or (pinned is not None and pinned not in known) or (latest and latest not in known):
+            return self.list_revisions(meta["namespace"], meta["name"])
+        return cached
+
+    def cluster(self, namespace: str, cluster: str) -> Obj | None:
+        """The ECSCluster named `cluster`: by object name first, else by spec.clusterName."""
+        cached = self._caches.clusters.get(namespace, cluster)
+        if cached:
+            return cached[0]
+        try:
+            found = self._kube.get(API_VERSION, KIND_CLUSTER, namespace, cluster)
+            if _cluster_name_of(found) == cluster:
+                return found
+        except NotFound:
+            pass
+        return next(
+            (c for c in self._kube.list(API_VERSION, KIND_CLUSTER, namespace) if _cluster_name_of(c) == cluster), None
+        )
+
+    def ensure_default_cluster(self, namespace: str) -> Obj:
+        """ECS's implicit `default` cluster, created on first use."""
+        return self._kube.apply(
+            {
+                "apiVersion": API_VERSION,
+                "kind": KIND_CLUSTER,
+                "metadata": {"name": "default", "namespace": namespace},
+                "spec": {},
+            }
+        )
+
+    def service_pods(self, namespace: str, service: str) -> list[Obj]:
+        return self._caches.service_pods.get(namespace, service) or self._kube.list(
+            "v1", "Pod", namespace, labels={LABEL_SERVICE: service}
+        )
+
+    def services_following(self, namespace: str, family: str) -> list[str]:
+        """ECSServices in `namespace` whose taskDefinition is `family` (latest, not pinned)."""
+        services = self._kube.list(API_VERSION, KIND_SERVICE, namespace)
+        return [s["metadata"]["name"] for s in services if _task_definition_ref(s) == family]
+
+    def node_labels(self) -> list[dict[str, str]]:
+        """Every node's labels, for memberOf regular expressions."""
+        return [dict(n["metadata"].get("labels") or {}) for n in self._kube.list("v1", "Node")]
+
+    def workloads(self, namespace: str, service: str) -> list[tuple[str, str]]:
+        """(kind, name) of every Deployment and DaemonSet of a service, whatever its shape."""
+        out = []
+        for kind in ("Deployment", "DaemonSet"):
+            for obj in self._kube.list("apps/v1", kind, namespace, labels={LABEL_SERVICE: service}):
+                out.append((kind, str(obj["metadata"]["name"])))
+        return out
 
 
-def service_pods(kube: Kube, namespace: str, service: str) -> list[Obj]:
-    return kube.list("v1", "Pod", namespace, labels={LABEL_SERVICE: service})
-
-
-def services_following(kube: Kube, namespace: str, family: str) -> list[str]:
-    """ECSServices in `namespace` whose taskDefinition is `family` (latest, not pinned)."""
-    names = []
-    for svc in kube.list(API_VERSION, "ECSService", namespace):
-        ref = str((svc.get("spec") or {}).get("taskDefinition", ""))
-        if ref.startswith("arn:"):
-            ref = ref.split(":task-definition/", 1)[-1]
-        if ref == family:
-            names.append(svc["metadata"]["name"])
-    return names
-
-
-def find_cluster(kube: Kube, namespace: str, cluster: str) -> Obj | None:
-    """The ECSCluster named `cluster`: by object name first, else by spec.clusterName."""
-    try:
-        found = kube.get(API_VERSION, "ECSCluster", namespace, cluster)
-        if str((found.get("spec") or {}).get("clusterName") or found["metadata"]["name"]) == cluster:
-            return found
-    except NotFound:
-        pass
-    for item in kube.list(API_VERSION, "ECSCluster", namespace):
-        if str((item.get("spec") or {}).get("clusterName") or item["metadata"]["name"]) == cluster:
-            return item
-    return None
-
-
-def node_label_inventory(kube: Kube) -> list[dict[str, str]]:
-    """Every node's labels, for memberOf regular expressions."""
-    return [dict(n["metadata"].get("labels") or {}) for n in kube.list("v1", "Node")]
+def _revision(item: Mapping[str, Any]) -> Revision:
+    return Revision(int(item["revision"]), (item.get("data") or {}).get("spec") or {}, item["metadata"]["name"])

@@ -8,11 +8,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from urllib.parse import quote
 
+from ..vocabulary import API_VERSION, GROUP, VERSION
+
 __all__ = ["Resource", "resource_for", "GROUP", "VERSION", "ECS_API_VERSION"]
 
-GROUP = "ecs.operator.dev"
-VERSION = "v1alpha1"
-ECS_API_VERSION = f"{GROUP}/{VERSION}"
+ECS_API_VERSION = API_VERSION
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,23 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from ..vocabulary import (
+    API_VERSION,
+    GROUP,
+    LABEL_CLUSTER,
+    LABEL_COMPONENT,
+    LABEL_FAMILY,
+    LABEL_MANAGED_BY,
+    LABEL_NAME,
+    LABEL_PART_OF,
+    LABEL_PROVIDER,
+    LABEL_REVISION,
+    LABEL_SERVICE,
+    LABEL_TASK,
+    LABEL_TASK_DEFINITION,
+    MANAGED_BY,
+)
+
 __all__ = [
     "GROUP",
     "API_VERSION",
@@ -23,18 +40,6 @@ __all__ = [
     "owner_reference",
     "standard_labels",
 ]
-
-GROUP = "ecs.operator.dev"
-API_VERSION = f"{GROUP}/v1alpha1"
-MANAGED_BY = "ecs-operator"
-
-LABEL_SERVICE = f"{GROUP}/service"
-LABEL_TASK = f"{GROUP}/task"
-LABEL_CLUSTER = f"{GROUP}/cluster"
-LABEL_FAMILY = f"{GROUP}/family"
-LABEL_REVISION = f"{GROUP}/revision"
-LABEL_TASK_DEFINITION = f"{GROUP}/task-definition"
-LABEL_PROVIDER = f"{GROUP}/capacity-provider"
 
 
 def owner_reference(owner: Mapping[str, Any], *, controller: bool = True) -> dict[str, Any]:
@@ -53,10 +58,10 @@ def owner_reference(owner: Mapping[str, Any], *, controller: bool = True) -> dic
 def standard_labels(name: str, component: str, extra: Mapping[str, str] | None = None) -> dict[str, str]:
     """app.kubernetes.io/* labels plus ecs.operator.dev/* ones given in `extra`."""
     labels = {
-        "app.kubernetes.io/name": name,
-        "app.kubernetes.io/component": component,
-        "app.kubernetes.io/managed-by": MANAGED_BY,
-        "app.kubernetes.io/part-of": "ecs-operator",
+        LABEL_NAME: name,
+        LABEL_COMPONENT: component,
+        LABEL_MANAGED_BY: MANAGED_BY,
+        LABEL_PART_OF: MANAGED_BY,
     }
     labels.update(extra or {})
     return labels

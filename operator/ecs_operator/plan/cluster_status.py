@@ -13,13 +13,13 @@ from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
-from .capacity import CAPACITY_TYPE_LABEL, FARGATE_TAINT_KEY, NODEGROUP_LABEL
-from .meta import LABEL_CLUSTER
-from .task_state import is_terminal, last_status
+from ..render.capacity import CAPACITY_TYPE_LABEL, FARGATE_TAINT_KEY, NODEGROUP_LABEL
+from ..vocabulary import LABEL_CLUSTER
+from .lifecycle import is_terminal, last_status
 
 __all__ = ["parse_quantity", "cluster_members", "compute_cluster_status"]
 
-_SUFFIX = {
+_SUFFIX: dict[str, Decimal | int] = {
     "": 1,
     "m": Decimal("0.001"),
     "k": 10**3,

@@ -13,9 +13,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from .capacity import provider_label
-from .meta import LABEL_PROVIDER, LABEL_REVISION
-from .task_state import last_status
+from ..render.capacity import provider_label
+from ..vocabulary import LABEL_PROVIDER, LABEL_REVISION
+from .conditions import condition
+from .lifecycle import last_status
+from .types import Event, Reason, Severity
 
 __all__ = [
     "MAX_EVENTS",
@@ -24,7 +26,6 @@ __all__ = [
     "target_revision",
     "compute_service_status",
     "event",
-    "condition",
     "provider_counts",
 ]
 
@@ -44,17 +45,6 @@ def _id(*parts: object) -> str:
 
 def event(message: str, now: str, salt: str = "") -> dict[str, str]:
     return {"id": _id(message, now, salt)[:12], "createdAt": now, "message": message}
-
-
-def condition(
-    ctype: str, status: bool, reason: str, message: str, now: str, previous: Sequence[Mapping[str, Any]] = ()
-) -> dict[str, str]:
-    value = "True" if status else "False"
-    since = now
-    for old in previous:
-        if old.get("type") == ctype and old.get("status") == value:
-            since = old.get("lastTransitionTime", now)
-    return {"type": ctype, "status": value, "reason": reason, "message": message, "lastTransitionTime": since}
 
 
 def target_revision(latest: int, previous: Mapping[str, Any]) -> int:
@@ -80,7 +70,7 @@ class ServiceObservation:
     rollback: bool = False
     selector: str = ""
     generation: int | None = None
-    stopped: list[str] = field(default_factory=list)  # messages for tasks stopped this round
+    stopped: list[Event] = field(default_factory=list)  # ECS messages for tasks stopped this round
     failed_starts: int = 0  # tasks of the PRIMARY revision that failed this round
     warnings: list[str] = field(default_factory=list)
 
@@ -111,12 +101,12 @@ def _keep_updated_at(entry: dict[str, Any], before: Mapping[str, Any] | None) ->
         entry["updatedAt"] = before["updatedAt"]
 
 
-def compute_service_status(obs: ServiceObservation, previous: Mapping[str, Any]) -> tuple[Status, list[str]]:
+def compute_service_status(obs: ServiceObservation, previous: Mapping[str, Any]) -> tuple[Status, list[Event]]:
     """New status plus the event messages it added (for Kubernetes Events too)."""
     counts = _counts(obs.pods)
     name = obs.service_name
     now = obs.now
-    new_events: list[str] = list(obs.stopped)
+    new_events: list[Event] = list(obs.stopped)
     old_deployments = {
         d["taskDefinitionRevision"]: d for d in previous.get("deployments", []) if "taskDefinitionRevision" in d
     }
@@ -139,9 +129,10 @@ def compute_service_status(obs: ServiceObservation, previous: Mapping[str, Any])
             and rollback_state.get("toRevision") == obs.revision
             and rollback_state.get("announced") is not True
         ):
-            new_events.append(
+            message = (
                 f"(service {name}) (deployment {old_primary.get('id')}) rolling back to deployment {primary['id']}."
             )
+            new_events.append(Event(Reason.SERVICE_EVENT, message, Severity.WARNING))
             rollback_state["announced"] = True
     mine = counts.get(obs.revision, {"running": 0, "pending": 0})
     primary.update(
@@ -162,9 +153,8 @@ def compute_service_status(obs: ServiceObservation, previous: Mapping[str, Any])
         if obs.circuit_breaker and primary["failedTasks"] >= failure_threshold(obs.desired):
             state = "FAILED"
             primary["rolloutStateReason"] = "ECS deployment circuit breaker: tasks failed to start."
-            new_events.append(
-                f"(service {name}) (deployment {primary['id']}) deployment failed: tasks failed to start."
-            )
+            message = f"(service {name}) (deployment {primary['id']}) deployment failed: tasks failed to start."
+            new_events.append(Event(Reason.SERVICE_EVENT, message, Severity.WARNING))
             if obs.rollback and last_completed and int(last_completed) != obs.revision:
                 rollback_state = {"fromRevision": obs.revision, "toRevision": int(last_completed)}
         elif mine["running"] == obs.desired and mine["pending"] == 0 and others_running == 0:
@@ -200,9 +190,9 @@ def compute_service_status(obs: ServiceObservation, previous: Mapping[str, Any])
     steady = state == "COMPLETED" and running == obs.desired and pending == 0
     was_steady = any(c.get("type") == "Ready" and c.get("status") == "True" for c in previous.get("conditions", []))
     if steady and not was_steady:
-        new_events.append(f"service {name} has reached a steady state.")
+        new_events.append(Event(Reason.SERVICE_EVENT, f"service {name} has reached a steady state."))
 
-    events = [event(message, now, str(i)) for i, message in enumerate(new_events)]
+    events = [event(e.message, now, str(i)) for i, e in enumerate(new_events)]
     events.reverse()  # newest first: later messages of this round go on top
     events = (events + list(previous.get("events", [])))[:MAX_EVENTS]
 

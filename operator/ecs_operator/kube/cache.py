@@ -10,9 +10,12 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["Store", "task_definitions", "revisions", "clusters", "service_pods", "task_pods", "services_by_cluster"]
+from ..vocabulary import LABEL_SERVICE, LABEL_TASK, LABEL_TASK_DEFINITION
+
+__all__ = ["Store", "Caches"]
 
 Obj = dict[str, Any]
 
@@ -69,9 +72,13 @@ def _service_cluster(obj: Mapping[str, Any]) -> str:
     return str((obj.get("spec") or {}).get("cluster") or "default").rsplit("/", 1)[-1]
 
 
-task_definitions = Store(_family)  # by family
-revisions = Store(_label("ecs.operator.dev/task-definition"))  # by TaskDefinition name
-clusters = Store(_cluster_name)  # by ECS cluster name
-service_pods = Store(_label("ecs.operator.dev/service"))  # by ECSService name
-task_pods = Store(_label("ecs.operator.dev/task"))  # by ECSTask name
-services_by_cluster = Store(_service_cluster)  # ECSServices by the cluster they name
+@dataclass
+class Caches:
+    """The operator's watch caches, one per question a reconcile asks; owned by the operator context."""
+
+    task_definitions: Store = field(default_factory=lambda: Store(_family))  # by family
+    revisions: Store = field(default_factory=lambda: Store(_label(LABEL_TASK_DEFINITION)))  # by TaskDefinition
+    clusters: Store = field(default_factory=lambda: Store(_cluster_name))  # by ECS cluster name
+    service_pods: Store = field(default_factory=lambda: Store(_label(LABEL_SERVICE)))  # by ECSService name
+    task_pods: Store = field(default_factory=lambda: Store(_label(LABEL_TASK)))  # by ECSTask name
+    services_by_cluster: Store = field(default_factory=lambda: Store(_service_cluster))  # ECSServices by cluster

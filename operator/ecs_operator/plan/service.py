@@ -1,0 +1,203 @@
+"""plan_service: from what an ECSService's reconcile observed to what it does.
+
+The reconcile has already resolved the revision, rendered the service (pure) and made the
+tasks' dependencies exist; this decides the rest: which tasks stop (the one task lifecycle),
+the ECS status (:mod:`.service_status`: deployments, circuit breaker, events), the Kubernetes
+events and their severity, what to prune, and when to look again.
+
+ECS semantics cited where they live: rolling updates and the circuit breaker in
+:mod:`.service_status`; task stops in :mod:`.lifecycle`; service event texts follow the developer
+guide's "Amazon ECS service event messages"
+(https://docs.aws.amazon.com/AmazonECS/latest/developerguide/service-event-messages-list.html).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from ..models import ECSServiceSpec
+from ..render.service import ServiceRender
+from ..render.workload import service_selector
+from ..vocabulary import LABEL_REVISION
+from .conditions import iso
+from .lifecycle import last_status, parse_time, task_stop
+from .service_status import MAX_EVENTS, ServiceObservation, compute_service_status, event, provider_counts
+from .types import Deletion, Event, Obj, Patch, Plan, Reason, Severity
+
+__all__ = [
+    "DEFAULT_START_TIMEOUT",
+    "RESYNC_SECONDS",
+    "DEPENDENCY_RECHECK_SECONDS",
+    "ServiceSnapshot",
+    "plan_service",
+    "plan_service_deletion",
+    "start_timeout",
+]
+
+DEFAULT_START_TIMEOUT = 300.0  # seconds a task may take to become healthy without a grace period
+RESYNC_SECONDS = 30.0
+DEPENDENCY_RECHECK_SECONDS = 10.0  # a missing Secret is also watched for; this is the safety net
+ROLLBACK_NOW_SECONDS = 0.1
+
+
+@dataclass(frozen=True)
+class ServiceSnapshot:
+    """What the ECSService's reconcile saw, after rendering and making dependencies exist."""
+
+    body: Mapping[str, Any]
+    spec: ECSServiceSpec
+    family: str
+    revision: int
+    cluster: str
+    rendered: ServiceRender
+    pods: Sequence[Mapping[str, Any]]
+    now: datetime
+    dependency_problems: Sequence[str] = ()
+    traffic_warnings: Sequence[str] = ()
+    load_balancers: list[dict[str, Any]] | None = None
+    daemon_desired: int | None = None  # DAEMON: the DaemonSet's desiredNumberScheduled
+    existing_workloads: Sequence[tuple[str, str]] | None = None  # (kind, name) when the set may have changed
+    api_recheck: float | None = None  # an add-on API is missing: look again then
+    extra_warnings: Sequence[str] = field(default_factory=tuple)
+
+
+def start_timeout(spec: ECSServiceSpec) -> float:
+    """healthCheckGracePeriodSeconds, else how long a task may take to become healthy."""
+    grace = spec.health_check_grace_period_seconds
+    return float(grace) if grace else DEFAULT_START_TIMEOUT
+
+
+def _stop_tasks(snapshot: ServiceSnapshot, plan: Plan) -> tuple[list[Mapping[str, Any]], list[Event], int]:
+    """Tasks that must stop (the service scheduler replaces them): their deletions and ECS messages."""
+    name = snapshot.spec.service_name or snapshot.body["metadata"]["name"]
+    timeout = start_timeout(snapshot.spec)
+    live: list[Mapping[str, Any]] = []
+    stopped: list[Event] = []
+    failed = 0
+    for pod in snapshot.pods:
+        meta = pod["metadata"]
+        stop = None if meta.get("deletionTimestamp") else task_stop(pod, now=snapshot.now, start_timeout=timeout)
+        if stop is None:
+            live.append(pod)
+            continue
+        plan.delete.append(Deletion("v1", "Pod", meta["name"], meta["uid"]))
+        message = f"service {name} has stopped 1 running tasks: (task {meta['name']}) {stop.stop_code}: {stop.detail}."
+        stopped.append(Event(Reason.SERVICE_EVENT, message, Severity.WARNING if stop.failed else Severity.NORMAL))
+        if stop.failed and meta.get("labels", {}).get(LABEL_REVISION) == str(snapshot.revision):
+            failed += 1
+    return live, stopped, failed
+
+
+def _prune(snapshot: ServiceSnapshot, plan: Plan) -> None:
+    previous = snapshot.body.get("status") or {}
+    keep = set(snapshot.rendered.workload_names)
+    for kind, workload in snapshot.existing_workloads or ():
+        if workload not in keep:
+            plan.delete.append(Deletion("apps/v1", kind, workload))
+    if snapshot.rendered.autoscaler is None and previous.get("autoScaling"):
+        plan.delete.append(Deletion("autoscaling/v2", "HorizontalPodAutoscaler", snapshot.body["metadata"]["name"]))
+
+
+def _next_check(snapshot: ServiceSnapshot, live: Sequence[Mapping[str, Any]]) -> float:
+    """When a not-yet-healthy task would cross its start timeout, look again; else resync."""
+    timeout = start_timeout(snapshot.spec)
+    soonest = RESYNC_SECONDS
+    for pod in live:
+        if last_status(pod) != "ACTIVATING":
+            continue
+        created = parse_time(pod["metadata"].get("creationTimestamp"))
+        if created is not None:
+            soonest = min(soonest, max(0.2, timeout - (snapshot.now - created).total_seconds() + 0.5))
+    return soonest
+
+
+def plan_service(snapshot: ServiceSnapshot) -> Plan:
+    """Objects to apply, tasks to stop, the ECS status and events, and when to look again."""
+    body, spec, rendered = snapshot.body, snapshot.spec, snapshot.rendered
+    name = body["metadata"]["name"]
+    previous = body.get("status") or {}
+    plan = Plan(apply=list(rendered.objects))
+    _prune(snapshot, plan)
+    live, stopped, failed_starts = _stop_tasks(snapshot, plan)
+
+    breaker = spec.deployment_configuration.deployment_circuit_breaker if spec.deployment_configuration else None
+    warnings = [f"{w.path}: {w.reason}" for w in rendered.warnings]
+    warnings += [*snapshot.traffic_warnings, *snapshot.extra_warnings]
+    desired = spec.desired_count if spec.desired_count is not None else 1
+    if spec.scheduling_strategy == "DAEMON":
+        desired = snapshot.daemon_desired or 0
+    now = iso(snapshot.now)
+    observation = ServiceObservation(
+        service_name=spec.service_name or name,
+        uid=body["metadata"]["uid"],
+        family=snapshot.family,
+        revision=snapshot.revision,
+        desired=desired,
+        pods=live,
+        now=now,
+        circuit_breaker=bool(breaker and breaker.enable),
+        rollback=bool(breaker and breaker.rollback),
+        selector=",".join(f"{k}={v}" for k, v in service_selector(name).items()),
+        generation=body["metadata"].get("generation"),
+        stopped=stopped,
+        failed_starts=failed_starts,
+        warnings=warnings,
+    )
+    status, events = compute_service_status(observation, previous)
+    problems = list(snapshot.dependency_problems)
+    status.update(
+        {
+            "cluster": snapshot.cluster,
+            "workloads": rendered.workload_names,
+            "capacityProviders": provider_counts(rendered.shares, live) or None,
+            "problem": None,
+            "warnings": warnings or None,
+            "dependencyProblems": problems or None,
+            "loadBalancers": snapshot.load_balancers,
+            "trafficObjects": rendered.traffic.names or None,
+            "autoScaling": rendered.autoscaler.status() if rendered.autoscaler else None,
+        }
+    )
+    for message in problems:
+        if message not in (previous.get("dependencyProblems") or []):
+            text = f"service {observation.service_name} was unable to start tasks: {message}"
+            events.append(Event(Reason.SERVICE_EVENT, text, Severity.WARNING))
+            status["events"] = [event(text, now, "dependency"), *status["events"]][:MAX_EVENTS]
+    if status != {k: previous.get(k) for k in status} or previous.get("problem"):
+        plan.status = status
+    plan.events = events
+    plan.requeue_after = _requeue(snapshot, status, live)
+    return plan
+
+
+def _requeue(snapshot: ServiceSnapshot, status: Obj, live: Sequence[Mapping[str, Any]]) -> float:
+    rollback = status.get("rollback") or {}
+    if rollback and rollback.get("toRevision") != snapshot.revision:
+        return ROLLBACK_NOW_SECONDS  # the circuit breaker just chose a rollback target: apply it now
+    delay = _next_check(snapshot, live)
+    if snapshot.dependency_problems:
+        delay = min(delay, DEPENDENCY_RECHECK_SECONDS)
+    if snapshot.api_recheck is not None:
+        delay = min(delay, snapshot.api_recheck)
+    autoscaler = snapshot.rendered.autoscaler
+    change = autoscaler.bounds.next_change if autoscaler else None
+    if change is not None:  # a scheduled scaling action fires: render the new bounds then
+        delay = min(delay, max(0.5, (change - snapshot.now).total_seconds() + 0.5))
+    return delay
+
+
+def plan_service_deletion(
+    body: Mapping[str, Any], workloads: Sequence[tuple[str, str]], pods: Sequence[Mapping[str, Any]]
+) -> tuple[Plan, int]:
+    """ECS DeleteService: DRAINING while every workload (one per capacity provider, or a DaemonSet)
+    scales to zero; garbage collection removes the rest. Returns the plan and the tasks still stopping."""
+    plan = Plan(status={"status": "DRAINING", "desiredCount": 0})
+    for kind, workload in workloads:
+        if kind == "Deployment":
+            plan.patch.append(Patch("apps/v1", "Deployment", workload, {"spec": {"replicas": 0}}))
+        else:
+            plan.delete.append(Deletion("apps/v1", kind, workload))
+    return plan, len(pods)

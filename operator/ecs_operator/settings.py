@@ -1,0 +1,89 @@
+"""Operator settings: every environment variable the operator reads, read once, typed.
+
+`Settings.from_environ()` is called at start-up and the result travels in the operator
+context; nothing else in the operator reads the environment. README.md ("Configuration")
+lists the same variables with their defaults; a unit test keeps the two in step.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import TypeVar
+
+__all__ = ["Settings", "ENVIRONMENT", "LOCAL_FARGATE"]
+
+_N = TypeVar("_N", int, float)
+
+LOCAL_FARGATE = "kwok"
+"""The provisioner value that plays EKS's Fargate scheduler with kwok nodes (the local cluster)."""
+
+ENVIRONMENT: dict[str, str] = {
+    "kubeconfig": "KUBECONFIG",
+    "in_cluster": "KUBERNETES_SERVICE_HOST",
+    "reconcile_workers": "ECS_OPERATOR_RECONCILE_WORKERS",
+    "kopf_workers": "ECS_OPERATOR_WORKERS",
+    "fargate_provisioner": "ECS_OPERATOR_FARGATE_PROVISIONER",
+    "stopped_task_retention": "ECS_OPERATOR_STOPPED_TASK_RETENTION",
+    "peering_priority": "ECS_OPERATOR_PEERING_PRIORITY",
+    "peering_lifetime": "ECS_OPERATOR_PEERING_LIFETIME",
+}
+"""Settings field -> the environment variable it is read from."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What can be tuned without a code change; defaults are what a production install wants."""
+
+    kubeconfig: str | None = None  # first entry of KUBECONFIG; None: ~/.kube/config or in-cluster
+    in_cluster: bool = False  # KUBERNETES_SERVICE_HOST is set: running in a pod
+    reconcile_workers: int = 8  # threads that run deferred reconciles
+    kopf_workers: int = 16  # kopf's executor threads for synchronous handlers
+    fargate_provisioner: str | None = None  # "kwok": the operator binds Fargate tasks to kwok nodes
+    stopped_task_retention: float = 3600.0  # seconds a stopped task stays in status (ECS keeps ~1 hour)
+    peering_priority: int | None = None  # kopf peering priority; None: a random one per replica
+    peering_lifetime: int | None = None  # kopf peering keep-alive seconds; None: kopf's 60
+
+    @property
+    def local_fargate(self) -> bool:
+        return self.fargate_provisioner == LOCAL_FARGATE
+
+    @classmethod
+    def from_environ(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        """Read the variables once; a malformed number falls back to the default (and says so)."""
+        env = os.environ if environ is None else environ
+        defaults = cls()
+        kubeconfig = (env.get("KUBECONFIG") or "").split(os.pathsep)[0] or None
+        return cls(
+            kubeconfig=kubeconfig,
+            in_cluster=bool(env.get(ENVIRONMENT["in_cluster"])),
+            reconcile_workers=max(1, _number(env, "reconcile_workers", int, defaults.reconcile_workers)),
+            kopf_workers=max(1, _number(env, "kopf_workers", int, defaults.kopf_workers)),
+            fargate_provisioner=env.get(ENVIRONMENT["fargate_provisioner"]) or None,
+            stopped_task_retention=max(
+                0.0, _number(env, "stopped_task_retention", float, defaults.stopped_task_retention)
+            ),
+            peering_priority=_optional_int(env, "peering_priority"),
+            peering_lifetime=_optional_int(env, "peering_lifetime"),
+        )
+
+
+def _number(env: Mapping[str, str], field: str, kind: type[_N], default: _N) -> _N:
+    raw = env.get(ENVIRONMENT[field])
+    if raw is None or raw == "":
+        return default
+    try:
+        return kind(raw)
+    except ValueError:
+        return default
+
+
+def _optional_int(env: Mapping[str, str], field: str) -> int | None:
+    raw = env.get(ENVIRONMENT[field])
+    if not raw:
+        return None
+    try:
+        return int(raw)
+    except ValueError:
+        return None
