@@ -400,17 +400,22 @@ def _status_tables(report: dict[str, list[dict[str, Any]]], *, show_namespace: b
         )
     )
     out = []
-    for title, items, header, table in sections:
-        if show_namespace:
-            header = ["NAMESPACE", *header]
-            table = [[str(item.get("namespace") or "-"), *row] for item, row in zip(items, table)]
+    for title, items, columns, cells in sections:
+        header = ["NAMESPACE", *columns] if show_namespace else columns
+        table = (
+            [[str(item.get("namespace") or "-"), *row] for item, row in zip(items, cells, strict=True)]
+            if show_namespace
+            else cells
+        )
         out.append(f"{title}\n")
         if not table:
             out.append("(none)\n\n")
             continue
         widths = [max(len(str(row[i])) for row in [header, *table]) for i in range(len(header))]
         for row in [header, *table]:
-            out.append("  ".join(str(cell).ljust(width) for cell, width in zip(row, widths)).rstrip() + "\n")
+            out.append(
+                "  ".join(str(cell).ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip() + "\n"
+            )
         out.append("\n")
     problems = [f"{s['serviceName']}: {s['problem']}" for s in report["services"] if s.get("problem")]
     problems += [

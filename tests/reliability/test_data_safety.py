@@ -165,7 +165,7 @@ def _constants_for(name: str, scopes: list[ast.AST]) -> set[str] | None:
     return values or None
 
 
-def _delete_sites(path: Path) -> list[tuple[str, str]]:
+def _delete_sites(path: Path, root: Path = SOURCE) -> list[tuple[str, str]]:
     """(function, description) of every call in `path` that may delete a claim or volume."""
     tree = ast.parse(path.read_text(), filename=str(path))
     sites = []
@@ -189,7 +189,7 @@ def _delete_sites(path: Path) -> list[tuple[str, str]]:
                 if function == "<module>":
                     function = cursor.name
             cursor = parents.get(cursor)
-        where = f"{path.relative_to(SOURCE.parent)}:{function}"
+        where = f"{path.relative_to(root.parent)}:{function}"
         if "delete" in name.lower():
             if "persistent_volume" in name.lower():
                 sites.append((where, f"{name}(...)"))
@@ -227,7 +227,6 @@ def test_no_code_path_deletes_persistent_volume_claims() -> None:
 
 def test_the_scan_finds_a_claim_delete(tmp_path: Path) -> None:
     """The static scan itself: the shapes of delete it must catch."""
-    global SOURCE  # noqa: PLW0603 - _delete_sites reads the module's SOURCE; restored below
     sample = tmp_path / "ecs_operator" / "handlers" / "sample.py"
     sample.parent.mkdir(parents=True)
     sample.write_text(
@@ -242,9 +241,5 @@ def test_the_scan_finds_a_claim_delete(tmp_path: Path) -> None:
         "    for kind in ('Deployment', 'DaemonSet'):\n"
         "        client.delete('apps/v1', kind, ns, 'x')\n"
     )
-    saved, SOURCE = SOURCE, tmp_path / "ecs_operator"
-    try:
-        found = {where.split(":")[1] for where, _ in _delete_sites(sample)}
-    finally:
-        SOURCE = saved
+    found = {where.split(":")[1] for where, _ in _delete_sites(sample, tmp_path / "ecs_operator")}
     assert found == {"prune", "sweep", "shell"}

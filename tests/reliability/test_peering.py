@@ -70,7 +70,7 @@ def _acting(op) -> bool:
 
 def _run(cluster, kube, namespace: str, operators, peering: str) -> None:
     # Both replicas start exactly alike, as replicas of one Deployment would: each draws its own
-    # random priority (handlers/settings.py), and the higher one must end up acting alone.
+    # random priority (handlers/startup.py), and the higher one must end up acting alone.
     env = {"ECS_OPERATOR_PEERING_LIFETIME": str(LIFETIME)}
     first = operators.start("--peering", peering, env=env)
     wait_until(

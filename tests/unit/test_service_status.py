@@ -124,9 +124,7 @@ def test_task_failure_rules() -> None:
     essential = {"ecs.operator.dev/essential-containers": "app"}
     failure = task_stop(pod("a", 1, statuses=[exited], annotations=essential), now=now, start_timeout=None)
     assert failure is not None and failure.stop_code == "EssentialContainerExited" and failure.exit_code == 2
-    assert (
-        task_stop(pod("a", 1, statuses=[side], annotations=essential), now=now, start_timeout=None) is None
-    )
+    assert task_stop(pod("a", 1, statuses=[side], annotations=essential), now=now, start_timeout=None) is None
     slow = pod("a", 1, ready=False, created=(now - timedelta(seconds=30)).strftime("%Y-%m-%dT%H:%M:%SZ"))
     assert task_stop(slow, now=now, start_timeout=60) is None
     late = task_stop(slow, now=now, start_timeout=10)
