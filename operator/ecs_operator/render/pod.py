@@ -42,6 +42,7 @@ from .overrides import apply_overrides
 from .query import AffinityResult, affinity_block, combine, to_affinity
 from .resources import GPU_RESOURCE, pod_resources
 from .secrets import gate_template
+from .tags import is_annotation_key
 from .volumes import DockerVolumeClaim, container_mounts, render_volumes
 from .warnings import RenderWarning, dedupe
 
@@ -314,6 +315,9 @@ def _annotations(
     for parts in ordered:
         annotations.update(parts.annotations)
     for index, tag in enumerate(td.tags or ()):
+        if tag.key.startswith(f"{ANNOTATION_PREFIX}/") and is_annotation_key(tag.key):
+            annotations[tag.key] = tag.value or ""  # one of ours already (kwok stages, ...): kept as it is
+            continue
         annotation = names.annotation_key(ANNOTATION_PREFIX, f"tag.{tag.key}")
         annotations[annotation] = tag.value or ""
         if annotation != prefixed(f"tag.{tag.key}"):

@@ -13,7 +13,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 from ..models import ECSClusterSpec, ECSServiceSpec, TaskDefinitionSpec
-from ..models.common import Tag
 from .autoscaling import AutoscalerRender, build_autoscaler
 from .capacity import (
     CapacityProviderError,
@@ -26,11 +25,12 @@ from .capacity import (
 )
 from .placement import apply_placement
 from .pod import PodTemplateResult, render_pod_template
+from .tags import propagated_annotations
 from .traffic import Traffic, render_traffic
 from .warnings import RenderWarning
 from .workload import build_workload, service_selector
 
-__all__ = ["ServiceRender", "render_service", "propagated_annotations"]
+__all__ = ["ServiceRender", "render_service"]
 
 
 @dataclass
@@ -42,21 +42,6 @@ class ServiceRender:
     workload_names: list[str] = field(default_factory=list)
     traffic: Traffic = field(default_factory=Traffic)  # Services, Ingress, ...: applied after `objects`
     autoscaler: AutoscalerRender | None = None  # the HPA when autoScaling is set
-
-
-def _tags(items: Sequence[Tag] | None) -> dict[str, str]:
-    return {t.key: t.value or "" for t in items or [] if t.key}
-
-
-def propagated_annotations(
-    propagate_tags: str | None, service_tags: Sequence[Tag] | None, td_tags: Sequence[Tag] | None
-) -> dict[str, str]:
-    """ECS propagateTags: TASK_DEFINITION or SERVICE tags become pod annotations."""
-    if propagate_tags == "TASK_DEFINITION":
-        return _tags(td_tags)
-    if propagate_tags == "SERVICE":
-        return _tags(service_tags)
-    return {}
 
 
 def render_service(
@@ -114,6 +99,7 @@ def render_service(
         )
         strategy = []
     shares = split_tasks(desired, strategy)
+    propagated = propagated_annotations(spec.propagate_tags, spec.tags, td.tags, warnings)
     objects: list[dict[str, Any]] = []
     workload_names: list[str] = []
     for share in shares:
@@ -147,7 +133,7 @@ def render_service(
             daemon=daemon,
             maximum_percent=config.maximum_percent if config else None,
             minimum_healthy_percent=config.minimum_healthy_percent if config else None,
-            pod_annotations=propagated_annotations(spec.propagate_tags, spec.tags, td.tags),
+            pod_annotations=propagated,
             provider=label,
             name=workload_name,
         )

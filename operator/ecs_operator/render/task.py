@@ -20,7 +20,6 @@ and gets back what to create, what to delete and the new status.
 from __future__ import annotations
 
 import copy
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -42,7 +41,7 @@ from .meta import owner_reference, standard_labels
 from .placement import apply_placement
 from .pod import PodTemplateResult, render_pod_template
 from .schedule import ScheduleError, to_cronjob_schedule
-from .service import propagated_annotations
+from .tags import propagated_annotations, tag_annotations
 from .warnings import RenderWarning, dedupe
 
 __all__ = [
@@ -56,11 +55,6 @@ __all__ = [
 ]
 
 CRONJOB_NAME_MAX = 52  # the CronJob controller appends -<11 digits> for its Jobs
-
-_ANNOTATION_KEY = re.compile(
-    r"^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?"
-    r"[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$"
-)
 
 Obj = dict[str, Any]
 
@@ -115,20 +109,6 @@ class TaskRender:
             },
             "spec": template["spec"],
         }
-
-
-def _tag_annotations(tags: Mapping[str, str], path: str, warnings: list[RenderWarning]) -> dict[str, str]:
-    out = {}
-    for key, value in tags.items():
-        if _ANNOTATION_KEY.fullmatch(key) and len(key) <= 253:
-            out[key] = value
-        else:
-            warnings.append(
-                RenderWarning(
-                    path, f"tag {key!r} is not a valid annotation key; it is not put on the task's pod", "unsupported"
-                )
-            )
-    return out
 
 
 def _unsupported(spec: Any) -> list[RenderWarning]:
@@ -251,10 +231,8 @@ def render_task(
     meta = template.setdefault("metadata", {})
     meta["labels"] = {**meta.get("labels", {}), LABEL_CLUSTER: cluster, **selector}
     annotations = dict(meta.get("annotations", {}))
-    annotations.update(
-        _tag_annotations(propagated_annotations(spec.propagate_tags, None, td.tags), "propagateTags", warnings)
-    )
-    annotations.update(_tag_annotations({t.key: t.value or "" for t in spec.tags or ()}, "tags", warnings))
+    annotations.update(propagated_annotations(spec.propagate_tags, None, td.tags, warnings))
+    annotations.update(tag_annotations({t.key: t.value or "" for t in spec.tags or ()}, "tags", warnings))
     annotations[ANNOTATION_ECSTASK] = name
     if spec.started_by:
         annotations[ANNOTATION_STARTED_BY] = spec.started_by
