@@ -98,6 +98,14 @@ def test_changed_spec_registers_latest_plus_one() -> None:
     assert (plan.status["revision"], plan.status["revisions"]) == (3, [1, 2, 3])
 
 
+def test_numbers_continue_after_deleted_revisions() -> None:
+    # Deleted revisions leave gaps; numbers are never reused.
+    seen = [RevisionSeen(1, TD_V1), RevisionSeen(4, TD_V2)]
+    plan, registered = plan_task_definition(td_body(TD_V1), seen, NOW)
+    assert registered == 5
+    assert plan.status is not None and plan.status["revisions"] == [1, 4, 5]
+
+
 def test_going_back_to_an_old_spec_is_a_new_revision() -> None:
     seen = [RevisionSeen(1, TD_V1), RevisionSeen(2, TD_V2)]
     _, registered = plan_task_definition(td_body(TD_V1), seen, NOW)
@@ -112,7 +120,9 @@ def test_status_lists_the_last_50_revisions() -> None:
 
 
 @pytest.mark.parametrize(("previous_error", "announced"), [(None, True), ("other", True), ("bad spec", False)])
-def test_invalid_task_definition_event_only_when_the_message_is_new(previous_error: str | None, announced: bool) -> None:
+def test_invalid_task_definition_event_only_when_the_message_is_new(
+    previous_error: str | None, announced: bool
+) -> None:
     plan = plan_invalid_task_definition(td_body({"family": "web"}, {"error": previous_error}), "bad spec", NOW)
     assert plan.create == []
     assert plan.status is not None
@@ -176,7 +186,9 @@ def test_resolve_revision(pinned: int | None, revisions: list[Revision], previou
 @pytest.mark.parametrize(
     ("pinned", "revisions", "message"),
     [
-        pytest.param(5, REVISIONS, "taskDefinition: TaskDefinition web revision 5 not found in namespace shop", id="pin"),
+        pytest.param(
+            5, REVISIONS, "taskDefinition: TaskDefinition web revision 5 not found in namespace shop", id="pin"
+        ),
         pytest.param(None, [], "taskDefinition: TaskDefinition web not found in namespace shop", id="no-revisions"),
         pytest.param(1, [], "taskDefinition: TaskDefinition web revision 1 not found in namespace shop", id="pin-none"),
     ],
@@ -261,7 +273,9 @@ def test_cluster_counts_are_written_then_left_alone() -> None:
     pods = [cluster_pod("a"), cluster_pod("b", ready=False), cluster_pod("c", cluster="staging")]
     first = plan_cluster(cluster_body(), parse_cluster({}), [NODE], pods, 2, NOW)
     assert first.status is not None
-    counts = {k: first.status[k] for k in ("registeredContainerInstancesCount", "runningTasksCount", "pendingTasksCount")}
+    counts = {
+        k: first.status[k] for k in ("registeredContainerInstancesCount", "runningTasksCount", "pendingTasksCount")
+    }
     assert counts == {"registeredContainerInstancesCount": 1, "runningTasksCount": 1, "pendingTasksCount": 1}
     assert first.status["activeServicesCount"] == 2 and first.status["problem"] is None
     assert first.requeue_after == 30.0
@@ -293,7 +307,12 @@ def test_invalid_cluster(previous_problem: str | None, announced: bool) -> None:
     assert plan.status is not None
     assert (plan.status["status"], plan.status["problem"]) == ("INACTIVE", "bad")
     [ready] = plan.status["conditions"]
-    assert (ready["type"], ready["status"], ready["reason"], ready["message"]) == ("Ready", "False", "InvalidSpec", "bad")
+    assert (ready["type"], ready["status"], ready["reason"], ready["message"]) == (
+        "Ready",
+        "False",
+        "InvalidSpec",
+        "bad",
+    )
     expected = [(Reason.INVALID_SPEC, "bad", Severity.WARNING)] if announced else []
     assert [(e.reason, e.message, e.severity) for e in plan.events] == expected
     assert plan.requeue_after is None  # only an edit of the object helps

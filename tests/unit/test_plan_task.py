@@ -1,4 +1,4 @@
-"""plan_task / tasks_to_launch: RunTask launches, StopTask, immutability, dependencies, requeue and retention of an ECSTask."""
+"""plan_task / tasks_to_launch: an ECSTask's launches, StopTask, immutability, dependencies, requeue, retention."""
 
 from __future__ import annotations
 
@@ -38,7 +38,11 @@ def running(name: str) -> Obj:
 
 def exited(name: str, code: int, at: str = "2026-03-04T10:20:00Z") -> Obj:
     reason = "Completed" if code == 0 else "Error"
-    return {"name": name, "restartCount": 0, "state": {"terminated": {"exitCode": code, "reason": reason, "finishedAt": at}}}
+    return {
+        "name": name,
+        "restartCount": 0,
+        "state": {"terminated": {"exitCode": code, "reason": reason, "finishedAt": at}},
+    }
 
 
 def pod(index: int, *, phase: str = "Running", statuses: list[Obj] | None = None, deleting: bool = False) -> Obj:
@@ -164,7 +168,9 @@ CRONJOB_SUSPENDED = {"metadata": {"name": "etl"}, "spec": {"suspend": True}, "st
         pytest.param("STOPPED", False, None, False, id="no-cronjob-yet"),
     ],
 )
-def test_stopped_schedule_suspends_its_cronjob(desired: str, deleting: bool, cronjob: Obj | None, suspends: bool) -> None:
+def test_stopped_schedule_suspends_its_cronjob(
+    desired: str, deleting: bool, cronjob: Obj | None, suspends: bool
+) -> None:
     raw = {"taskDefinition": "etl:3", "schedule": "rate(1 hour)", "desiredStatus": desired}
     plan = plan_task(snapshot(body(raw, deleting=deleting), [], cronjob=cronjob, cron_schedule="0 * * * *"))
     expected = [Patch("batch/v1", "CronJob", "etl", {"spec": {"suspend": True}})] if suspends else []
@@ -281,7 +287,9 @@ def test_stopped_task_stays_until_retention_then_its_record_and_pod_go() -> None
     assert first.delete_after_status == []  # ended by itself: kept for `kubectl logs`
 
     expires = datetime(2026, 3, 4, 11, 20, tzinfo=UTC)  # stoppedAt + 3600 s
-    before = plan_task(snapshot(body(owner["spec"], status=first.status), [succeeded(0), pod(1)], now=expires - timedelta(seconds=20)))
+    before = plan_task(
+        snapshot(body(owner["spec"], status=first.status), [succeeded(0), pod(1)], now=expires - timedelta(seconds=20))
+    )
     assert before.delete_after_status == []
     assert before.requeue_after == pytest.approx(20.5)  # just after the record expires
     assert before.status is None  # nothing changed yet: the record stays as written
