@@ -270,6 +270,14 @@ def test_requeue_of_a_deleting_ecstask(pods: list[Obj], requeue: float | None) -
     assert plan_task(snapshot(owner, pods)).requeue_after == requeue
 
 
+def test_deleting_an_ecstask_takes_the_pods_of_tasks_that_ended_by_themselves() -> None:
+    """Kept for `kubectl logs` while the ECSTask exists; its deletion must not wait out the retention."""
+    owner = body({"taskDefinition": "etl:3", "count": 2}, status={"launchedTasks": [0, 1]}, deleting=True)
+    plan = plan_task(snapshot(owner, [succeeded(0), pod(1), pod(2, deleting=True)]))
+    assert sorted(d.name for d in plan.delete_after_status) == ["etl-0", "etl-1"]
+    assert all(d.uid for d in plan.delete_after_status)
+
+
 def test_running_tasks_resync_every_minute() -> None:
     owner = body({"taskDefinition": "etl:3"}, status={"launchedTasks": [0]})
     assert plan_task(snapshot(owner, [pod(0)])).requeue_after == 60.0

@@ -42,6 +42,8 @@ def pod(
 
 
 def observe(revision: int, pods: list[dict[str, Any]], desired: int = 2, **kw: Any) -> ServiceObservation:
+    """Ready pods of the revision count as healthy for the steady-state window unless told otherwise."""
+    kw.setdefault("healthy", sum(1 for p in pods if _revision(p) == revision and last_status(p) == "RUNNING"))
     return ServiceObservation(
         service_name="web",
         uid="u",
@@ -54,8 +56,13 @@ def observe(revision: int, pods: list[dict[str, Any]], desired: int = 2, **kw: A
     )
 
 
+def _revision(pod: dict[str, Any]) -> int:
+    return int(pod["metadata"]["labels"]["ecs.operator.dev/revision"])
+
+
 def test_threshold_is_clamped() -> None:
-    assert [failure_threshold(d) for d in (1, 4, 20, 21, 100, 1000)] == [10, 10, 10, 11, 50, 200]
+    # API reference, ServiceDeploymentCircuitBreaker.threshold: 0.5 x desired, minimum 3, maximum 200.
+    assert [failure_threshold(d) for d in (1, 4, 6, 20, 21, 100, 1000)] == [3, 3, 3, 10, 11, 50, 200]
 
 
 def test_first_rollout_completes_and_reports_steady_state() -> None:
@@ -63,7 +70,10 @@ def test_first_rollout_completes_and_reports_steady_state() -> None:
     assert status["runningCount"] == 2 and status["pendingCount"] == 0
     assert [d["status"] for d in status["deployments"]] == ["PRIMARY"]
     assert status["deployments"][0]["rolloutState"] == "COMPLETED"
-    assert [e.message for e in events] == ["service web has reached a steady state."]
+    assert [e.message for e in events] == [
+        f"(service web) (deployment {status['deployments'][0]['id']}) deployment completed.",
+        "service web has reached a steady state.",
+    ]
     assert {c["type"]: c["status"] for c in status["conditions"]} == {
         "Ready": "True",
         "Progressing": "False",
@@ -91,7 +101,7 @@ def test_new_revision_is_primary_and_old_one_active() -> None:
 def test_circuit_breaker_trips_and_chooses_rollback() -> None:
     first, _ = compute_service_status(observe(1, [pod("a", 1), pod("b", 1)]), {})
     status, _ = compute_service_status(
-        observe(2, [pod("a", 1), pod("b", 1)], circuit_breaker=True, rollback=True, failed_starts=9), first
+        observe(2, [pod("a", 1), pod("b", 1)], circuit_breaker=True, rollback=True, failed_starts=2), first
     )
     assert status["deployments"][0]["rolloutState"] == "IN_PROGRESS"
     status, events = compute_service_status(

@@ -38,6 +38,7 @@ __all__ = [
     "container_statuses",
     "ecs_container_names",
     "essential_containers",
+    "healthy_since",
     "is_terminal",
     "last_status",
     "parse_time",
@@ -141,6 +142,14 @@ def last_termination(status: Mapping[str, Any]) -> Mapping[str, Any] | None:
     return terminated
 
 
+def healthy_since(pod: Pod) -> datetime | None:
+    """When a RUNNING task became healthy (its Ready condition turned True), or None."""
+    if last_status(pod) != "RUNNING":
+        return None
+    ready = _conditions(pod).get("Ready", {})
+    return parse_time(ready.get("lastTransitionTime")) if ready.get("status") == "True" else None
+
+
 def container_reason(terminated: Mapping[str, Any] | None, waiting: Mapping[str, Any] | None) -> str | None:
     """The ECS container ``reason`` for a stopped or stuck container."""
     if terminated is not None:
@@ -165,6 +174,7 @@ class TaskStop:
     reason: str
     container: str | None = None
     exit_code: int | None = None
+    started: bool = True  # False: the task never reached RUNNING (image pull, Secrets, container config)
 
     @property
     def failed(self) -> bool:
@@ -214,17 +224,16 @@ def _start_failure(pod: Pod, now: datetime, deadline: float) -> TaskStop | None:
     created = parse_time(pod.get("metadata", {}).get("creationTimestamp"))
     age = (now - created).total_seconds() if created is not None else 0.0
     if has_gate(pod) and age >= deadline:
-        return TaskStop(StopCode.TASK_FAILED_TO_START, SECRETS_MISSING_REASON)
+        return TaskStop(StopCode.TASK_FAILED_TO_START, SECRETS_MISSING_REASON, started=False)
     for status in container_statuses(pod).values():
         waiting = status.get("state", {}).get("waiting") or {}
         reason = waiting.get("reason")
         if reason in PULL_FAILURES:
-            return TaskStop(
-                StopCode.TASK_FAILED_TO_START, f"CannotPullContainerError: {waiting.get('message') or reason}"
-            )
+            message = f"CannotPullContainerError: {waiting.get('message') or reason}"
+            return TaskStop(StopCode.TASK_FAILED_TO_START, message, started=False)
         if reason in CONFIG_FAILURES and age >= deadline:
             message = f"ResourceInitializationError: {waiting.get('message') or reason}"
-            return TaskStop(StopCode.TASK_FAILED_TO_START, message)
+            return TaskStop(StopCode.TASK_FAILED_TO_START, message, started=False)
     return None
 
 

@@ -14,17 +14,19 @@ guide's "Amazon ECS service event messages"
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
 from ..models import ECSServiceSpec
+from ..models.deployment import DeploymentCircuitBreaker
 from ..render.service import ServiceRender
 from ..render.workload import service_selector
 from ..vocabulary import LABEL_REVISION
 from .conditions import iso
-from .lifecycle import last_status, parse_time, task_stop
+from .lifecycle import healthy_since, last_status, parse_time, task_stop
 from .service_status import MAX_EVENTS, ServiceObservation, compute_service_status, event, provider_counts
+from .throttle import Throttle, throttle_message
 from .types import Deletion, Event, Obj, Patch, Plan, Reason, Severity
 
 __all__ = [
@@ -37,6 +39,9 @@ __all__ = [
     "start_timeout",
 ]
 
+STEADY_STATE_SECONDS = 10.0
+"""A task must stay RUNNING and healthy this long before it counts toward a steady state: a task that
+crashes seconds after it became healthy has not brought its deployment to COMPLETED."""
 DEFAULT_START_TIMEOUT = 300.0  # seconds a task may take to become healthy without a grace period
 RESYNC_SECONDS = 30.0
 DEPENDENCY_RECHECK_SECONDS = 10.0  # a missing Secret is also watched for; this is the safety net
@@ -70,25 +75,73 @@ def start_timeout(spec: ECSServiceSpec) -> float:
     return float(grace) if grace else DEFAULT_START_TIMEOUT
 
 
-def _stop_tasks(snapshot: ServiceSnapshot, plan: Plan) -> tuple[list[Mapping[str, Any]], list[Event], int]:
+@dataclass
+class _Stops:
+    """What the task lifecycle decided this round for the service's tasks."""
+
+    live: list[Mapping[str, Any]] = field(default_factory=list)
+    events: list[Event] = field(default_factory=list)
+    failed: int = 0  # failed tasks of the PRIMARY revision (the circuit breaker counts them)
+    throttle: Throttle | None = None
+    held_until: datetime | None = None  # a task that failed to start waits for its throttled relaunch
+
+
+def _stop_tasks(snapshot: ServiceSnapshot, plan: Plan) -> _Stops:
     """Tasks that must stop (the service scheduler replaces them): their deletions and ECS messages."""
     name = snapshot.spec.service_name or snapshot.body["metadata"]["name"]
     timeout = start_timeout(snapshot.spec)
-    live: list[Mapping[str, Any]] = []
-    stopped: list[Event] = []
-    failed = 0
-    for pod in snapshot.pods:
+    current = str(snapshot.revision)
+    throttle = Throttle.of(snapshot.body.get("status"), snapshot.revision)
+    out = _Stops()
+    pods = sorted(snapshot.pods, key=lambda p: p["metadata"].get("creationTimestamp") or "")
+    if any(
+        last_status(p) == "RUNNING" and p["metadata"].get("labels", {}).get(LABEL_REVISION) == current for p in pods
+    ):
+        throttle = throttle.started()
+    for pod in pods:
         meta = pod["metadata"]
         stop = None if meta.get("deletionTimestamp") else task_stop(pod, now=snapshot.now, start_timeout=timeout)
+        if stop is not None and not stop.started and throttle.holds(snapshot.now):
+            out.held_until = throttle.next_launch_at
+            stop = None  # throttled: its relaunch is not due yet
         if stop is None:
-            live.append(pod)
+            out.live.append(pod)
             continue
+        if not stop.started:
+            throttle = throttle.failed_start(snapshot.now)
         plan.delete.append(Deletion("v1", "Pod", meta["name"], meta["uid"]))
         message = f"service {name} has stopped 1 running tasks: (task {meta['name']}) {stop.stop_code}: {stop.detail}."
-        stopped.append(Event(Reason.SERVICE_EVENT, message, Severity.WARNING if stop.failed else Severity.NORMAL))
-        if stop.failed and meta.get("labels", {}).get(LABEL_REVISION) == str(snapshot.revision):
-            failed += 1
-    return live, stopped, failed
+        out.events.append(Event(Reason.SERVICE_EVENT, message, Severity.WARNING if stop.failed else Severity.NORMAL))
+        if stop.failed and meta.get("labels", {}).get(LABEL_REVISION) == current:
+            out.failed += 1
+    if throttle.active and not throttle.announced:
+        out.events.append(Event(Reason.SERVICE_EVENT, throttle_message(name), Severity.WARNING))
+        throttle = replace(throttle, announced=True)
+    out.throttle = throttle
+    return out
+
+
+def _threshold(breaker: DeploymentCircuitBreaker | None) -> tuple[str, int]:
+    config = breaker.threshold_configuration if breaker else None
+    return (config.type, config.value) if config else ("BOUNDED_PERCENT", 50)
+
+
+def _healthy(snapshot: ServiceSnapshot, live: Sequence[Mapping[str, Any]]) -> tuple[int, float | None]:
+    """PRIMARY tasks healthy for the steady-state window, and seconds until the next one will be."""
+    current = str(snapshot.revision)
+    count, soonest = 0, None
+    for pod in live:
+        if pod["metadata"].get("labels", {}).get(LABEL_REVISION) != current:
+            continue
+        since = healthy_since(pod)
+        if since is None:
+            continue
+        left = STEADY_STATE_SECONDS - (snapshot.now - since).total_seconds()
+        if left <= 0:
+            count += 1
+        else:
+            soonest = left if soonest is None else min(soonest, left)
+    return count, soonest
 
 
 def _prune(snapshot: ServiceSnapshot, plan: Plan) -> None:
@@ -102,11 +155,11 @@ def _prune(snapshot: ServiceSnapshot, plan: Plan) -> None:
 
 
 def _next_check(snapshot: ServiceSnapshot, live: Sequence[Mapping[str, Any]]) -> float:
-    """When a not-yet-healthy task would cross its start timeout, look again; else resync."""
+    """When a task not yet RUNNING and healthy would cross its start timeout, look again; else resync."""
     timeout = start_timeout(snapshot.spec)
     soonest = RESYNC_SECONDS
     for pod in live:
-        if last_status(pod) != "ACTIVATING":
+        if last_status(pod) not in ("PROVISIONING", "PENDING", "ACTIVATING"):
             continue
         created = parse_time(pod["metadata"].get("creationTimestamp"))
         if created is not None:
@@ -121,7 +174,9 @@ def plan_service(snapshot: ServiceSnapshot) -> Plan:
     previous = body.get("status") or {}
     plan = Plan(apply=list(rendered.objects))
     _prune(snapshot, plan)
-    live, stopped, failed_starts = _stop_tasks(snapshot, plan)
+    stops = _stop_tasks(snapshot, plan)
+    live = stops.live
+    healthy, settles_in = _healthy(snapshot, live)
 
     breaker = spec.deployment_configuration.deployment_circuit_breaker if spec.deployment_configuration else None
     warnings = [f"{w.path}: {w.reason}" for w in rendered.warnings]
@@ -142,9 +197,12 @@ def plan_service(snapshot: ServiceSnapshot) -> Plan:
         rollback=bool(breaker and breaker.rollback),
         selector=",".join(f"{k}={v}" for k, v in service_selector(name).items()),
         generation=body["metadata"].get("generation"),
-        stopped=stopped,
-        failed_starts=failed_starts,
+        stopped=stops.events,
+        failed_starts=stops.failed,
         warnings=warnings,
+        reset_on_healthy=breaker is None or breaker.reset_on_healthy_task is not False,
+        threshold=_threshold(breaker),
+        healthy=healthy,
     )
     status, events = compute_service_status(observation, previous)
     problems = list(snapshot.dependency_problems)
@@ -159,6 +217,7 @@ def plan_service(snapshot: ServiceSnapshot) -> Plan:
             "loadBalancers": snapshot.load_balancers,
             "trafficObjects": rendered.traffic.names or None,
             "autoScaling": rendered.autoscaler.status() if rendered.autoscaler else None,
+            "throttle": stops.throttle.status() if stops.throttle else None,
         }
     )
     for message in problems:
@@ -170,6 +229,11 @@ def plan_service(snapshot: ServiceSnapshot) -> Plan:
         plan.status = status
     plan.events = events
     plan.requeue_after = _requeue(snapshot, status, live)
+    if settles_in is not None and status["deployments"][0].get("rolloutState") == "IN_PROGRESS":
+        plan.look_again(settles_in + 0.2)  # the steady state may be reached then
+    held = _seconds_until(snapshot.now, stops.held_until)
+    if held is not None:
+        plan.look_again(max(0.2, held + 0.2))  # a throttled relaunch is due
     return plan
 
 
@@ -187,6 +251,10 @@ def _requeue(snapshot: ServiceSnapshot, status: Obj, live: Sequence[Mapping[str,
     if change is not None:  # a scheduled scaling action fires: render the new bounds then
         delay = min(delay, max(0.5, (change - snapshot.now).total_seconds() + 0.5))
     return delay
+
+
+def _seconds_until(now: datetime, moment: datetime | None) -> float | None:
+    return None if moment is None else (moment - now).total_seconds()
 
 
 def plan_service_deletion(

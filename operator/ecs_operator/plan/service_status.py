@@ -33,9 +33,62 @@ MAX_EVENTS = 20
 Status = dict[str, Any]
 
 
-def failure_threshold(desired: int) -> int:
-    """ECS circuit-breaker threshold: half the desired count, at least 10, at most 200."""
-    return max(10, min(200, math.ceil(desired * 0.5)))
+THRESHOLD_MIN, THRESHOLD_MAX = 3, 200
+
+
+def failure_threshold(desired: int, kind: str = "BOUNDED_PERCENT", value: int = 50) -> int:
+    """Failed tasks that trip the circuit breaker. By default 0.5 x the desired count, at least 3, at
+    most 200 (API reference, ServiceDeploymentCircuitBreaker.threshold); thresholdConfiguration can make
+    it a COUNT, or a percentage without those bounds (API reference, ThresholdConfiguration)."""
+    if kind == "COUNT":
+        return max(1, value)
+    wanted = math.ceil(desired * value / 100)
+    if kind == "UNBOUNDED_PERCENT":
+        return max(1, wanted)
+    return max(THRESHOLD_MIN, min(THRESHOLD_MAX, wanted))
+
+
+@dataclass(frozen=True)
+class RolloutStep:
+    """One step of a deployment's life: its rolloutState and the circuit breaker's count after it."""
+
+    state: str  # IN_PROGRESS | COMPLETED | FAILED
+    failed_tasks: int
+    breaker_status: str  # MONITORING | TRIGGERED | MONITORING_COMPLETE | DISABLED
+
+
+def rollout_step(
+    state: str,
+    failed_tasks: int,
+    *,
+    new_failures: int,
+    healthy_before: int,
+    healthy_now: int,
+    breaker: bool,
+    reset_on_healthy: bool,
+    threshold: int,
+    steady: bool,
+) -> RolloutStep:
+    """The ECS deployment decision table.
+
+    COMPLETED and FAILED are final for a deployment ("How the Amazon ECS deployment circuit breaker
+    detects failures", developer guide): a deployment that completed is not failed afterwards, and a
+    failed one stops being evaluated. While IN_PROGRESS the breaker counts the deployment's failed
+    tasks (never RUNNING, or stopped / unhealthy after it); with resetOnHealthyTask (default true) a
+    task that becomes healthy resets the count; at the threshold the deployment is FAILED. It is
+    COMPLETED only on a steady state of the new revision (all desired tasks RUNNING and healthy, none
+    of another revision left).
+    """
+    if state in ("COMPLETED", "FAILED"):
+        status = "MONITORING_COMPLETE" if state == "COMPLETED" else "TRIGGERED"
+        return RolloutStep(state, failed_tasks, status if breaker else "DISABLED")
+    count = 0 if reset_on_healthy and healthy_now > healthy_before else failed_tasks
+    count += new_failures
+    if breaker and count >= threshold:
+        return RolloutStep("FAILED", count, "TRIGGERED")
+    if steady:
+        return RolloutStep("COMPLETED", count, "MONITORING_COMPLETE" if breaker else "DISABLED")
+    return RolloutStep("IN_PROGRESS", count, "MONITORING" if breaker else "DISABLED")
 
 
 def _id(*parts: object) -> str:
@@ -73,6 +126,10 @@ class ServiceObservation:
     stopped: list[Event] = field(default_factory=list)  # ECS messages for tasks stopped this round
     failed_starts: int = 0  # tasks of the PRIMARY revision that failed this round
     warnings: list[str] = field(default_factory=list)
+    reset_on_healthy: bool = True  # deploymentCircuitBreaker.resetOnHealthyTask
+    threshold: tuple[str, int] = ("BOUNDED_PERCENT", 50)  # deploymentCircuitBreaker.thresholdConfiguration
+    healthy: int = 0  # PRIMARY tasks RUNNING and healthy for the steady-state window
+    throttle: Mapping[str, Any] | None = None  # the service's launch throttle (status.throttle)
 
 
 def _counts(pods: Sequence[Mapping[str, Any]]) -> dict[int, dict[str, int]]:
@@ -145,22 +202,42 @@ def compute_service_status(obs: ServiceObservation, previous: Mapping[str, Any])
             "updatedAt": now,
         }
     )
-    primary["failedTasks"] = int(primary.get("failedTasks", 0)) + obs.failed_starts
     others_running = sum(c["running"] + c["pending"] for rev, c in counts.items() if rev != obs.revision)
-
-    state = primary.get("rolloutState", "IN_PROGRESS")
-    if state != "FAILED":
-        if obs.circuit_breaker and primary["failedTasks"] >= failure_threshold(obs.desired):
-            state = "FAILED"
-            primary["rolloutStateReason"] = "ECS deployment circuit breaker: tasks failed to start."
-            message = f"(service {name}) (deployment {primary['id']}) deployment failed: tasks failed to start."
-            new_events.append(Event(Reason.SERVICE_EVENT, message, Severity.WARNING))
-            if obs.rollback and last_completed and int(last_completed) != obs.revision:
-                rollback_state = {"fromRevision": obs.revision, "toRevision": int(last_completed)}
-        elif mine["running"] == obs.desired and mine["pending"] == 0 and others_running == 0:
-            state = "COMPLETED"
-            primary["rolloutStateReason"] = "ECS deployment completed."
-            last_completed = obs.revision
+    threshold = failure_threshold(obs.desired, *obs.threshold)
+    before = primary.get("rolloutState", "IN_PROGRESS")
+    step = rollout_step(
+        before,
+        int(primary.get("failedTasks", 0)),
+        new_failures=obs.failed_starts,
+        healthy_before=int(primary.get("healthyTasks", 0)),
+        healthy_now=obs.healthy,
+        breaker=obs.circuit_breaker,
+        reset_on_healthy=obs.reset_on_healthy,
+        threshold=threshold,
+        steady=mine["running"] == obs.desired
+        and mine["pending"] == 0
+        and others_running == 0
+        and obs.healthy >= obs.desired,
+    )
+    state = step.state
+    primary["failedTasks"] = step.failed_tasks
+    primary["healthyTasks"] = obs.healthy if before == "IN_PROGRESS" else primary.get("healthyTasks", 0)
+    primary["circuitBreaker"] = {
+        "status": step.breaker_status,
+        "failureCount": step.failed_tasks,
+        "threshold": threshold,
+    }
+    if state == "FAILED" and before != "FAILED":
+        primary["rolloutStateReason"] = "ECS deployment circuit breaker: tasks failed to start."
+        message = f"(service {name}) (deployment {primary['id']}) deployment failed: tasks failed to start."
+        new_events.append(Event(Reason.SERVICE_EVENT, message, Severity.WARNING))
+        if obs.rollback and last_completed and int(last_completed) != obs.revision:
+            rollback_state = {"fromRevision": obs.revision, "toRevision": int(last_completed)}
+    elif state == "COMPLETED" and before != "COMPLETED":
+        primary["rolloutStateReason"] = "ECS deployment completed."
+        message = f"(service {name}) (deployment {primary['id']}) deployment completed."
+        new_events.append(Event(Reason.SERVICE_EVENT, message))
+        last_completed = obs.revision
     primary["rolloutState"] = state
     _keep_updated_at(primary, old_deployments.get(obs.revision))
 
@@ -184,6 +261,19 @@ def compute_service_status(obs: ServiceObservation, previous: Mapping[str, Any])
         )
         _keep_updated_at(old, old_deployments.get(rev))
         deployments.append(old)
+
+    failed_from = rollback_state.get("fromRevision")
+    listed = {d["taskDefinitionRevision"] for d in deployments}
+    if (
+        failed_from in old_deployments
+        and failed_from not in listed
+        and obs.revision == rollback_state.get("toRevision")
+    ):
+        # The deployment the circuit breaker rolled back from stays visible (FAILED) until the next one.
+        gone = dict(old_deployments[failed_from])
+        gone.update({"status": "INACTIVE", "desiredCount": 0, "runningCount": 0, "pendingCount": 0})
+        _keep_updated_at(gone, old_deployments[failed_from])
+        deployments.append(gone)
 
     running = sum(c["running"] for c in counts.values())
     pending = sum(c["pending"] for c in counts.values())

@@ -133,6 +133,15 @@ def plan_task(snapshot: TaskSnapshot) -> Plan:
     if status != {k: previous.get(k) for k in status} or previous.get("problem"):
         plan.status = status
     plan.delete_after_status = [Deletion("v1", "Pod", name, uid or None) for name, uid in result.delete]
+    if body["metadata"].get("deletionTimestamp"):
+        # The ECSTask goes with its records: pods of tasks that ended by themselves (kept for
+        # `kubectl logs`) go too, or the delete would wait for the retention period.
+        doomed = {d.name for d in plan.delete_after_status}
+        plan.delete_after_status += [
+            Deletion("v1", "Pod", p["metadata"]["name"], p["metadata"].get("uid") or None)
+            for p in snapshot.pods
+            if p["metadata"]["name"] not in doomed and not p["metadata"].get("deletionTimestamp")
+        ]
     plan.events = list(result.events)
     for message in problems:
         if message not in (previous.get("dependencyProblems") or []):
