@@ -52,6 +52,7 @@ __all__ = [
     "ANNOTATION_TARGET_GROUP",
     "ANNOTATION_SERVICE_CONNECT_NAMESPACE",
     "SCHEDULING_GATE_RESOURCES",
+    "REVISION_LEDGER",
     "LABEL_MANAGED_BY",
     "LABEL_NAME",
     "LABEL_COMPONENT",
@@ -121,3 +122,7 @@ ANNOTATION_TARGET_GROUP: Final = prefixed("target-group-arn")
 ANNOTATION_SERVICE_CONNECT_NAMESPACE: Final = prefixed("service-connect-namespace")
 
 SCHEDULING_GATE_RESOURCES: Final = prefixed("task-resources")
+
+REVISION_LEDGER: Final = "ecs-operator-task-definition-revisions"
+"""ConfigMap (one per namespace, owned by nothing) recording each family's highest revision number,
+so a family deleted and created again continues its numbering, as ECS never reuses one."""

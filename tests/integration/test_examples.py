@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 from typing import Any
 
@@ -49,6 +50,25 @@ def _task_settled(task: dict[str, Any]) -> bool:
     return True
 
 
+def _leftovers(cluster: ClusterHandle, namespace: str) -> list[str]:
+    kinds = "ecsservices,ecstasks,ecsclusters,taskdefinitions,deployments,daemonsets,cronjobs,jobs,pods"
+    listing = get_json(cluster, kinds, "-n", namespace)["items"]
+    return [f"{o['kind']}/{o['metadata']['name']}" for o in listing]
+
+
+def test_a_namespace_holding_every_example_deletes(cluster: ClusterHandle, namespace: str) -> None:
+    for folder in FOLDERS:
+        cluster.kubectl("apply", "-n", namespace, "-f", str(EXAMPLES / folder))
+    wait_for(
+        lambda: len(get_json(cluster, "pods", "-n", namespace)["items"]) >= 10,
+        timeout=90,
+        message="the examples' tasks to start",
+    )
+    cluster.kubectl("delete", "namespace", namespace, "--timeout=120s")
+    gone = cluster.kubectl("get", "namespace", namespace, check=False)
+    assert gone.returncode != 0 and "NotFound" in gone.stderr
+
+
 def test_every_example_has_a_readme() -> None:
     assert FOLDERS
     for folder in FOLDERS:
@@ -77,3 +97,13 @@ def test_example_reaches_steady_state(cluster: ClusterHandle, namespace: str, fo
     for svc in services:
         messages = [e["message"] for e in svc["status"].get("events", [])]
         assert any("has reached a steady state" in m for m in messages), svc["metadata"]["name"]
+
+    # Every workload shape (one Deployment, one per capacity provider, a DaemonSet, per-task Fargate
+    # nodes, standalone and scheduled tasks) deletes: every object gone, no pod left, within 60 s.
+    started = time.monotonic()
+    cluster.kubectl("delete", "-n", namespace, "-f", str(EXAMPLES / folder), "--timeout=60s")
+    wait_for(
+        lambda: not _leftovers(cluster, namespace),
+        timeout=max(1.0, 60 - (time.monotonic() - started)),
+        message=f"example {folder} deleted with nothing left",
+    )

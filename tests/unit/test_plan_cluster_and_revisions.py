@@ -19,7 +19,9 @@ from ecs_operator.plan import (
     plan_invalid_task_definition,
     plan_task_definition,
 )
+from ecs_operator.plan.cluster import plan_cluster_deletion
 from ecs_operator.plan.resolve import MISSING_RETRY_SECONDS, cluster_spec_of, reference, resolve_revision
+from ecs_operator.plan.task_definition import recorded_revision
 from ecs_operator.vocabulary import LABEL_CLUSTER
 
 # RegisterTaskDefinition: https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_RegisterTaskDefinition.html
@@ -49,11 +51,29 @@ def td_body(spec: Obj, status: Obj | None = None) -> Obj:
 # -- plan_task_definition ------------------------------------------------------------------------
 
 
+def test_a_recreated_family_continues_its_numbering() -> None:
+    """ECS never reuses a family's revision numbers: the namespace's ledger remembers the highest."""
+    plan, registered = plan_task_definition(td_body(TD_V1), [], NOW, recorded=7)
+    assert registered == 8
+    assert plan.status is not None and plan.status["revision"] == 8 and plan.status["revisions"] == [8]
+    assert plan.patch[0].body == {"data": {"web": "8"}}
+    assert recorded_revision({"data": {"web": "7", "api": "x"}}, "web") == 7
+    assert recorded_revision({"data": {"api": "x"}}, "api") == 0 and recorded_revision(None, "web") == 0
+
+
 def test_first_registration_is_revision_1() -> None:
     plan, registered = plan_task_definition(td_body(TD_V1), [], NOW)
     assert registered == 1
-    [creation] = plan.create
+    creation, ledger = plan.create
     assert creation.exists_ok is False  # a taken name means another worker registered it: start over
+    assert (ledger.obj["kind"], ledger.obj["metadata"]["name"], ledger.exists_ok) == (
+        "ConfigMap",
+        "ecs-operator-task-definition-revisions",
+        True,
+    )
+    assert [(p.kind, p.name, p.body) for p in plan.patch] == [
+        ("ConfigMap", "ecs-operator-task-definition-revisions", {"data": {"web": "1"}})
+    ]
     obj = creation.obj
     assert (obj["kind"], obj["metadata"]["name"], obj["revision"]) == ("ControllerRevision", "web-1", 1)
     assert obj["data"]["spec"] == TD_V1
@@ -92,7 +112,7 @@ def test_changed_spec_registers_latest_plus_one() -> None:
     seen = [RevisionSeen(2, TD_V2), RevisionSeen(1, TD_V1)]  # in any order
     plan, registered = plan_task_definition(td_body(changed), seen, NOW)
     assert registered == 3
-    assert [c.obj["metadata"]["name"] for c in plan.create] == ["web-3"]
+    assert [c.obj["metadata"]["name"] for c in plan.create] == ["web-3", "ecs-operator-task-definition-revisions"]
     assert [e.message for e in plan.events] == ["registered web:3"]
     assert plan.status is not None
     assert (plan.status["revision"], plan.status["revisions"]) == (3, [1, 2, 3])
@@ -316,3 +336,37 @@ def test_invalid_cluster(previous_problem: str | None, announced: bool) -> None:
     expected = [(Reason.INVALID_SPEC, "bad", Severity.WARNING)] if announced else []
     assert [(e.reason, e.message, e.severity) for e in plan.events] == expected
     assert plan.requeue_after is None  # only an edit of the object helps
+
+
+# -- DeleteCluster guard -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("services", "tasks", "may_go", "exceptions"),
+    [
+        pytest.param([], [], True, [], id="empty"),
+        pytest.param(["web"], [], False, ["ClusterContainsServicesException"], id="services"),
+        pytest.param([], ["etl"], False, ["ClusterContainsTasksException"], id="tasks"),
+        pytest.param(
+            ["b", "a"], ["t"], False, ["ClusterContainsServicesException", "ClusterContainsTasksException"], id="both"
+        ),
+    ],
+)
+def test_a_cluster_is_held_while_it_has_services_or_tasks(
+    services: list[str], tasks: list[str], may_go: bool, exceptions: list[str]
+) -> None:
+    # ECS DeleteCluster refuses a cluster with services or tasks (API reference, DeleteCluster errors).
+    body = {"metadata": {"name": "prod", "namespace": "shop", "uid": "u"}, "spec": {}, "status": {}}
+    plan, empty = plan_cluster_deletion(body, services, tasks, NOW)
+    assert empty is may_go
+    assert plan.status is not None
+    if may_go:
+        assert plan.status["status"] == "INACTIVE" and plan.events == []
+        return
+    assert plan.status["status"] == "DEPROVISIONING"
+    assert [part.split(":")[0] for part in plan.status["problem"].split("; ")] == exceptions
+    assert [(e.reason, e.severity) for e in plan.events] == [(Reason.CLUSTER_NOT_EMPTY, Severity.WARNING)]
+    if services:
+        assert f"({len(services)}: {', '.join(sorted(services))})" in plan.status["problem"]
+    again, _ = plan_cluster_deletion({**body, "status": plan.status}, services, tasks, NOW)
+    assert again.events == []  # reported once

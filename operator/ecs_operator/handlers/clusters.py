@@ -14,9 +14,10 @@ import kopf
 
 from ..kube import NotFound
 from ..models import SpecError, parse_cluster
+from ..models.references import cluster_name as cluster_name_of
 from ..plan import plan_cluster, plan_invalid_cluster
-from ..plan.cluster import cluster_name
-from ..vocabulary import GROUP, KIND_CLUSTER, LABEL_CLUSTER, PLURALS, VERSION
+from ..plan.cluster import cluster_name, plan_cluster_deletion
+from ..vocabulary import API_VERSION, GROUP, KIND_CLUSTER, KIND_SERVICE, KIND_TASK, LABEL_CLUSTER, PLURALS, VERSION
 from .clock import utcnow
 from .context import OperatorContext, context_of, namespaced
 from .errors import kopf_errors
@@ -24,6 +25,7 @@ from .errors import kopf_errors
 __all__ = ["reconcile_cluster", "register"]
 
 RECOUNT_DELAY = 3.0  # pod/node event bursts fold into one recount per cluster
+DELETE_RECHECK_SECONDS = 2.0  # a cluster being deleted looks again for its last services and tasks
 
 
 def reconcile_cluster(ctx: OperatorContext, namespace: str, name: str) -> float | None:
@@ -31,6 +33,8 @@ def reconcile_cluster(ctx: OperatorContext, namespace: str, name: str) -> float 
         body = ctx.lookups.get(KIND_CLUSTER, namespace, name)
     except NotFound:
         return None
+    if body["metadata"].get("deletionTimestamp"):
+        return None  # DEPROVISIONING: cluster_deleted reports it until the cluster is empty
     now = utcnow()
     try:
         spec = parse_cluster(body.get("spec") or {})
@@ -46,6 +50,11 @@ def reconcile_cluster(ctx: OperatorContext, namespace: str, name: str) -> float 
     return ctx.executor.execute(body, plan).requeue_after
 
 
+def cluster_reference(obj: Mapping[str, Any]) -> str:
+    """The ECS cluster an ECSService or ECSTask names (a name or an ARN), ``default`` when none."""
+    return cluster_name_of(str((obj.get("spec") or {}).get("cluster") or "default"))
+
+
 def _recount(ctx: OperatorContext, namespace: str | None = None, cluster: str | None = None) -> None:
     for known in ctx.caches.clusters.all():
         meta = known["metadata"]
@@ -59,6 +68,26 @@ def _recount(ctx: OperatorContext, namespace: str | None = None, cluster: str | 
 def cluster_changed(namespace: str | None, name: str, memo: kopf.Memo, **_: Any) -> None:
     namespace = namespaced(namespace)
     context_of(memo).clusters.run(namespace, name, raise_errors=True)
+
+
+@kopf_errors
+def cluster_deleted(body: kopf.Body, namespace: str | None, name: str, memo: kopf.Memo, **_: Any) -> None:
+    """DeleteCluster: held (DEPROVISIONING) while services or tasks still use the cluster."""
+    namespace = namespaced(namespace)
+    ctx = context_of(memo)
+    cluster = cluster_name(body)
+    services, tasks = (
+        [
+            o["metadata"]["name"]
+            for o in ctx.kube.list(API_VERSION, kind, namespace)  # fresh: a deletion must not trust a cold cache
+            if cluster_reference(o) == cluster and not o["metadata"].get("deletionTimestamp")
+        ]
+        for kind in (KIND_SERVICE, KIND_TASK)
+    )
+    plan, empty = plan_cluster_deletion(dict(body), services, tasks, utcnow())
+    ctx.executor.execute(dict(body), plan)
+    if not empty:
+        raise kopf.TemporaryError(str(plan.status and plan.status["problem"]), delay=DELETE_RECHECK_SECONDS)
 
 
 async def cluster_seen(event: kopf.RawEvent, body: kopf.Body, memo: kopf.Memo, **_: Any) -> None:
@@ -81,6 +110,7 @@ def register(registry: kopf.OperatorRegistry) -> None:
     for on in (kopf.on.resume, kopf.on.create):
         on(GROUP, VERSION, plural, backoff=5, registry=registry)(cluster_changed)
     kopf.on.update(GROUP, VERSION, plural, field="spec", backoff=5, registry=registry)(cluster_changed)
+    kopf.on.delete(GROUP, VERSION, plural, backoff=DELETE_RECHECK_SECONDS, registry=registry)(cluster_deleted)
     kopf.on.event(GROUP, VERSION, plural, registry=registry)(cluster_seen)
     kopf.on.event("", "v1", "nodes", registry=registry)(node_event)
     kopf.on.event("", "v1", "pods", labels={LABEL_CLUSTER: kopf.PRESENT}, registry=registry)(cluster_task_event)

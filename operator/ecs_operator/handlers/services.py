@@ -15,7 +15,7 @@ from typing import Any
 import kopf
 
 from ..kube import NotFound
-from ..models import ECSServiceSpec, SpecError, TaskDefinitionSpec, parse_service
+from ..models import ECSClusterSpec, ECSServiceSpec, SpecError, TaskDefinitionSpec, parse_service
 from ..plan import Patch, Problem, Reason, ServiceSnapshot, plan_service, plan_service_deletion
 from ..plan.conditions import report
 from ..plan.resolve import Resolved, cluster_spec_of, reference, resolve_revision
@@ -54,11 +54,14 @@ def _observe(ctx: OperatorContext, body: dict[str, Any], now: datetime) -> Servi
     namespace, name = body["metadata"]["namespace"], body["metadata"]["name"]
     previous = body.get("status") or {}
     spec = _parse(body)
-    resolved = _resolve(ctx, namespace, name, spec, previous)
-    found = ctx.lookups.cluster(namespace, spec.cluster_name)
-    if found is None and spec.cluster_name == "default":
-        found = ctx.lookups.ensure_default_cluster(namespace)
-    cluster_spec = cluster_spec_of(found, spec.cluster_name, namespace)
+    try:
+        resolved = _resolve(ctx, namespace, spec, previous)
+        cluster_spec = _cluster_spec(ctx, namespace, spec.cluster_name)
+    except Problem as problem:
+        # Without a revision or a cluster nothing renders, but running tasks keep running and
+        # scaling works (desiredCount still reaches the service's Deployments).
+        problem.patch = _scale_existing(ctx, namespace, name, spec.desired_count)
+        raise
     rendered = _render(ctx, body, spec, resolved, cluster_spec, now)
     problems = ctx.dependencies.apply_pod_dependencies(body, rendered.pod, cluster_spec=cluster_spec)
     traffic_warnings = ctx.traffic.apply_traffic(body, rendered.traffic)
@@ -91,17 +94,14 @@ def _parse(body: Mapping[str, Any]) -> ECSServiceSpec:
         raise Problem(Reason.INVALID_SPEC, str(exc)) from exc
 
 
-def _resolve(
-    ctx: OperatorContext, namespace: str, name: str, spec: ECSServiceSpec, previous: Mapping[str, Any]
-) -> Resolved:
+def _resolve(ctx: OperatorContext, namespace: str, spec: ECSServiceSpec, previous: Mapping[str, Any]) -> Resolved:
     family, pinned = reference(spec.task_definition)
     td = ctx.lookups.task_definition(namespace, family)
-    try:
-        return resolve_revision(family, pinned, ctx.lookups.revisions(td, pinned) if td else [], namespace, previous)
-    except Problem as problem:
-        # Without a revision nothing renders, but running tasks keep running and scaling works.
-        problem.patch = _scale_existing(ctx, namespace, name, spec.desired_count)
-        raise
+    return resolve_revision(family, pinned, ctx.lookups.revisions(td, pinned) if td else [], namespace, previous)
+
+
+def _cluster_spec(ctx: OperatorContext, namespace: str, cluster: str) -> ECSClusterSpec:
+    return cluster_spec_of(ctx.lookups.cluster_or_default(namespace, cluster), cluster, namespace)
 
 
 def _render(
@@ -109,7 +109,7 @@ def _render(
     body: dict[str, Any],
     spec: ECSServiceSpec,
     resolved: Resolved,
-    cluster_spec: Any,
+    cluster_spec: ECSClusterSpec,
     now: datetime,
 ) -> ServiceRender:
     try:

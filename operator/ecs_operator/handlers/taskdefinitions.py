@@ -15,8 +15,16 @@ import kopf
 from ..kube import NotFound
 from ..models import SpecError, parse_task_definition
 from ..plan import RevisionSeen, plan_invalid_task_definition, plan_task_definition
-from ..plan.task_definition import family_of
-from ..vocabulary import GROUP, KIND_TASK_DEFINITION, LABEL_FAMILY, LABEL_TASK_DEFINITION, PLURALS, VERSION
+from ..plan.task_definition import family_of, recorded_revision
+from ..vocabulary import (
+    GROUP,
+    KIND_TASK_DEFINITION,
+    LABEL_FAMILY,
+    LABEL_TASK_DEFINITION,
+    PLURALS,
+    REVISION_LEDGER,
+    VERSION,
+)
 from .clock import utcnow
 from .context import OperatorContext, context_of, namespaced
 from .errors import kopf_errors
@@ -37,7 +45,8 @@ def reconcile_task_definition(ctx: OperatorContext, namespace: str, name: str) -
     except SpecError as exc:
         return ctx.executor.execute(body, plan_invalid_task_definition(body, str(exc), now)).requeue_after
     revisions = [RevisionSeen(r.number, r.spec) for r in ctx.lookups.list_revisions(namespace, name)]
-    plan, registered = plan_task_definition(body, revisions, now)
+    ledger = ctx.kube.get_or_none("v1", "ConfigMap", namespace, REVISION_LEDGER)
+    plan, registered = plan_task_definition(body, revisions, now, recorded_revision(ledger, family_of(body)))
     outcome = ctx.executor.execute(body, plan)
     if registered is not None and outcome.requeue_after is None:
         _notify_services(ctx, namespace, family_of(body))

@@ -118,10 +118,9 @@ def _render(
         family, pinned, ctx.lookups.list_revisions(namespace, td["metadata"]["name"]) if td else [], namespace
     )
     constraints = [*(spec.placement_constraints or ()), *(resolved.spec.placement_constraints or ())]
-    found = ctx.lookups.cluster(namespace, spec.cluster_name)
-    if found is None and spec.cluster_name == "default":
-        found = ctx.lookups.ensure_default_cluster(namespace)
-    cluster_spec = cluster_spec_of(found, spec.cluster_name, namespace)
+    cluster_spec = cluster_spec_of(
+        ctx.lookups.cluster_or_default(namespace, spec.cluster_name), spec.cluster_name, namespace
+    )
     try:
         rendered = render_task(
             body,

@@ -98,6 +98,13 @@ class Lookups:
             (c for c in self._kube.list(API_VERSION, KIND_CLUSTER, namespace) if _cluster_name_of(c) == cluster), None
         )
 
+    def cluster_or_default(self, namespace: str, cluster: str) -> Obj | None:
+        """The named ECSCluster; ECS's implicit ``default`` is created on first use."""
+        found = self.cluster(namespace, cluster)
+        if found is None and cluster == "default":
+            found = self.ensure_default_cluster(namespace)
+        return found
+
     def ensure_default_cluster(self, namespace: str) -> Obj:
         """ECS's implicit `default` cluster, created on first use."""
         return self._kube.apply(

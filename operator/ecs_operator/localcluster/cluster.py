@@ -155,6 +155,7 @@ class LocalCluster:
                 *(["--kube-audit-policy", str(audit_policy)] if audit_policy else []),
             )
         handle = self.handle
+        wait_api_serving(handle)
         pools = default_node_pools() if nodes is None else nodes
         if pools:
             handle.apply([node.manifest() for node in pools])
@@ -257,6 +258,23 @@ def _end_process(pid: int, grace: float = 30) -> None:
                 return
             time.sleep(0.1)
     raise ClusterError(f"process {pid} did not exit")
+
+
+SERVING_PATHS = ("/readyz", "/api/v1", "/apis", "/openapi/v2", "/openapi/v3")
+"""What `kubectl apply` reads before it writes: readiness, discovery and both OpenAPI documents."""
+
+
+def wait_api_serving(handle: ClusterHandle, timeout: float = 60) -> None:
+    """Until the API server answers discovery and OpenAPI: right after start-up `kubectl apply` can
+    otherwise fail with "failed to download openapi"."""
+    deadline = time.monotonic() + timeout
+    pending = list(SERVING_PATHS)
+    while pending and time.monotonic() < deadline:
+        pending = [p for p in pending if handle.kubectl("get", "--raw", p, check=False).returncode != 0]
+        if pending:
+            time.sleep(0.3)
+    if pending:
+        raise ClusterError(f"API server not serving {pending} after {timeout:.0f}s")
 
 
 def wait_nodes_ready(handle: ClusterHandle, names: list[str], timeout: float = 120) -> None:

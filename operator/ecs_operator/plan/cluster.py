@@ -16,7 +16,7 @@ from .cluster_status import compute_cluster_status
 from .conditions import condition, iso
 from .types import Event, Plan, Reason, Severity
 
-__all__ = ["RESYNC_SECONDS", "plan_cluster", "plan_invalid_cluster"]
+__all__ = ["RESYNC_SECONDS", "cluster_name", "plan_cluster", "plan_cluster_deletion", "plan_invalid_cluster"]
 
 RESYNC_SECONDS = 30.0
 
@@ -65,3 +65,39 @@ def plan_invalid_cluster(body: Mapping[str, Any], message: str, now: datetime) -
 def cluster_name(body: Mapping[str, Any]) -> str:
     """The ECS cluster name: spec.clusterName, else the object's name."""
     return str((body.get("spec") or {}).get("clusterName") or body["metadata"]["name"])
+
+
+def plan_cluster_deletion(
+    body: Mapping[str, Any], services: Sequence[str], tasks: Sequence[str], now: datetime
+) -> tuple[Plan, bool]:
+    """DeleteCluster, as ECS guards it: a cluster that still has services or tasks is not deleted.
+
+    ECS refuses the call with ClusterContainsServicesException / ClusterContainsTasksException
+    (API reference, DeleteCluster). A Kubernetes delete cannot be refused after the fact, so the
+    cluster stays DEPROVISIONING (its finalizer held) with that message until its last service and
+    task are gone, then becomes INACTIVE and goes. Container instances are the cluster's nodes,
+    which outlive it, so they never hold it. Returns the plan and whether the cluster may go.
+    """
+    previous = body.get("status") or {}
+    holds = []
+    if services:
+        holds.append(
+            "ClusterContainsServicesException: The cluster cannot be deleted while services are active "
+            f"({len(services)}: {', '.join(sorted(services)[:10])})"
+        )
+    if tasks:
+        holds.append(
+            "ClusterContainsTasksException: The cluster cannot be deleted while tasks are active "
+            f"({len(tasks)}: {', '.join(sorted(tasks)[:10])})"
+        )
+    if not holds:
+        return Plan(status={"status": "INACTIVE", "problem": None}), True
+    message = "; ".join(holds)
+    stamp = iso(now)
+    status = {
+        "status": "DEPROVISIONING",
+        "problem": message,
+        "conditions": [condition("Ready", False, "Deprovisioning", message, stamp, previous.get("conditions", []))],
+    }
+    events = [] if previous.get("problem") == message else [Event(Reason.CLUSTER_NOT_EMPTY, message, Severity.WARNING)]
+    return Plan(status=status, events=events), False

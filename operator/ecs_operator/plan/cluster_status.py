@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
+from ..models import CapacityProviderProfile, ECSClusterSpec
 from ..render.capacity import CAPACITY_TYPE_LABEL, FARGATE_TAINT_KEY, NODEGROUP_LABEL
 from ..vocabulary import LABEL_CLUSTER
 from .lifecycle import is_terminal, last_status
@@ -44,7 +45,7 @@ def parse_quantity(value: str | int | float | None) -> Decimal:
     return Decimal(match.group(1)) * Decimal(_SUFFIX[match.group(2)])
 
 
-def _profile_selects(profile: Any, labels: Mapping[str, str], cluster: str) -> bool:
+def _profile_selects(profile: CapacityProviderProfile, labels: Mapping[str, str], cluster: str) -> bool:
     wanted: dict[str, str] = dict(profile.node_selector or {})
     if profile.type == "MANAGED_NODEGROUP":
         if profile.nodegroup_name:
@@ -64,7 +65,7 @@ def _profile_selects(profile: Any, labels: Mapping[str, str], cluster: str) -> b
 
 
 def cluster_members(
-    cluster: str, cluster_spec: Any, nodes: Sequence[Mapping[str, Any]]
+    cluster: str, cluster_spec: ECSClusterSpec | None, nodes: Sequence[Mapping[str, Any]]
 ) -> list[tuple[Mapping[str, Any], str | None]]:
     """(node, capacity provider name or None) for each container instance of the cluster."""
     profiles = list(cluster_spec.capacity_provider_profiles or ()) if cluster_spec else []
@@ -149,7 +150,7 @@ def _instance(
 
 def compute_cluster_status(
     cluster: str,
-    cluster_spec: Any,
+    cluster_spec: ECSClusterSpec | None,
     nodes: Sequence[Mapping[str, Any]],
     pods: Sequence[Mapping[str, Any]],
     active_services: int,

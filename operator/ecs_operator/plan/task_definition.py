@@ -15,10 +15,18 @@ from datetime import datetime
 from typing import Any
 
 from ..render.revision import build_controller_revision, canonical_json
+from ..vocabulary import LABEL_MANAGED_BY, MANAGED_BY, REVISION_LEDGER
 from .conditions import condition, iso
-from .types import Creation, Event, Plan, Reason, Severity
+from .types import Creation, Event, Patch, Plan, Reason, Severity
 
-__all__ = ["MAX_LISTED_REVISIONS", "RevisionSeen", "family_of", "plan_task_definition", "plan_invalid_task_definition"]
+__all__ = [
+    "MAX_LISTED_REVISIONS",
+    "RevisionSeen",
+    "family_of",
+    "plan_task_definition",
+    "plan_invalid_task_definition",
+    "recorded_revision",
+]
 
 MAX_LISTED_REVISIONS = 50
 
@@ -34,11 +42,13 @@ def family_of(body: Mapping[str, Any]) -> str:
 
 
 def plan_task_definition(
-    body: Mapping[str, Any], revisions: Sequence[RevisionSeen], now: datetime
+    body: Mapping[str, Any], revisions: Sequence[RevisionSeen], now: datetime, recorded: int = 0
 ) -> tuple[Plan, int | None]:
     """The revision to register (when the spec differs from the latest) and the status.
 
-    Returns the plan and the number it registers (None when the spec is the latest revision's).
+    ``recorded`` is the family's highest revision ever registered in the namespace (the ledger): a
+    TaskDefinition deleted and applied again goes on from there. Returns the plan and the number
+    it registers (None when the spec is the latest revision's).
     """
     spec = body.get("spec") or {}
     previous = body.get("status") or {}
@@ -48,8 +58,11 @@ def plan_task_definition(
     registered: int | None = None
     plan = Plan()
     if latest is None or canonical_json(latest.spec) != canonical_json(spec):
-        registered = latest.number + 1 if latest else 1
+        registered = max(latest.number if latest else 0, recorded) + 1
+        namespace = body["metadata"]["namespace"]
         plan.create.append(Creation(build_controller_revision(body, family, registered, spec), exists_ok=False))
+        plan.create.append(Creation(_ledger(namespace, {}), exists_ok=True))
+        plan.patch.append(Patch("v1", "ConfigMap", REVISION_LEDGER, {"data": {family: str(registered)}}))
         numbers.append(registered)
         message = f"registered {family}:{registered}"
         plan.events.append(Event(Reason.REVISION_REGISTERED, message))
@@ -71,6 +84,21 @@ def plan_task_definition(
         ],
     }
     return plan, registered
+
+
+def _ledger(namespace: str, data: Mapping[str, str]) -> dict[str, Any]:
+    return {
+        "apiVersion": "v1",
+        "kind": "ConfigMap",
+        "metadata": {"name": REVISION_LEDGER, "namespace": namespace, "labels": {LABEL_MANAGED_BY: MANAGED_BY}},
+        "data": dict(data),
+    }
+
+
+def recorded_revision(ledger: Mapping[str, Any] | None, family: str) -> int:
+    """The family's highest revision in the namespace's ledger (0 when none)."""
+    raw = ((ledger or {}).get("data") or {}).get(family, "0")
+    return int(raw) if str(raw).isdigit() else 0
 
 
 def plan_invalid_task_definition(body: Mapping[str, Any], message: str, now: datetime) -> Plan:

@@ -45,6 +45,7 @@ class Reason(enum.Enum):
     TASK_DEFINITION_NOT_FOUND = "TaskDefinitionNotFound"
     TASK_DEFINITION_INVALID = "TaskDefinitionInvalid"
     CLUSTER_NOT_FOUND = "ClusterNotFound"
+    CLUSTER_NOT_EMPTY = "ClusterNotEmpty"
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from ..models import ECSClusterSpec, ECSTaskSpec, TaskDefinitionSpec
 from ..vocabulary import (
     ANNOTATION_ECSTASK,
     ANNOTATION_PROVIDER_NAME,
@@ -111,7 +112,7 @@ class TaskRender:
         }
 
 
-def _unsupported(spec: Any) -> list[RenderWarning]:
+def _unsupported(spec: ECSTaskSpec) -> list[RenderWarning]:
     out = []
     if spec.network_configuration is not None:
         out.append(
@@ -140,11 +141,11 @@ def _unsupported(spec: Any) -> list[RenderWarning]:
 
 def _provider_templates(
     template: Obj,
-    spec: Any,
-    td: Any,
+    spec: ECSTaskSpec,
+    td: TaskDefinitionSpec,
     count: int,
     cluster: str,
-    cluster_spec: Any,
+    cluster_spec: ECSClusterSpec | None,
     fargate_provisioner: str | None,
     warnings: list[RenderWarning],
 ) -> list[tuple[str, Obj]]:
@@ -189,14 +190,14 @@ def _zone_check(zone: str | None) -> None:
 
 def render_task(
     owner: Mapping[str, Any],
-    spec: Any,
-    td: Any,
+    spec: ECSTaskSpec,
+    td: TaskDefinitionSpec,
     *,
     family: str,
     revision: int,
     cluster: str,
     node_labels: Sequence[Mapping[str, str]] = (),
-    cluster_spec: Any = None,
+    cluster_spec: ECSClusterSpec | None = None,
     fargate_provisioner: str | None = None,
 ) -> TaskRender:
     """`spec` is an ECSTaskSpec, `td` the TaskDefinitionSpec of `family:revision`, `cluster_spec` the
@@ -270,7 +271,7 @@ def cronjob_name(name: str) -> str:
     return names.dns_label(name, CRONJOB_NAME_MAX)
 
 
-def _cronjob(owner: Mapping[str, Any], spec: Any, template: Obj, schedule: str, cluster: str) -> Obj:
+def _cronjob(owner: Mapping[str, Any], spec: ECSTaskSpec, template: Obj, schedule: str, cluster: str) -> Obj:
     name = owner["metadata"]["name"]
     count = spec.task_count
     job_spec: Obj = {"parallelism": count, "completions": count}
