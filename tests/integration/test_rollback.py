@@ -31,8 +31,14 @@ def _pods(cluster: ClusterHandle, namespace: str, name: str) -> list[dict[str, A
     return get_json(cluster, "pods", "-n", namespace, "-l", f"ecs.operator.dev/service={name}")["items"]
 
 
-def _deployments(status: dict[str, Any]) -> list[tuple[str, int, str]]:
-    return [(d["status"], d["taskDefinitionRevision"], d["rolloutState"]) for d in status.get("deployments") or []]
+def _deployments(status: dict[str, Any], member: str = "deployments") -> list[tuple[str, int, str]]:
+    return [(d["status"], d["taskDefinitionRevision"], d["rolloutState"]) for d in status.get(member) or []]
+
+
+def _failed_deployment(status: dict[str, Any]) -> dict[str, Any]:
+    """The rolled-back deployment: ACTIVE (FAILED) while its tasks drain, then in the history."""
+    entries = [*(status.get("deployments") or []), *(status.get("deploymentHistory") or [])]
+    return next(d for d in entries if d["taskDefinitionRevision"] == 2)
 
 
 def _completed_on(cluster: ClusterHandle, namespace: str, name: str, revision: int, desired: int) -> dict[str, Any]:
@@ -52,8 +58,8 @@ def _rolled_back(cluster: ClusterHandle, namespace: str, name: str, desired: int
         pods = [p for p in _pods(cluster, namespace, name) if not p["metadata"].get("deletionTimestamp")]
         revisions = {p["metadata"]["labels"]["ecs.operator.dev/revision"] for p in pods}
         back = (
-            deployments[:1] == [("PRIMARY", 1, "COMPLETED")]
-            and ("INACTIVE", 2, "FAILED") in deployments
+            deployments == [("PRIMARY", 1, "COMPLETED")]  # one deployment: what services-stable waits for
+            and ("INACTIVE", 2, "FAILED") in _deployments(status, "deploymentHistory")
             and status.get("runningCount") == desired
             and revisions == {"1"}
         )
@@ -66,7 +72,7 @@ def _assert_rollback_story(cluster: ClusterHandle, namespace: str, name: str, de
     status = _rolled_back(cluster, namespace, name, desired)
     assert status["lastCompletedRevision"] == 1
     assert status["rollback"]["fromRevision"] == 2 and status["rollback"]["toRevision"] == 1
-    failed = next(d for d in status["deployments"] if d["taskDefinitionRevision"] == 2)
+    failed = _failed_deployment(status)
     assert failed["circuitBreaker"]["status"] == "TRIGGERED"
     assert failed["circuitBreaker"]["failureCount"] >= failed["circuitBreaker"]["threshold"] == 3
     messages = [e["message"] for e in status["events"]]
@@ -76,7 +82,7 @@ def _assert_rollback_story(cluster: ClusterHandle, namespace: str, name: str, de
     # Once rolled back, the failed deployment stops counting: its failedTasks stays where it ended.
     time.sleep(8)
     later = _status(cluster, namespace, name)
-    again = next(d for d in later["deployments"] if d["taskDefinitionRevision"] == 2)
+    again = _failed_deployment(later)
     assert again["failedTasks"] == failed["failedTasks"]
     assert _deployments(later)[:1] == [("PRIMARY", 1, "COMPLETED")]
     events = get_json(cluster, "events", "-n", namespace, "--field-selector", "involvedObject.kind=ECSService")

@@ -365,10 +365,12 @@ def service_circuit_breaker_rolled_back() -> Obj:
     failed, status = breaker_rounds()
     assert (status["taskDefinition"], status["observedGeneration"]) == ("web:3", 2)
     assert (status["desiredCount"], status["runningCount"], status["pendingCount"]) == (2, 2, 0)
-    assert deployments(status) == [("PRIMARY", 3, "COMPLETED", 2, 2, 0), ("INACTIVE", 4, "FAILED", 0, 0, 0)]
-    primary, inactive = status["deployments"]
-    # The failed deployment stays visible as it was (its id, creation, failure count); the rollback is a
-    # new deployment of revision 3.
+    assert deployments(status) == [("PRIMARY", 3, "COMPLETED", 2, 2, 0)]  # services-stable: one deployment
+    (primary,) = status["deployments"]
+    inactive = next(d for d in status["deploymentHistory"] if d["taskDefinitionRevision"] == 4)
+    assert (inactive["status"], inactive["rolloutState"]) == ("INACTIVE", "FAILED")
+    # The failed deployment stays visible in the history as it was (its id, creation, failure count);
+    # the rollback is a new deployment of revision 3.
     was = failed["deployments"][0]
     assert (inactive["id"], inactive["createdAt"], inactive["failedTasks"]) == (was["id"], was["createdAt"], 3)
     assert primary["id"] not in (was["id"], failed["deployments"][1]["id"])

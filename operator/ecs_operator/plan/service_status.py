@@ -30,6 +30,7 @@ __all__ = [
 ]
 
 MAX_EVENTS = 20
+MAX_HISTORY = 10
 Status = dict[str, Any]
 
 
@@ -262,18 +263,17 @@ def compute_service_status(obs: ServiceObservation, previous: Mapping[str, Any])
         _keep_updated_at(old, old_deployments.get(rev))
         deployments.append(old)
 
-    failed_from = rollback_state.get("fromRevision")
-    listed = {d["taskDefinitionRevision"] for d in deployments}
-    if (
-        failed_from in old_deployments
-        and failed_from not in listed
-        and obs.revision == rollback_state.get("toRevision")
-    ):
-        # The deployment the circuit breaker rolled back from stays visible (FAILED) until the next one.
-        gone = dict(old_deployments[failed_from])
-        gone.update({"status": "INACTIVE", "desiredCount": 0, "runningCount": 0, "pendingCount": 0})
-        _keep_updated_at(gone, old_deployments[failed_from])
-        deployments.append(gone)
+    # A deployment that leaves deployments[] (replaced and drained) goes to the history, newest
+    # first, as ListServiceDeployments keeps them: deployments[] itself holds only PRIMARY and
+    # ACTIVE, so `aws ecs wait services-stable` (one deployment) holds after a rollback too.
+    listed = {d.get("id") for d in deployments}
+    history = [
+        {**d, "status": "INACTIVE", "runningCount": 0, "pendingCount": 0, "desiredCount": 0, "updatedAt": now}
+        for d in previous.get("deployments", [])
+        if d.get("id") not in listed
+    ]
+    history += [h for h in previous.get("deploymentHistory") or [] if h.get("id") not in listed]
+    history = history[:MAX_HISTORY]
 
     running = sum(c["running"] for c in counts.values())
     pending = sum(c["pending"] for c in counts.values())
@@ -320,6 +320,7 @@ def compute_service_status(obs: ServiceObservation, previous: Mapping[str, Any])
         "conditions": conditions,
         "lastCompletedRevision": last_completed,
         "rollback": rollback_state or None,
+        "deploymentHistory": history or None,
         "warnings": obs.warnings or None,
     }
     if obs.generation is not None:

@@ -213,7 +213,9 @@ def _task_record(
                 "desiredStatus": "STOPPED",
                 "stopCode": stop.stop_code,
                 "stoppedReason": stop.reason,
-                "stoppingAt": _iso(obs.now),
+                # A task seen only once it ended began stopping when it ended (ECS orders
+                # stoppingAt <= executionStoppedAt <= stoppedAt).
+                "stoppingAt": _iso((_finished_at(pod) if is_terminal(pod) else None) or obs.now),
             }
         )
         if stop.exit_code is not None:
