@@ -19,6 +19,7 @@ from ..models import ECSClusterSpec, ECSServiceSpec, SpecError, TaskDefinitionSp
 from ..plan import Patch, Problem, Reason, ServiceSnapshot, plan_service, plan_service_deletion
 from ..plan.conditions import report
 from ..plan.resolve import Resolved, cluster_spec_of, reference, resolve_revision
+from ..plan.service_events import needs_nodes, needs_workload_status
 from ..render.errors import RenderError
 from ..render.schedule import ScheduleError
 from ..render.service import ServiceRender, render_service
@@ -84,7 +85,19 @@ def _observe(ctx: OperatorContext, body: dict[str, Any], now: datetime) -> Servi
         daemon_desired=_daemon_desired(ctx, namespace, name) if spec.scheduling_strategy == "DAEMON" else None,
         existing_workloads=ctx.lookups.workloads(namespace, name) if reshaped else None,
         api_recheck=ctx.traffic.waiting_for_api(rendered.traffic),
+        nodes=ctx.lookups.nodes() if needs_nodes(pods, spec) else None,
+        creation_failures=_creation_failures(ctx, namespace, spec, rendered, pods),
     )
+
+
+def _creation_failures(
+    ctx: OperatorContext, namespace: str, spec: ECSServiceSpec, rendered: ServiceRender, pods: list[dict[str, Any]]
+) -> list[str]:
+    """Why pods cannot be created (quota, limit range): read only while tasks are missing."""
+    desired = spec.desired_count if spec.desired_count is not None else 1
+    if spec.is_daemon or not needs_workload_status(pods, desired):
+        return []
+    return ctx.lookups.replica_failures(namespace, rendered.workload_names)
 
 
 def _parse(body: Mapping[str, Any]) -> ECSServiceSpec:
@@ -168,6 +181,7 @@ def service_deleted(body: kopf.Body, namespace: str | None, name: str, memo: kop
         dict(body),
         ctx.lookups.workloads(namespace, name),
         ctx.kube.list("v1", "Pod", namespace, labels={LABEL_SERVICE: name}),
+        utcnow(),
     )
     ctx.executor.execute(dict(body), plan)
     if stopping:

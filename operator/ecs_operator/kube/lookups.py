@@ -130,6 +130,21 @@ class Lookups:
         """Every node's labels, for memberOf regular expressions."""
         return [dict(n["metadata"].get("labels") or {}) for n in self._kube.list("v1", "Node")]
 
+    def nodes(self) -> list[Obj]:
+        """Every node: for naming the closest container instance when a task cannot be placed (not per reconcile)."""
+        return self._kube.list("v1", "Node")
+
+    def replica_failures(self, namespace: str, deployments: list[str]) -> list[str]:
+        """Why the Deployments' ReplicaSets could not create pods (a ResourceQuota, a LimitRange): the
+        ReplicaFailure condition messages. Asked only while a service has fewer tasks than desired."""
+        out = []
+        for name in deployments:
+            found = self._kube.get_or_none("apps/v1", "Deployment", namespace, name)
+            for cond in ((found or {}).get("status") or {}).get("conditions") or []:
+                if cond.get("type") == "ReplicaFailure" and cond.get("status") == "True":
+                    out.append(str(cond.get("message") or ""))
+        return out
+
     def workloads(self, namespace: str, service: str) -> list[tuple[str, str]]:
         """(kind, name) of every Deployment and DaemonSet of a service, whatever its shape."""
         out = []

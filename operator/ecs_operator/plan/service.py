@@ -24,7 +24,8 @@ from ..render.service import ServiceRender
 from ..render.workload import service_selector
 from ..vocabulary import LABEL_REVISION
 from .conditions import iso
-from .lifecycle import healthy_since, last_status, parse_time, task_stop
+from .lifecycle import StopCode, healthy_since, last_status, parse_time, task_stop
+from .service_events import CATALOGUE, Observed, fresh, observe, record, unhealthy_target_messages
 from .service_status import MAX_EVENTS, ServiceObservation, compute_service_status, event, provider_counts
 from .throttle import Throttle, throttle_message
 from .types import Deletion, Event, Obj, Patch, Plan, Reason, Severity
@@ -67,6 +68,8 @@ class ServiceSnapshot:
     existing_workloads: Sequence[tuple[str, str]] | None = None  # (kind, name) when the set may have changed
     api_recheck: float | None = None  # an add-on API is missing: look again then
     extra_warnings: Sequence[str] = field(default_factory=tuple)
+    nodes: Sequence[Mapping[str, Any]] | None = None  # only when a task cannot be placed (service_events)
+    creation_failures: Sequence[str] = ()  # the workloads' ReplicaFailure messages (quota, limit range)
 
 
 def start_timeout(spec: ECSServiceSpec) -> float:
@@ -84,6 +87,7 @@ class _Stops:
     failed: int = 0  # failed tasks of the PRIMARY revision (the circuit breaker counts them)
     throttle: Throttle | None = None
     held_until: datetime | None = None  # a task that failed to start waits for its throttled relaunch
+    seen: list[dict[str, str]] = field(default_factory=list)  # messages added this round (de-duplication)
 
 
 def _stop_tasks(snapshot: ServiceSnapshot, plan: Plan) -> _Stops:
@@ -110,6 +114,12 @@ def _stop_tasks(snapshot: ServiceSnapshot, plan: Plan) -> _Stops:
         if not stop.started:
             throttle = throttle.failed_start(snapshot.now)
         plan.delete.append(Deletion("v1", "Pod", meta["name"], meta["uid"]))
+        if stop.stop_code == StopCode.TASK_FAILED_TO_START and stop.started:  # never healthy in its grace period
+            for text in unhealthy_target_messages(name, pod, snapshot.spec, snapshot.nodes):
+                listed = [*((snapshot.body.get("status") or {}).get("events") or []), *out.seen]
+                if fresh(text, listed, snapshot.now):
+                    out.events.append(Event(Reason.SERVICE_EVENT, text, Severity.WARNING))
+                    out.seen.append({"message": text, "createdAt": iso(snapshot.now)})
         message = f"service {name} has stopped 1 running tasks: (task {meta['name']}) {stop.stop_code}: {stop.detail}."
         out.events.append(Event(Reason.SERVICE_EVENT, message, Severity.WARNING if stop.failed else Severity.NORMAL))
         if stop.failed and meta.get("labels", {}).get(LABEL_REVISION) == current:
@@ -225,6 +235,24 @@ def plan_service(snapshot: ServiceSnapshot) -> Plan:
             text = f"service {observation.service_name} was unable to start tasks: {message}"
             events.append(Event(Reason.SERVICE_EVENT, text, Severity.WARNING))
             status["events"] = [event(text, now, "dependency"), *status["events"]][:MAX_EVENTS]
+    situations = observe(
+        Observed(
+            service=observation.service_name,
+            spec=spec,
+            body=body,
+            pods=snapshot.pods,
+            now=snapshot.now,
+            desired=desired,
+            deployments=status["deployments"],
+            nodes=snapshot.nodes,
+            creation_failures=snapshot.creation_failures,
+            load_balancers=snapshot.load_balancers,
+        ),
+        previous,
+    )
+    status["events"], added = record(status["events"], situations.events, snapshot.now)
+    events += added
+    status.update(situations.status)
     if status != {k: previous.get(k) for k in status} or previous.get("problem"):
         plan.status = status
     plan.events = events
@@ -258,11 +286,25 @@ def _seconds_until(now: datetime, moment: datetime | None) -> float | None:
 
 
 def plan_service_deletion(
-    body: Mapping[str, Any], workloads: Sequence[tuple[str, str]], pods: Sequence[Mapping[str, Any]]
+    body: Mapping[str, Any],
+    workloads: Sequence[tuple[str, str]],
+    pods: Sequence[Mapping[str, Any]],
+    now: datetime | None = None,
 ) -> tuple[Plan, int]:
     """ECS DeleteService: DRAINING while every workload (one per capacity provider, or a DaemonSet)
-    scales to zero; garbage collection removes the rest. Returns the plan and the tasks still stopping."""
+    scales to zero; garbage collection removes the rest. Returns the plan and the tasks still stopping.
+    A load-balanced service says, once, that it has begun draining its tasks' connections."""
     plan = Plan(status={"status": "DRAINING", "desiredCount": 0})
+    previous = body.get("status") or {}
+    spec = body.get("spec") or {}
+    running = [p for p in pods if last_status(p) in ("RUNNING", "ACTIVATING", "DEACTIVATING")]
+    if spec.get("loadBalancers") and running and previous.get("status") != "DRAINING":
+        name = spec.get("serviceName") or body["metadata"]["name"]
+        drained = CATALOGUE["draining"].event(service=name, count=len(running))
+        plan.events.append(drained)
+        if now is not None:
+            entries = [event(drained.message, iso(now), "draining"), *(previous.get("events") or [])]
+            plan.status = {**(plan.status or {}), "events": entries[:MAX_EVENTS]}
     for kind, workload in workloads:
         if kind == "Deployment":
             plan.patch.append(Patch("apps/v1", "Deployment", workload, {"spec": {"replicas": 0}}))
