@@ -174,6 +174,16 @@ PLACEMENT_ROWS = [
         id="cpu: the node with the most CPU among those the task may use",
     ),
     pytest.param(
+        pending(
+            "0/8 nodes are available: 1 node(s) had untolerated taint(s), 7 Insufficient cpu. "
+            "no new claims to deallocate,"
+        ),
+        NODES,
+        (),
+        closest("placement-cpu", "ng-ondemand-a"),
+        id="cpu, as kube-scheduler 1.36 words it (a post-filter sentence after the reasons)",
+    ),
+    pytest.param(
         pending(f"0/5 nodes are available: {TAINTED_1}, 4 Insufficient memory."),
         NODES,
         (),

@@ -264,11 +264,11 @@ def needs_workload_status(pods: Sequence[Pod], desired: int) -> bool:
 
 def _reasons(message: str) -> tuple[int | None, list[str]]:
     """(node count, reasons) of "0/8 nodes are available: 3 Insufficient cpu, 5 node(s) ... preemption: ..."."""
-    first = message.split(" preemption:", 1)[0].strip()
-    match = _AVAILABLE.match(first)
+    match = _AVAILABLE.match(message.strip())
     if match is None:
         return (0 if "no nodes available" in message else None), []
-    body = (match.group(2) or "").rstrip(".").strip()
+    # "<PreFilterMsg>. <FilterMsg>. <PostFilterMsg>": the counted reasons end at the first sentence's end.
+    body = (match.group(2) or "").split(". ", 1)[0].rstrip(".").strip()
     return int(match.group(1)), [m.group(2).rstrip(".") for m in _COUNTED.finditer(body)]
 
 
