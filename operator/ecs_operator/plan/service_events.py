@@ -29,7 +29,7 @@ six hours passes"): a message that describes a lasting situation (``repeats``) i
 while an identical message is among ``status.events`` (the newest :data:`MAX_EVENTS`) and less
 than six hours old. The operator keeps no other memory of causes, so a cause that clears and
 comes back while its message is still listed is not announced twice. Messages about one-off
-transitions (tasks started, targets registered, draining) are never suppressed.
+transitions (a task stopped, targets registered, draining) are never suppressed.
 
 Pure: pods, nodes and ``now`` come in, event texts go out.
 """
