@@ -58,7 +58,10 @@ def plan_task_definition(
     registered: int | None = None
     plan = Plan()
     if latest is None or canonical_json(latest.spec) != canonical_json(spec):
-        registered = max(latest.number if latest else 0, recorded) + 1
+        # The ledger only matters for a family that starts again (no revision left): while revisions
+        # exist the next number follows the latest, so two workers registering at once pick the
+        # same name and one of them loses the create.
+        registered = latest.number + 1 if latest else recorded + 1
         namespace = body["metadata"]["namespace"]
         plan.create.append(Creation(build_controller_revision(body, family, registered, spec), exists_ok=False))
         plan.create.append(Creation(_ledger(namespace, {}), exists_ok=True))
