@@ -133,13 +133,13 @@ def test_failure_events_are_warnings_and_steady_state_is_normal(cluster: Cluster
     def events() -> dict[str, str] | None:
         items = get_json(cluster, "events", "-n", namespace, "--field-selector", "involvedObject.kind=ECSService")
         found = {e["message"]: e["type"] for e in items["items"]}
-        unable = [m for m in found if m.startswith("service needs was unable to start tasks")]
-        steady = [m for m in found if m == "service fine has reached a steady state."]
+        unable = [m for m in found if m.startswith("(service needs) was unable to start tasks")]
+        steady = [m for m in found if m == "(service fine) has reached a steady state."]
         return found if unable and steady else None
 
     found = wait_for(events, timeout=90, message="the unable-to-start and steady-state events")
     assert all(t == "Warning" for m, t in found.items() if "unable to start tasks" in m)
-    assert found["service fine has reached a steady state."] == "Normal"
+    assert found["(service fine) has reached a steady state."] == "Normal"
 
 
 def test_up_returns_only_when_discovery_and_openapi_are_served() -> None:

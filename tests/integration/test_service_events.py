@@ -144,7 +144,7 @@ def test_never_ready_task_is_unhealthy_in_its_target_group(cluster: ClusterHandl
     _expect(cluster, namespace, "sick", expected, "Warning")
     # ECS then stops the task: the stop follows the unhealthy message.
     found = _messages(cluster, namespace, "sick")
-    assert any(m.startswith("service sick has stopped 1 running tasks:") for m in found[: found.index(expected)])
+    assert any(m.startswith("(service sick) has stopped 1 running tasks:") for m in found[: found.index(expected)])
 
 
 def test_targets_registered_deregistered_and_draining(cluster: ClusterHandle, namespace: str) -> None:
@@ -196,7 +196,7 @@ def test_deployment_configuration_without_room(cluster: ClusterHandle, namespace
         [task_definition("tight"), ecs_service("tight", "tight", 2, deploymentConfiguration=config)], "-n", namespace
     )
     wait_for(
-        lambda: "service tight has reached a steady state." in _messages(cluster, namespace, "tight"),
+        lambda: "(service tight) has reached a steady state." in _messages(cluster, namespace, "tight"),
         timeout=90,
         interval=1,
         message="the first deployment's steady state",

@@ -144,7 +144,7 @@ def test_rolling_update_respects_ecs_percentages(cluster: ClusterHandle, namespa
     assert {c["image"] for p in pods for c in p["spec"]["containers"]} == {"nginx:1.28"}
     assert status["deployments"][0]["status"] == "PRIMARY"
     assert status["taskDefinition"] == "web:2"
-    assert "service web has reached a steady state." in _messages(status)
+    assert "(service web) has reached a steady state." in _messages(status)
     td = get_json(cluster, "taskdefinition", "web", "-n", namespace)
     assert td["status"]["revision"] == 2 and td["status"]["revisions"] == [1, 2]
     revisions = get_json(cluster, "controllerrevisions", "-n", namespace, "-l", "ecs.operator.dev/task-definition=web")[

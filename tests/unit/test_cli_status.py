@@ -40,7 +40,7 @@ SERVICE = {
         "runningCount": 2,
         "pendingCount": 0,
         "deployments": [{"status": "PRIMARY", "rolloutState": "COMPLETED"}],
-        "events": [{"message": "service web has reached a steady state."}],
+        "events": [{"message": "(service web) has reached a steady state."}],
     },
 }
 BROKEN = {
@@ -112,7 +112,7 @@ def test_json_and_yaml_are_describe_shaped(fake: FakeKube, capsys: pytest.Captur
     assert set(report) == {"clusters", "services", "tasks"}
     web = report["services"][1]
     assert web["serviceName"] == "web" and web["runningCount"] == 2 and web["cluster"] == "default"
-    assert web["events"][0]["message"] == "service web has reached a steady state."
+    assert web["events"][0]["message"] == "(service web) has reached a steady state."
     assert report["clusters"][0]["clusterName"] == "default"
     assert main(["status", "-n", "shop", "-o", "yaml"]) == 0
     assert yaml.safe_load(capsys.readouterr().out) == report

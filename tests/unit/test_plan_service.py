@@ -206,7 +206,7 @@ def test_steady_service_applies_its_objects_and_deletes_nothing() -> None:
     assert plan.status["lastCompletedRevision"] == 3
     assert plan.status["workloads"] == ["web"]
     messages = [e.message for e in plan.events]
-    assert "service web has reached a steady state." in messages
+    assert "(service web) has reached a steady state." in messages
     assert all(e.severity is Severity.NORMAL for e in plan.events)
     assert not [m for m in messages if "stopped" in m or "unable" in m]
 
@@ -241,7 +241,7 @@ def test_failed_task_is_deleted_reported_and_counted() -> None:
     events = stop_events(plan)
     assert len(events) == 1
     assert events[0].message == (
-        "service web has stopped 1 running tasks: (task web-b) EssentialContainerExited: "
+        "(service web) has stopped 1 running tasks: (task web-b) EssentialContainerExited: "
         "Essential container in task exited (container web exit code 1)."
     )
     assert events[0].severity is Severity.WARNING and events[0].reason is Reason.SERVICE_EVENT
@@ -305,7 +305,8 @@ def test_image_pull_failure_on_a_service_task_fails_it_at_once() -> None:
     assert plan.delete == [Deletion("v1", "Pod", "web-b", "uid-web-b")]
     [event] = stop_events(plan)
     assert event.message == (
-        f"service web has stopped 1 running tasks: (task web-b) TaskFailedToStart: CannotPullContainerError: {message}."
+        "(service web) has stopped 1 running tasks: (task web-b) "
+        f"TaskFailedToStart: CannotPullContainerError: {message}."
     )
     assert event.severity is Severity.WARNING
     assert plan.status is not None and primary(plan.status)["failedTasks"] == 1
@@ -329,7 +330,7 @@ def test_dependency_problem_is_reported_once_and_rechecked_soon() -> None:
     svc = service()
     pods = [task(svc, "web-a"), task(svc, "web-b")]
     first = plan_service(snapshot(svc, pods, dependency_problems=[MISSING]))
-    text = f"service web was unable to start tasks: {MISSING}"
+    text = f"(service web) was unable to start tasks: {MISSING}"
     warnings = [e for e in first.events if e.message == text]
     assert len(warnings) == 1 and warnings[0].severity is Severity.WARNING
     assert first.status is not None
@@ -350,7 +351,7 @@ def test_a_second_dependency_problem_is_reported_on_its_own() -> None:
     other = "ConfigMap shop/nginx not found"
     second = plan_service(snapshot(with_status(svc, first.status), pods, dependency_problems=[MISSING, other]))
     assert [e.message for e in second.events if "unable to start tasks" in e.message] == [
-        f"service web was unable to start tasks: {other}"
+        f"(service web) was unable to start tasks: {other}"
     ]
 
 
@@ -601,3 +602,19 @@ def test_service_deletion_drains(kind: str, patched: list[str], deleted: list[st
     assert plan.delete == [Deletion("apps/v1", "DaemonSet", name) for name in deleted]
     assert plan.apply == []  # a patch of replicas, never a re-apply of the whole workload
     assert plan.status == {"status": "DRAINING", "desiredCount": 0}
+
+
+def test_started_tasks_are_announced_once() -> None:
+    """ECS: "(service S) has started N tasks: (task a) (task b)." once per task, never again."""
+    svc = service()
+    pods = [task(svc, "web-a"), task(svc, "web-b")]
+    first = plan_service(snapshot(svc, pods))
+    started = [e.message for e in first.events if "has started" in e.message]
+    assert started == ["(service web) has started 2 tasks: (task web-a) (task web-b)."]
+    assert first.status is not None
+    again = plan_service(snapshot(service(status=first.status), pods))
+    assert [e for e in again.events if "has started" in e.message] == []
+    more = plan_service(snapshot(service(status=first.status), [*pods, task(svc, "web-c")]))
+    assert [e.message for e in more.events if "has started" in e.message] == [
+        "(service web) has started 1 tasks: (task web-c)."
+    ]

@@ -532,7 +532,7 @@ def test_a_task_never_healthy_behind_a_load_balancer_is_unhealthy_in_its_target_
     plan = plan_service(snapshot(svc, [pod(svc, "w-0", ready=False, age=60)]))
     unhealthy = CATALOGUE["target-unhealthy"].text(service="web", port=80, target_group=TG)
     found = messages(plan.status)
-    assert found[1] == unhealthy and found[0].startswith("service web has stopped 1 running tasks: (task w-0)")
+    assert found[1] == unhealthy and found[0].startswith("(service web) has stopped 1 running tasks: (task w-0)")
     assert [e.severity for e in plan.events if e.message == unhealthy] == [Severity.WARNING]
     # A task that is merely pending (not running yet) is not a failing target.
     waiting = pod(svc, "w-1", ready=False, age=60)

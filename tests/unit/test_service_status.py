@@ -72,7 +72,7 @@ def test_first_rollout_completes_and_reports_steady_state() -> None:
     assert status["deployments"][0]["rolloutState"] == "COMPLETED"
     assert [e.message for e in events] == [
         f"(service web) (deployment {status['deployments'][0]['id']}) deployment completed.",
-        "service web has reached a steady state.",
+        "(service web) has reached a steady state.",
     ]
     assert {c["type"]: c["status"] for c in status["conditions"]} == {
         "Ready": "True",

@@ -284,8 +284,9 @@ def service_steady() -> Obj:
         "Degraded": ("False", stamp(NOW)),
     }
     assert messages(status) == [  # newest first
-        "service web has reached a steady state.",
+        "(service web) has reached a steady state.",
         f"(service web) (deployment {primary['id']}) deployment completed.",
+        "(service web) has started 2 tasks: (task web-5b8f6c7d9-q7wzm) (task web-5b8f6c7d9-x2kqp).",
     ]
     assert {e["createdAt"] for e in status["events"]} == {stamp(NOW)}
     assert len({e["id"] for e in status["events"]}) == len(status["events"])
@@ -355,7 +356,7 @@ def service_circuit_breaker_failed() -> Obj:
     assert conditions(status)["Degraded"] == ("True", stamp(NOW))
     assert messages(status)[:2] == [
         f"(service web) (deployment {primary['id']}) deployment failed: tasks failed to start.",
-        "service web has stopped 1 running tasks: (task web-6c9d8f4b7-zp5vd) EssentialContainerExited: "
+        "(service web) has stopped 1 running tasks: (task web-6c9d8f4b7-zp5vd) EssentialContainerExited: "
         "Essential container in task exited (container web exit code 1).",
     ]
     return status
@@ -383,7 +384,7 @@ def service_circuit_breaker_rolled_back() -> Obj:
         "Degraded": ("False", stamp(NOW)),
     }
     assert messages(status)[:3] == [
-        "service web has reached a steady state.",
+        "(service web) has reached a steady state.",
         f"(service web) (deployment {primary['id']}) deployment completed.",
         f"(service web) (deployment {was['id']}) rolling back to deployment {primary['id']}.",
     ]

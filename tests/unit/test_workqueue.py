@@ -457,7 +457,7 @@ def full_plan() -> Plan:
         status={"runningCount": 1},
         delete_after_status=[Deletion("v1", "Pod", "web-b", "uid-b")],
         events=[
-            Event(Reason.SERVICE_EVENT, "service web has reached a steady state."),
+            Event(Reason.SERVICE_EVENT, "(service web) has reached a steady state."),
             Event(Reason.TASK_STOPPED, "task web-b stopped.", Severity.WARNING),
         ],
         requeue_after=12.0,
@@ -474,7 +474,7 @@ def test_executor_runs_a_plan_in_order() -> None:
         ("delete", "Pod", "shop", "web-a", "uid-a"),
         ("status", "ECSService", "shop", "web", {"status": {"runningCount": 1}}),
         ("delete", "Pod", "shop", "web-b", "uid-b"),
-        ("event", "ServiceEvent", "service web has reached a steady state.", "Normal"),
+        ("event", "ServiceEvent", "(service web) has reached a steady state.", "Normal"),
         ("event", "TaskStopped", "task web-b stopped.", "Warning"),
     ]
     assert (outcome.requeue_after, outcome.gone) == (12.0, False)

@@ -120,7 +120,9 @@ def _stop_tasks(snapshot: ServiceSnapshot, plan: Plan) -> _Stops:
                 if fresh(text, listed, snapshot.now):
                     out.events.append(Event(Reason.SERVICE_EVENT, text, Severity.WARNING))
                     out.seen.append({"message": text, "createdAt": iso(snapshot.now)})
-        message = f"service {name} has stopped 1 running tasks: (task {meta['name']}) {stop.stop_code}: {stop.detail}."
+        message = (
+            f"(service {name}) has stopped 1 running tasks: (task {meta['name']}) {stop.stop_code}: {stop.detail}."
+        )
         out.events.append(Event(Reason.SERVICE_EVENT, message, Severity.WARNING if stop.failed else Severity.NORMAL))
         if stop.failed and meta.get("labels", {}).get(LABEL_REVISION) == current:
             out.failed += 1
@@ -134,6 +136,33 @@ def _stop_tasks(snapshot: ServiceSnapshot, plan: Plan) -> _Stops:
 def _threshold(breaker: DeploymentCircuitBreaker | None) -> tuple[str, int]:
     config = breaker.threshold_configuration if breaker else None
     return (config.type, config.value) if config else ("BOUNDED_PERCENT", 50)
+
+
+def _started(snapshot: ServiceSnapshot, live: Sequence[Mapping[str, Any]]) -> tuple[Event | None, Obj | None]:
+    """ECS's "(service X) has started N tasks: (task a) (task b)." for tasks first seen this round.
+
+    ``status.lastStarted`` remembers the newest creation time reported and the tasks created in that
+    second, so each task is announced once without keeping every task's name.
+    """
+    name = snapshot.spec.service_name or snapshot.body["metadata"]["name"]
+    previous = (snapshot.body.get("status") or {}).get("lastStarted") or {}
+    since, seen = str(previous.get("at") or ""), set(previous.get("tasks") or ())
+    created = [
+        (str(p["metadata"].get("creationTimestamp") or ""), p["metadata"]["name"])
+        for p in live
+        if not p["metadata"].get("deletionTimestamp")
+    ]
+    new = sorted((at, task) for at, task in created if at > since or (at == since and task not in seen))
+    if not new:
+        return None, previous or None
+    latest = new[-1][0]
+    marker = {
+        "at": latest,
+        "tasks": sorted({t for at, t in created if at == latest} | (seen if latest == since else set())),
+    }
+    tasks = " ".join(f"(task {task})" for _, task in new)
+    message = f"(service {name}) has started {len(new)} tasks: {tasks}."
+    return Event(Reason.SERVICE_EVENT, message), marker
 
 
 def _healthy(snapshot: ServiceSnapshot, live: Sequence[Mapping[str, Any]]) -> tuple[int, float | None]:
@@ -186,6 +215,9 @@ def plan_service(snapshot: ServiceSnapshot) -> Plan:
     _prune(snapshot, plan)
     stops = _stop_tasks(snapshot, plan)
     live = stops.live
+    started, last_started = _started(snapshot, live)
+    if started is not None:
+        stops.events.append(started)
     healthy, settles_in = _healthy(snapshot, live)
 
     breaker = spec.deployment_configuration.deployment_circuit_breaker if spec.deployment_configuration else None
@@ -228,11 +260,12 @@ def plan_service(snapshot: ServiceSnapshot) -> Plan:
             "trafficObjects": rendered.traffic.names or None,
             "autoScaling": rendered.autoscaler.status() if rendered.autoscaler else None,
             "throttle": stops.throttle.status() if stops.throttle else None,
+            "lastStarted": last_started,
         }
     )
     for message in problems:
         if message not in (previous.get("dependencyProblems") or []):
-            text = f"service {observation.service_name} was unable to start tasks: {message}"
+            text = f"(service {observation.service_name}) was unable to start tasks: {message}"
             events.append(Event(Reason.SERVICE_EVENT, text, Severity.WARNING))
             status["events"] = [event(text, now, "dependency"), *status["events"]][:MAX_EVENTS]
     situations = observe(

@@ -103,9 +103,13 @@ CATALOGUE: Mapping[str, Message] = {
     m.key: m
     for m in (
         # Emitted by plan/service_status.py, plan/throttle.py and plan/service.py (texts kept in step by tests).
-        Message("steady-state", "service {service} has reached a steady state.", _N, repeats=False),
+        Message("steady-state", "(service {service}) has reached a steady state.", _N, repeats=False),
+        Message("tasks-started", "(service {service}) has started {count} tasks: {tasks}.", _N, repeats=False),
         Message(
-            "tasks-stopped", "service {service} has stopped 1 running tasks: (task {task}) {detail}.", _N, repeats=False
+            "tasks-stopped",
+            "(service {service}) has stopped 1 running tasks: (task {task}) {detail}.",
+            _N,
+            repeats=False,
         ),
         Message("task-start-impaired", "(service {service}) is unable to consistently start tasks successfully.", _W),
         Message(
@@ -123,7 +127,7 @@ CATALOGUE: Mapping[str, Message] = {
             _W,
             repeats=False,
         ),
-        Message("dependency", "service {service} was unable to start tasks: {problem}", _W, repeats=False),
+        Message("dependency", "(service {service}) was unable to start tasks: {problem}", _W, repeats=False),
         # Emitted here.
         Message("placement", _NO_FIT, _W),
         Message("placement-no-instances", _NO_FIT + " Reason: No Container Instances were found in your cluster.", _W),

@@ -280,7 +280,7 @@ def compute_service_status(obs: ServiceObservation, previous: Mapping[str, Any])
     steady = state == "COMPLETED" and running == obs.desired and pending == 0
     was_steady = any(c.get("type") == "Ready" and c.get("status") == "True" for c in previous.get("conditions", []))
     if steady and not was_steady:
-        new_events.append(Event(Reason.SERVICE_EVENT, f"service {name} has reached a steady state."))
+        new_events.append(Event(Reason.SERVICE_EVENT, f"(service {name}) has reached a steady state."))
 
     events = [event(e.message, now, str(i)) for i, e in enumerate(new_events)]
     events.reverse()  # newest first: later messages of this round go on top
