@@ -86,18 +86,23 @@ def _observe(ctx: OperatorContext, body: dict[str, Any], now: datetime) -> Servi
         existing_workloads=ctx.lookups.workloads(namespace, name) if reshaped else None,
         api_recheck=ctx.traffic.waiting_for_api(rendered.traffic),
         nodes=ctx.lookups.nodes() if needs_nodes(pods, spec) else None,
-        creation_failures=_creation_failures(ctx, namespace, spec, rendered, pods),
+        creation_failures=_creation_failures(ctx, namespace, name, spec, rendered, pods),
     )
 
 
 def _creation_failures(
-    ctx: OperatorContext, namespace: str, spec: ECSServiceSpec, rendered: ServiceRender, pods: list[dict[str, Any]]
+    ctx: OperatorContext,
+    namespace: str,
+    name: str,
+    spec: ECSServiceSpec,
+    rendered: ServiceRender,
+    pods: list[dict[str, Any]],
 ) -> list[str]:
     """Why pods cannot be created (quota, limit range): read only while tasks are missing."""
     desired = spec.desired_count if spec.desired_count is not None else 1
     if spec.is_daemon or not needs_workload_status(pods, desired):
         return []
-    return ctx.lookups.replica_failures(namespace, rendered.workload_names)
+    return ctx.lookups.replica_failures(namespace, name, rendered.workload_names)
 
 
 def _parse(body: Mapping[str, Any]) -> ECSServiceSpec:

@@ -28,6 +28,8 @@ def _drift_handler(kind: str) -> Any:
         """An object we applied changed: when someone else changed it, re-reconcile its owner."""
         namespace = namespaced(namespace)
         ctx = context_of(memo)
+        if kind == "Deployment":
+            ctx.caches.deployments.observe(event.get("type"), body)
         if ctx.applier.observed(kind, namespace, name, dict(body), event.get("type") == "DELETED") is None:
             return
         for ref in body.get("metadata", {}).get("ownerReferences", []):

@@ -82,3 +82,4 @@ class Caches:
     service_pods: Store = field(default_factory=lambda: Store(_label(LABEL_SERVICE)))  # by ECSService name
     task_pods: Store = field(default_factory=lambda: Store(_label(LABEL_TASK)))  # by ECSTask name
     services_by_cluster: Store = field(default_factory=lambda: Store(_service_cluster))  # ECSServices by cluster
+    deployments: Store = field(default_factory=lambda: Store(_label(LABEL_SERVICE)))  # by ECSService name

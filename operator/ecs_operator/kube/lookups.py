@@ -134,12 +134,14 @@ class Lookups:
         """Every node: for naming the closest container instance when a task cannot be placed (not per reconcile)."""
         return self._kube.list("v1", "Node")
 
-    def replica_failures(self, namespace: str, deployments: list[str]) -> list[str]:
+    def replica_failures(self, namespace: str, service: str, deployments: list[str]) -> list[str]:
         """Why the Deployments' ReplicaSets could not create pods (a ResourceQuota, a LimitRange): the
-        ReplicaFailure condition messages. Asked only while a service has fewer tasks than desired."""
+        ReplicaFailure condition messages. Asked only while a service has fewer tasks than desired;
+        read from the watch cache (a GET only for a Deployment the cache has not seen yet)."""
+        cached = {d["metadata"]["name"]: d for d in self._caches.deployments.get(namespace, service)}
         out = []
         for name in deployments:
-            found = self._kube.get_or_none("apps/v1", "Deployment", namespace, name)
+            found = cached.get(name) or self._kube.get_or_none("apps/v1", "Deployment", namespace, name)
             for cond in ((found or {}).get("status") or {}).get("conditions") or []:
                 if cond.get("type") == "ReplicaFailure" and cond.get("status") == "True":
                     out.append(str(cond.get("message") or ""))
