@@ -18,6 +18,7 @@ from ..models.references import cluster_name as cluster_name_of
 from ..plan import plan_cluster, plan_invalid_cluster
 from ..plan.cluster import cluster_name, plan_cluster_deletion
 from ..vocabulary import API_VERSION, GROUP, KIND_CLUSTER, KIND_SERVICE, KIND_TASK, LABEL_CLUSTER, PLURALS, VERSION
+from .changes import register_changes
 from .clock import utcnow
 from .context import OperatorContext, context_of, namespaced
 from .errors import kopf_errors
@@ -65,12 +66,6 @@ def _recount(ctx: OperatorContext, namespace: str | None = None, cluster: str | 
 
 
 @kopf_errors
-def cluster_changed(namespace: str | None, name: str, memo: kopf.Memo, **_: Any) -> None:
-    namespace = namespaced(namespace)
-    context_of(memo).clusters.run(namespace, name, raise_errors=True)
-
-
-@kopf_errors
 def cluster_deleted(body: kopf.Body, namespace: str | None, name: str, memo: kopf.Memo, **_: Any) -> None:
     """DeleteCluster: held (DEPROVISIONING) while services or tasks still use the cluster."""
     namespace = namespaced(namespace)
@@ -107,9 +102,7 @@ async def cluster_task_event(namespace: str | None, labels: Mapping[str, str], m
 
 def register(registry: kopf.OperatorRegistry) -> None:
     plural = PLURALS[KIND_CLUSTER]
-    for on in (kopf.on.resume, kopf.on.create):
-        on(GROUP, VERSION, plural, backoff=5, registry=registry)(cluster_changed)
-    kopf.on.update(GROUP, VERSION, plural, field="spec", backoff=5, registry=registry)(cluster_changed)
+    register_changes(registry, KIND_CLUSTER, "cluster_changed")
     kopf.on.delete(GROUP, VERSION, plural, backoff=DELETE_RECHECK_SECONDS, registry=registry)(cluster_deleted)
     kopf.on.event(GROUP, VERSION, plural, registry=registry)(cluster_seen)
     kopf.on.event("", "v1", "nodes", registry=registry)(node_event)

@@ -24,6 +24,7 @@ from ..render.errors import RenderError
 from ..render.schedule import ScheduleError
 from ..render.service import ServiceRender, render_service
 from ..vocabulary import GROUP, KIND_SERVICE, LABEL_SERVICE, PLURALS, VERSION
+from .changes import register_changes
 from .clock import utcnow
 from .context import OperatorContext, context_of, namespaced
 from .errors import kopf_errors
@@ -171,12 +172,6 @@ def _scale_existing(ctx: OperatorContext, namespace: str, name: str, desired: in
 
 
 @kopf_errors
-def service_changed(namespace: str | None, name: str, memo: kopf.Memo, **_: Any) -> None:
-    namespace = namespaced(namespace)
-    context_of(memo).services.run(namespace, name, raise_errors=True)
-
-
-@kopf_errors
 def service_deleted(body: kopf.Body, namespace: str | None, name: str, memo: kopf.Memo, **_: Any) -> None:
     """ECS DeleteService: DRAINING while every workload scales to zero; garbage collection does the rest."""
     namespace = namespaced(namespace)
@@ -210,9 +205,7 @@ async def service_pod_event(
 
 def register(registry: kopf.OperatorRegistry) -> None:
     plural = PLURALS[KIND_SERVICE]
-    for on in (kopf.on.resume, kopf.on.create):
-        on(GROUP, VERSION, plural, backoff=5, registry=registry)(service_changed)
-    kopf.on.update(GROUP, VERSION, plural, field="spec", backoff=5, registry=registry)(service_changed)
+    register_changes(registry, KIND_SERVICE, "service_changed")
     kopf.on.delete(GROUP, VERSION, plural, backoff=5, registry=registry)(service_deleted)
     kopf.on.event(GROUP, VERSION, plural, registry=registry)(service_seen)
     kopf.on.event("", "v1", "pods", labels={LABEL_SERVICE: kopf.PRESENT}, registry=registry)(service_pod_event)

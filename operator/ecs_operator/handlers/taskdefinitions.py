@@ -25,9 +25,9 @@ from ..vocabulary import (
     REVISION_LEDGER,
     VERSION,
 )
+from .changes import register_changes
 from .clock import utcnow
 from .context import OperatorContext, context_of, namespaced
-from .errors import kopf_errors
 
 __all__ = ["reconcile_task_definition", "register"]
 
@@ -58,12 +58,6 @@ def _notify_services(ctx: OperatorContext, namespace: str, family: str) -> None:
         ctx.services.later(namespace, service, 0)
 
 
-@kopf_errors
-def task_definition_changed(namespace: str | None, name: str, memo: kopf.Memo, **_: Any) -> None:
-    namespace = namespaced(namespace)
-    context_of(memo).task_definitions.run(namespace, name, raise_errors=True)
-
-
 async def task_definition_seen(event: kopf.RawEvent, body: kopf.Body, memo: kopf.Memo, **_: Any) -> None:
     context_of(memo).caches.task_definitions.observe(event.get("type"), body)
 
@@ -81,9 +75,7 @@ def revision_seen(
 
 def register(registry: kopf.OperatorRegistry) -> None:
     plural = PLURALS[KIND_TASK_DEFINITION]
-    for on in (kopf.on.resume, kopf.on.create):
-        on(GROUP, VERSION, plural, backoff=5, registry=registry)(task_definition_changed)
-    kopf.on.update(GROUP, VERSION, plural, field="spec", backoff=5, registry=registry)(task_definition_changed)
+    register_changes(registry, KIND_TASK_DEFINITION, "task_definition_changed")
     kopf.on.event(GROUP, VERSION, plural, registry=registry)(task_definition_seen)
     kopf.on.event("apps", "v1", "controllerrevisions", labels={LABEL_TASK_DEFINITION: kopf.PRESENT}, registry=registry)(
         revision_seen

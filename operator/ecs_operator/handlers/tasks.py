@@ -27,6 +27,7 @@ from ..render.errors import RenderError
 from ..render.schedule import ScheduleError
 from ..render.task import TaskRender, cronjob_name, render_task, task_label
 from ..vocabulary import ANNOTATION_ECSTASK, GROUP, KIND_TASK, LABEL_TASK, PLURALS, VERSION
+from .changes import register_changes
 from .clock import utcnow
 from .context import OperatorContext, context_of, namespaced
 from .errors import kopf_errors
@@ -140,12 +141,6 @@ def _render(
 
 
 @kopf_errors
-def task_changed(namespace: str | None, name: str, memo: kopf.Memo, **_: Any) -> None:
-    namespace = namespaced(namespace)
-    context_of(memo).tasks.run(namespace, name, raise_errors=True)
-
-
-@kopf_errors
 def task_deleted(namespace: str | None, name: str, memo: kopf.Memo, **_: Any) -> None:
     """Deleting an ECSTask is StopTask for all its tasks: they stop (UserInitiated) before it goes."""
     namespace = namespaced(namespace)
@@ -199,9 +194,7 @@ def task_definition_event(namespace: str | None, name: str, body: kopf.Body, mem
 
 def register(registry: kopf.OperatorRegistry) -> None:
     plural = PLURALS[KIND_TASK]
-    for on in (kopf.on.resume, kopf.on.create):
-        on(GROUP, VERSION, plural, backoff=5, registry=registry)(task_changed)
-    kopf.on.update(GROUP, VERSION, plural, field="spec", backoff=5, registry=registry)(task_changed)
+    register_changes(registry, KIND_TASK, "task_changed")
     kopf.on.delete(GROUP, VERSION, plural, backoff=2, registry=registry)(task_deleted)
     kopf.on.event("", "v1", "pods", labels={LABEL_TASK: kopf.PRESENT}, registry=registry)(task_pod_event)
     kopf.on.event("batch", "v1", "jobs", labels={LABEL_TASK: kopf.PRESENT}, registry=registry)(task_job_event)
