@@ -14,9 +14,8 @@ import kopf
 
 from ..kube import NotFound
 from ..models import SpecError, parse_cluster
-from ..models.references import cluster_name as cluster_name_of
 from ..plan import plan_cluster, plan_invalid_cluster
-from ..plan.cluster import cluster_name, plan_cluster_deletion
+from ..plan.cluster import cluster_name, cluster_reference, plan_cluster_deletion
 from ..vocabulary import API_VERSION, GROUP, KIND_CLUSTER, KIND_SERVICE, KIND_TASK, LABEL_CLUSTER, PLURALS, VERSION
 from .changes import register_changes
 from .clock import utcnow
@@ -49,11 +48,6 @@ def reconcile_cluster(ctx: OperatorContext, namespace: str, name: str) -> float 
     pods = ctx.caches.service_pods.all() + ctx.caches.task_pods.all()
     plan = plan_cluster(body, spec, ctx.kube.list("v1", "Node"), pods, active, now)
     return ctx.executor.execute(body, plan).requeue_after
-
-
-def cluster_reference(obj: Mapping[str, Any]) -> str:
-    """The ECS cluster an ECSService or ECSTask names (a name or an ARN), ``default`` when none."""
-    return cluster_name_of(str((obj.get("spec") or {}).get("cluster") or "default"))
 
 
 def _recount(ctx: OperatorContext, namespace: str | None = None, cluster: str | None = None) -> None:

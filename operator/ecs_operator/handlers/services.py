@@ -18,7 +18,7 @@ from ..kube import NotFound
 from ..models import ECSClusterSpec, ECSServiceSpec, SpecError, TaskDefinitionSpec, parse_service
 from ..plan import Patch, Problem, Reason, ServiceSnapshot, plan_service, plan_service_deletion
 from ..plan.conditions import report
-from ..plan.resolve import Resolved, cluster_spec_of, reference, resolve_revision
+from ..plan.resolve import Resolved, reference, resolve_revision
 from ..plan.service_events import needs_nodes, needs_workload_status
 from ..render.errors import RenderError
 from ..render.schedule import ScheduleError
@@ -58,7 +58,7 @@ def _observe(ctx: OperatorContext, body: dict[str, Any], now: datetime) -> Servi
     spec = _parse(body)
     try:
         resolved = _resolve(ctx, namespace, spec, previous)
-        cluster_spec = _cluster_spec(ctx, namespace, spec.cluster_name)
+        cluster_spec = ctx.lookups.cluster_spec(namespace, spec.cluster_name)
     except Problem as problem:
         # Without a revision or a cluster nothing renders, but running tasks keep running and
         # scaling works (desiredCount still reaches the service's Deployments).
@@ -117,10 +117,6 @@ def _resolve(ctx: OperatorContext, namespace: str, spec: ECSServiceSpec, previou
     family, pinned = reference(spec.task_definition)
     td = ctx.lookups.task_definition(namespace, family)
     return resolve_revision(family, pinned, ctx.lookups.revisions(td, pinned) if td else [], namespace, previous)
-
-
-def _cluster_spec(ctx: OperatorContext, namespace: str, cluster: str) -> ECSClusterSpec:
-    return cluster_spec_of(ctx.lookups.cluster_or_default(namespace, cluster), cluster, namespace)
 
 
 def _render(

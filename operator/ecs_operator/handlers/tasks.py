@@ -22,7 +22,8 @@ from ..kube import Conflict, NotFound
 from ..models import ECSTaskSpec, SpecError, parse_task
 from ..plan import Problem, Reason, TaskSnapshot, plan_task, tasks_to_launch
 from ..plan.conditions import report
-from ..plan.resolve import cluster_spec_of, reference, resolve_revision
+from ..plan.resolve import reference, resolve_revision
+from ..plan.task_definition import family_of, task_definition_ref
 from ..render.errors import RenderError
 from ..render.schedule import ScheduleError
 from ..render.task import TaskRender, cronjob_name, render_task, task_label
@@ -119,9 +120,7 @@ def _render(
         family, pinned, ctx.lookups.list_revisions(namespace, td["metadata"]["name"]) if td else [], namespace
     )
     constraints = [*(spec.placement_constraints or ()), *(resolved.spec.placement_constraints or ())]
-    cluster_spec = cluster_spec_of(
-        ctx.lookups.cluster_or_default(namespace, spec.cluster_name), spec.cluster_name, namespace
-    )
+    cluster_spec = ctx.lookups.cluster_spec(namespace, spec.cluster_name)
     try:
         rendered = render_task(
             body,
@@ -183,9 +182,9 @@ def task_definition_event(namespace: str | None, name: str, body: kopf.Body, mem
     for a missing TaskDefinition start."""
     namespace = namespaced(namespace)
     ctx = context_of(memo)
-    family = str((body.get("spec") or {}).get("family") or name)
+    family = family_of(body)
     for task in ctx.kube.list(GROUP + "/" + VERSION, KIND_TASK, namespace):
-        ref = str((task.get("spec") or {}).get("taskDefinition", "")).split(":task-definition/", 1)[-1]
+        ref = task_definition_ref(task)
         status = task.get("status") or {}
         waiting = status.get("problem") is not None or not status.get("taskDefinition")
         if ref == family and ((task.get("spec") or {}).get("schedule") or waiting):

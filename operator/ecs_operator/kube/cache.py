@@ -13,6 +13,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..plan.cluster import cluster_name, cluster_reference
+from ..plan.task_definition import family_of
 from ..vocabulary import LABEL_SERVICE, LABEL_TASK, LABEL_TASK_DEFINITION
 
 __all__ = ["Store", "Caches"]
@@ -55,31 +57,18 @@ class Store:
             return [obj for bucket in self._items.values() for obj in bucket.values()]
 
 
-def _family(obj: Mapping[str, Any]) -> str:
-    return str((obj.get("spec") or {}).get("family") or obj["metadata"]["name"])
-
-
 def _label(name: str) -> Callable[[Mapping[str, Any]], str | None]:
     return lambda obj: ((obj.get("metadata") or {}).get("labels") or {}).get(name)
-
-
-def _cluster_name(obj: Mapping[str, Any]) -> str:
-    return str((obj.get("spec") or {}).get("clusterName") or obj["metadata"]["name"])
-
-
-def _service_cluster(obj: Mapping[str, Any]) -> str:
-    """The cluster an ECSService names (a name or an ARN), `default` when none."""
-    return str((obj.get("spec") or {}).get("cluster") or "default").rsplit("/", 1)[-1]
 
 
 @dataclass
 class Caches:
     """The operator's watch caches, one per question a reconcile asks; owned by the operator context."""
 
-    task_definitions: Store = field(default_factory=lambda: Store(_family))  # by family
+    task_definitions: Store = field(default_factory=lambda: Store(family_of))  # by family
     revisions: Store = field(default_factory=lambda: Store(_label(LABEL_TASK_DEFINITION)))  # by TaskDefinition
-    clusters: Store = field(default_factory=lambda: Store(_cluster_name))  # by ECS cluster name
+    clusters: Store = field(default_factory=lambda: Store(cluster_name))  # by ECS cluster name
     service_pods: Store = field(default_factory=lambda: Store(_label(LABEL_SERVICE)))  # by ECSService name
     task_pods: Store = field(default_factory=lambda: Store(_label(LABEL_TASK)))  # by ECSTask name
-    services_by_cluster: Store = field(default_factory=lambda: Store(_service_cluster))  # ECSServices by cluster
+    services_by_cluster: Store = field(default_factory=lambda: Store(cluster_reference))  # ECSServices by cluster
     deployments: Store = field(default_factory=lambda: Store(_label(LABEL_SERVICE)))  # by ECSService name

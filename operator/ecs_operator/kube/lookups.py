@@ -6,9 +6,13 @@ answer stale also triggers the reconcile that asked.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
+from ..models import ECSClusterSpec
+from ..plan.cluster import cluster_name
+from ..plan.resolve import cluster_spec_of
+from ..plan.task_definition import family_of, task_definition_ref
 from ..plan.types import Revision
 from ..vocabulary import (
     API_VERSION,
@@ -18,26 +22,13 @@ from ..vocabulary import (
     LABEL_SERVICE,
     LABEL_TASK_DEFINITION,
 )
-from .cache import Caches
+from .cache import Caches, Store
 from .client import Kube
 from .errors import NotFound
 
 __all__ = ["Lookups", "Revision"]
 
 Obj = dict[str, Any]
-
-
-def _family_of(td: Mapping[str, Any]) -> str:
-    return str((td.get("spec") or {}).get("family") or td["metadata"]["name"])
-
-
-def _cluster_name_of(cluster: Mapping[str, Any]) -> str:
-    return str((cluster.get("spec") or {}).get("clusterName") or cluster["metadata"]["name"])
-
-
-def _task_definition_ref(obj: Mapping[str, Any]) -> str:
-    ref = str((obj.get("spec") or {}).get("taskDefinition", ""))
-    return ref.split(":task-definition/", 1)[-1] if ref.startswith("arn:") else ref
 
 
 class Lookups:
@@ -51,18 +42,7 @@ class Lookups:
 
     def task_definition(self, namespace: str, family: str) -> Obj | None:
         """The TaskDefinition whose family is `family`: by name first, else by spec.family."""
-        found = self._caches.task_definitions.get(namespace, family)
-        if found:
-            return found[0]
-        try:
-            td = self._kube.get(API_VERSION, KIND_TASK_DEFINITION, namespace, family)
-            if _family_of(td) == family:
-                return td
-        except NotFound:
-            pass
-        return next(
-            (t for t in self._kube.list(API_VERSION, KIND_TASK_DEFINITION, namespace) if _family_of(t) == family), None
-        )
+        return self._find(KIND_TASK_DEFINITION, self._caches.task_definitions, namespace, family, family_of)
 
     def list_revisions(self, namespace: str, task_definition: str) -> list[Revision]:
         """Revisions of a TaskDefinition from the API, oldest first."""
@@ -85,25 +65,30 @@ class Lookups:
 
     def cluster(self, namespace: str, cluster: str) -> Obj | None:
         """The ECSCluster named `cluster`: by object name first, else by spec.clusterName."""
-        cached = self._caches.clusters.get(namespace, cluster)
+        return self._find(KIND_CLUSTER, self._caches.clusters, namespace, cluster, cluster_name)
+
+    def _find(
+        self, kind: str, store: Store, namespace: str, key: str, key_of: Callable[[Mapping[str, Any]], str]
+    ) -> Obj | None:
+        """An object of ours by its ECS name: the watch cache, else the object of that name, else a LIST."""
+        cached = store.get(namespace, key)
         if cached:
             return cached[0]
         try:
-            found = self._kube.get(API_VERSION, KIND_CLUSTER, namespace, cluster)
-            if _cluster_name_of(found) == cluster:
+            found = self._kube.get(API_VERSION, kind, namespace, key)
+            if key_of(found) == key:
                 return found
         except NotFound:
             pass
-        return next(
-            (c for c in self._kube.list(API_VERSION, KIND_CLUSTER, namespace) if _cluster_name_of(c) == cluster), None
-        )
+        return next((o for o in self._kube.list(API_VERSION, kind, namespace) if key_of(o) == key), None)
 
-    def cluster_or_default(self, namespace: str, cluster: str) -> Obj | None:
-        """The named ECSCluster; ECS's implicit ``default`` is created on first use."""
+    def cluster_spec(self, namespace: str, cluster: str) -> ECSClusterSpec:
+        """The spec of the ECSCluster a service or task names (ECS's implicit ``default`` is created on
+        first use), or the Problem that holds it (missing, invalid)."""
         found = self.cluster(namespace, cluster)
         if found is None and cluster == "default":
             found = self.ensure_default_cluster(namespace)
-        return found
+        return cluster_spec_of(found, cluster, namespace)
 
     def ensure_default_cluster(self, namespace: str) -> Obj:
         """ECS's implicit `default` cluster, created on first use."""
@@ -124,7 +109,7 @@ class Lookups:
     def services_following(self, namespace: str, family: str) -> list[str]:
         """ECSServices in `namespace` whose taskDefinition is `family` (latest, not pinned)."""
         services = self._kube.list(API_VERSION, KIND_SERVICE, namespace)
-        return [s["metadata"]["name"] for s in services if _task_definition_ref(s) == family]
+        return [s["metadata"]["name"] for s in services if task_definition_ref(s) == family]
 
     def node_labels(self) -> list[dict[str, str]]:
         """Every node's labels, for memberOf regular expressions."""

@@ -12,11 +12,19 @@ from datetime import datetime
 from typing import Any
 
 from ..models import ECSClusterSpec
+from ..models.references import cluster_name as cluster_name_of
 from .cluster_status import compute_cluster_status
 from .conditions import condition, iso
 from .types import Event, Plan, Reason, Severity
 
-__all__ = ["RESYNC_SECONDS", "cluster_name", "plan_cluster", "plan_cluster_deletion", "plan_invalid_cluster"]
+__all__ = [
+    "RESYNC_SECONDS",
+    "cluster_name",
+    "cluster_reference",
+    "plan_cluster",
+    "plan_cluster_deletion",
+    "plan_invalid_cluster",
+]
 
 RESYNC_SECONDS = 30.0
 
@@ -65,6 +73,11 @@ def plan_invalid_cluster(body: Mapping[str, Any], message: str, now: datetime) -
 def cluster_name(body: Mapping[str, Any]) -> str:
     """The ECS cluster name: spec.clusterName, else the object's name."""
     return str((body.get("spec") or {}).get("clusterName") or body["metadata"]["name"])
+
+
+def cluster_reference(obj: Mapping[str, Any]) -> str:
+    """The ECS cluster an ECSService or ECSTask names (a name or an ARN), ``default`` when none."""
+    return cluster_name_of(str((obj.get("spec") or {}).get("cluster") or "default"))
 
 
 def plan_cluster_deletion(

@@ -26,6 +26,7 @@ __all__ = [
     "plan_task_definition",
     "plan_invalid_task_definition",
     "recorded_revision",
+    "task_definition_ref",
 ]
 
 MAX_LISTED_REVISIONS = 50
@@ -38,7 +39,14 @@ class RevisionSeen:
 
 
 def family_of(body: Mapping[str, Any]) -> str:
+    """A TaskDefinition's family: spec.family, else the object's name."""
     return str((body.get("spec") or {}).get("family") or body["metadata"]["name"])
+
+
+def task_definition_ref(obj: Mapping[str, Any]) -> str:
+    """What an ECSService or ECSTask runs, ``family`` or ``family:N`` (a task-definition ARN stripped)."""
+    ref = str((obj.get("spec") or {}).get("taskDefinition", ""))
+    return ref.split(":task-definition/", 1)[-1] if ref.startswith("arn:") else ref
 
 
 def plan_task_definition(
