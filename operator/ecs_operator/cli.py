@@ -95,6 +95,53 @@ def _cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _connect(kubeconfig: str | None) -> Any:
+    """A client for --kubeconfig, else $KUBECONFIG or ~/.kube/config, else (in a pod) its ServiceAccount."""
+    from .kube import connect
+
+    in_pod = bool(os.environ.get("KUBERNETES_SERVICE_HOST")) and not (kubeconfig or os.environ.get("KUBECONFIG"))
+    return connect(kubeconfig, in_cluster=in_pod)
+
+
+def _cmd_api(args: argparse.Namespace) -> int:
+    """Serve the ECS API (AWS JSON 1.1) over the cluster in the current kubeconfig."""
+    import asyncio
+    import contextlib
+    import logging
+    import ssl
+
+    from .api import ApiCaches, ApiServer, Arns, serve
+
+    level = logging.DEBUG if args.verbose else logging.WARNING if args.quiet else logging.INFO
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    kube = _connect(args.kubeconfig)
+    caches = ApiCaches().start(kube)
+    if not caches.wait_synced(60):
+        print("ecs-operator api: watch caches did not sync within 60s", file=sys.stderr)
+        return 1
+    tls = None
+    if args.tls_cert:
+        tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        tls.load_cert_chain(args.tls_cert, args.tls_key)
+    server = ApiServer(kube, caches, Arns(args.region, args.account_id))
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(serve(server, args.address, args.port, tls))
+    return 0
+
+
+def _cmd_api_key_create(args: argparse.Namespace) -> int:
+    """Store a new API key for one namespace; print it as two environment assignments."""
+    from .api.keys import key_rbac, key_secret, new_key
+
+    kube = _connect(args.kubeconfig)
+    key = new_key(args.namespace, args.service_account)
+    for obj in [*key_rbac(key), key_secret(key)]:
+        kube.apply(obj)
+    print(f"AWS_ACCESS_KEY_ID={key.access_key_id}")
+    print(f"AWS_SECRET_ACCESS_KEY={key.secret_access_key}")
+    return 0
+
+
 def _is_local_cluster(kubeconfig: str | None) -> bool:
     """Is this kubeconfig one the local control plane (``ecs-operator up``) wrote?"""
     from .localcluster.versions import cache_root
@@ -460,6 +507,30 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("-v", "--verbose", action="store_true")
     run.add_argument("-q", "--quiet", action="store_true", help="log warnings and errors only")
     run.set_defaults(func=_cmd_run)
+
+    api = sub.add_parser("api", help="serve the ECS API (AWS JSON 1.1) over the current kubeconfig's cluster")
+    api.add_argument("--port", type=int, default=4566, help="port (default 4566)")
+    api.add_argument("--address", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    api.add_argument("--tls-cert", help="PEM certificate chain: serve HTTPS")
+    api.add_argument("--tls-key", help="PEM private key for --tls-cert")
+    api.add_argument("--region", default="us-east-1", help="region in ARNs and SigV4 scopes (default us-east-1)")
+    api.add_argument("--account-id", default="123456789012", help="account id in ARNs (default 123456789012)")
+    api.add_argument("--kubeconfig", help="kubeconfig file (default: $KUBECONFIG, ~/.kube/config, in-cluster)")
+    api.add_argument("-v", "--verbose", action="store_true")
+    api.add_argument("-q", "--quiet", action="store_true", help="log warnings and errors only")
+    api.set_defaults(func=_cmd_api)
+
+    api_key = sub.add_parser("api-key", help="access keys for the ECS API")
+    api_key_sub = api_key.add_subparsers(dest="api_key_command", required=True)
+    create_key = api_key_sub.add_parser(
+        "create", help="store a new key for a namespace; prints AWS_ACCESS_KEY_ID=... and AWS_SECRET_ACCESS_KEY=..."
+    )
+    create_key.add_argument("-n", "--namespace", required=True, help='the namespace ("account") the key acts in')
+    create_key.add_argument(
+        "--service-account", default="ecs-api", help="ServiceAccount the key acts as (default ecs-api)"
+    )
+    create_key.add_argument("--kubeconfig", help="kubeconfig file (default: $KUBECONFIG, ~/.kube/config, in-cluster)")
+    create_key.set_defaults(func=_cmd_api_key_create)
 
     dev = sub.add_parser("dev", help="what `make run` does")
     dev.add_argument("--name", default="ecs-operator")

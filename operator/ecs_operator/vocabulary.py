@@ -65,6 +65,8 @@ API_VERSION: Final = f"{GROUP}/{VERSION}"
 MANAGED_BY: Final = "ecs-operator"
 FIELD_MANAGER: Final = "ecs-operator"
 FINALIZER: Final = f"{GROUP}/finalizer"
+API_FIELD_MANAGER: Final = "ecs-api"
+"""Server-side-apply field manager of the ECS API server: its writes and kubectl's are told apart."""
 
 KIND_CLUSTER: Final = "ECSCluster"
 KIND_TASK_DEFINITION: Final = "TaskDefinition"
@@ -99,6 +101,7 @@ LABEL_NODE_TYPE: Final = prefixed("node-type")
 LABEL_FARGATE_TASK: Final = prefixed("fargate-task")
 LABEL_FILE_SYSTEM: Final = prefixed("efs-file-system")
 LABEL_DOCKER_VOLUME: Final = prefixed("docker-volume")
+LABEL_API_KEY: Final = prefixed("api-key")
 
 LABEL_MANAGED_BY: Final = "app.kubernetes.io/managed-by"
 LABEL_NAME: Final = "app.kubernetes.io/name"
@@ -120,6 +123,11 @@ ANNOTATION_SOURCE: Final = prefixed("source")
 ANNOTATION_REGISTRY: Final = prefixed("registry-arn")
 ANNOTATION_TARGET_GROUP: Final = prefixed("target-group-arn")
 ANNOTATION_SERVICE_CONNECT_NAMESPACE: Final = prefixed("service-connect-namespace")
+ANNOTATION_REVISION_STATUS: Final = prefixed("revision-status")  # on a revision: INACTIVE, DELETE_IN_PROGRESS
+ANNOTATION_DEREGISTERED_AT: Final = prefixed("deregistered-at")
+ANNOTATION_FORCE_DEPLOYMENT: Final = prefixed("force-new-deployment")  # UpdateService forceNewDeployment token
+ANNOTATION_CLIENT_TOKEN: Final = prefixed("client-token")  # CreateService / RunTask idempotency
+ANNOTATION_API_SERVICE_ACCOUNT: Final = prefixed("service-account")  # on an API key: who it acts as
 
 SCHEDULING_GATE_RESOURCES: Final = prefixed("task-resources")
 

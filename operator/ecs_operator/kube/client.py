@@ -9,7 +9,7 @@ desired object and drift is undone (DESIGN.md, reconciliation rules).
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from kubernetes import client as k8s_client
@@ -27,9 +27,17 @@ Obj = dict[str, Any]
 class Kube:
     """Requests against one cluster; safe to share between threads."""
 
-    def __init__(self, api_client: k8s_client.ApiClient) -> None:
+    def __init__(self, api_client: k8s_client.ApiClient, headers: Mapping[str, str] | None = None) -> None:
         self._api = api_client
-        self._headers: dict[str, str] = {"Accept": "application/json"}
+        self._headers: dict[str, str] = {"Accept": "application/json", **(headers or {})}
+
+    def impersonating(self, user: str) -> Kube:
+        """The same connection acting as ``user`` (Kubernetes impersonation): RBAC decides what it may do.
+
+        A service account's groups (system:serviceaccounts, ...:<namespace>) are added by the API
+        server when only the user is named.
+        """
+        return Kube(self._api, {**self._headers, "Impersonate-User": user})
 
     # -- transport -------------------------------------------------------------------------
     def request(
@@ -63,6 +71,34 @@ class Kube:
         if status >= 400:
             raise _error_from(status, data)
         return json.loads(data) if data else {}
+
+    def watch_events(self, path: str, *, query: Mapping[str, Any] | None = None, timeout: float = 330) -> Iterator[Obj]:
+        """Stream a watch (``?watch=1``) as decoded events, one per line, until the server ends it."""
+        params = [(k, v) for k, v in {**(query or {}), "watch": "1"}.items() if v is not None]
+        _, url, hdrs, _, _ = self._api.param_serialize(
+            method="GET",
+            resource_path=path,
+            query_params=params,
+            header_params=dict(self._headers),
+            auth_settings=["BearerToken"],
+        )
+        try:
+            response = self._api.call_api("GET", url, header_params=hdrs, _request_timeout=(10, timeout))
+        except k8s_client.ApiException as exc:
+            raise _error_from(exc.status or 0, exc.body or b"") from exc
+        raw = response.response
+        try:
+            if response.status >= 400:
+                raise _error_from(response.status, raw.read())
+            pending = b""
+            for chunk in raw.stream(65536):
+                pending += chunk
+                *lines, pending = pending.split(b"\n")
+                for line in lines:
+                    if line.strip():
+                        yield json.loads(line)
+        finally:
+            raw.release_conn()
 
     # -- objects ---------------------------------------------------------------------------
     def apply(self, obj: Obj, *, dry_run: bool = False, field_manager: str = FIELD_MANAGER) -> Obj:

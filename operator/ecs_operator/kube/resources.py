@@ -56,6 +56,8 @@ _TABLE = [
     Resource("networking.k8s.io/v1", "NetworkPolicy", "networkpolicies"),
     Resource("networking.k8s.io/v1", "Ingress", "ingresses"),
     Resource("discovery.k8s.io/v1", "EndpointSlice", "endpointslices"),
+    Resource("rbac.authorization.k8s.io/v1", "Role", "roles"),
+    Resource("rbac.authorization.k8s.io/v1", "RoleBinding", "rolebindings"),
     Resource("storage.k8s.io/v1", "StorageClass", "storageclasses", namespaced=False),
     Resource("elbv2.k8s.aws/v1beta1", "TargetGroupBinding", "targetgroupbindings"),
     Resource("vpcresources.k8s.aws/v1beta1", "SecurityGroupPolicy", "securitygrouppolicies"),

@@ -1,0 +1,9 @@
+"""ECS actions: tags (to be filled in)."""
+
+from __future__ import annotations
+
+from ..context import Handler
+
+__all__ = ["ACTIONS"]
+
+ACTIONS: dict[str, Handler] = {}

@@ -1,0 +1,68 @@
+"""The API server's watch caches: every read is answered from memory, never a LIST per call.
+
+One informer per kind the ECS API shows. Pods and ControllerRevisions are narrowed to the
+operator's own by label; API keys are Secrets carrying the api-key label.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+from ..kube import Kube
+from ..kube.informer import Index, Informer
+from ..vocabulary import (
+    API_VERSION,
+    KIND_CLUSTER,
+    KIND_SERVICE,
+    KIND_TASK,
+    KIND_TASK_DEFINITION,
+    LABEL_API_KEY,
+    LABEL_COMPONENT,
+    LABEL_MANAGED_BY,
+    MANAGED_BY,
+)
+
+__all__ = ["ApiCaches", "REVISION_COMPONENT"]
+
+REVISION_COMPONENT = "task-definition-revision"
+
+
+@dataclass
+class ApiCaches:
+    clusters: Index = field(default_factory=Index)
+    services: Index = field(default_factory=Index)
+    tasks: Index = field(default_factory=Index)  # ECSTask objects
+    task_definitions: Index = field(default_factory=Index)
+    revisions: Index = field(default_factory=Index)  # ControllerRevisions: one per registered revision
+    pods: Index = field(default_factory=Index)  # the operator's pods: ECS tasks of services and ECSTasks
+    nodes: Index = field(default_factory=Index)  # container instances
+    keys: Index = field(default_factory=Index)  # Secrets holding API keys
+    informers: list[Informer] = field(default_factory=list)
+
+    def start(self, kube: Kube) -> ApiCaches:
+        managed = f"{LABEL_MANAGED_BY}={MANAGED_BY}"
+        wanted = [
+            (API_VERSION, KIND_CLUSTER, self.clusters, None),
+            (API_VERSION, KIND_SERVICE, self.services, None),
+            (API_VERSION, KIND_TASK, self.tasks, None),
+            (API_VERSION, KIND_TASK_DEFINITION, self.task_definitions, None),
+            ("apps/v1", "ControllerRevision", self.revisions, f"{LABEL_COMPONENT}={REVISION_COMPONENT}"),
+            ("v1", "Pod", self.pods, managed),
+            ("v1", "Node", self.nodes, None),
+            ("v1", "Secret", self.keys, f"{LABEL_API_KEY}=true"),
+        ]
+        for api_version, kind, index, selector in wanted:
+            self.informers.append(Informer(kube, api_version, kind, index, label_selector=selector).start())
+        return self
+
+    def wait_synced(self, timeout: float = 60) -> bool:
+        deadline = time.monotonic() + timeout
+        return all(i.synced.wait(max(0.0, deadline - time.monotonic())) for i in self.informers)
+
+    def synced(self) -> bool:
+        return all(i.synced.is_set() for i in self.informers)
+
+    def stop(self) -> None:
+        for informer in self.informers:
+            informer.stop()
