@@ -22,6 +22,8 @@ import yaml
 
 from ecs_operator.localcluster.cluster import ClusterHandle, LocalCluster, kubectl_for
 
+from ecs_api import ApiProcess, EcsClient, create_key
+
 REPO = Path(__file__).resolve().parents[2]
 CRDS = REPO / "crds"
 
@@ -203,3 +205,19 @@ def operator(
     yield proc
     proc.stop()
     print(f"\noperator log: {proc.log_path}")
+
+
+@pytest.fixture(scope="session")
+def ecs_api(cluster: ClusterHandle, crds: list[str], tmp_path_factory: pytest.TempPathFactory) -> Iterator[ApiProcess]:
+    """One `ecs-operator api` process for the session, against the test cluster."""
+    proc = ApiProcess(cluster.kubeconfig, tmp_path_factory.mktemp("ecs-api") / "api.log")
+    proc.wait_ready()
+    yield proc
+    proc.stop()
+    print(f"\necs api log: {proc.log_path}")
+
+
+@pytest.fixture
+def ecs(ecs_api: ApiProcess, cluster: ClusterHandle, namespace: str) -> EcsClient:
+    """A signed ECS client whose key is confined to the test's namespace."""
+    return EcsClient(ecs_api.endpoint, create_key(cluster.kubeconfig, namespace), namespace)

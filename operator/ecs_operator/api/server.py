@@ -83,9 +83,7 @@ class ApiServer:
         action = "-"
         namespace = "-"
         try:
-            raw = await request.content.read(MAX_BODY_BYTES + 1)
-            if len(raw) > MAX_BODY_BYTES:
-                raise RequestEntityTooLargeException(f"Request body is larger than {MAX_BODY_BYTES} bytes.")
+            raw = await _read_body(request)
             signed = SignedRequest(request.method, request.path, request.query_string, dict(request.headers), raw)
             now = self.clock()
             key_id = verify(signed, self._secret_for, self.arns.region, now)
@@ -93,12 +91,12 @@ class ApiServer:
             assert key is not None  # verify found its secret
             namespace = key.namespace
             action = action_of(request.headers.get("X-Amz-Target"))
+            body = decode_body(raw)
             handler = ACTIONS.get(action)
             if handler is None:
                 if action in ECS_ACTIONS:
                     raise UnsupportedFeatureException(f"{action} is not supported by the ecs-operator ECS API.")
                 raise UnknownOperationException(f"Unknown operation {action}")
-            body = decode_body(raw)
             call = Call(
                 action,
                 Params(body),
@@ -128,6 +126,22 @@ class ApiServer:
     def _secret_for(self, access_key_id: str) -> str | None:
         key = self.key(access_key_id)
         return key.secret_access_key if key else None
+
+
+async def _read_body(request: web.Request) -> bytes:
+    """The whole body, or RequestEntityTooLargeException as soon as it passes the limit."""
+    if (request.content_length or 0) > MAX_BODY_BYTES:
+        raise RequestEntityTooLargeException(f"Request body is larger than {MAX_BODY_BYTES} bytes.")
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        chunk = await request.content.read(65536)
+        if not chunk:
+            return b"".join(chunks)
+        size += len(chunk)
+        if size > MAX_BODY_BYTES:
+            raise RequestEntityTooLargeException(f"Request body is larger than {MAX_BODY_BYTES} bytes.")
+        chunks.append(chunk)
 
 
 def _run(handler: Callable[[Call], dict[str, Any]], call: Call) -> dict[str, Any]:
