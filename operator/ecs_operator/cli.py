@@ -115,7 +115,7 @@ def _cmd_api(args: argparse.Namespace) -> int:
     level = logging.DEBUG if args.verbose else logging.WARNING if args.quiet else logging.INFO
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     kube = _connect(args.kubeconfig)
-    caches = ApiCaches().start(kube)
+    caches = ApiCaches().start(kube, args.keys_namespace)
     if not caches.wait_synced(60):
         print("ecs-operator api: watch caches did not sync within 60s", file=sys.stderr)
         return 1
@@ -135,7 +135,8 @@ def _cmd_api_key_create(args: argparse.Namespace) -> int:
 
     kube = _connect(args.kubeconfig)
     key = new_key(args.namespace, args.service_account)
-    for obj in [*key_rbac(key), key_secret(key)]:
+    keys_home = {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": args.keys_namespace}}
+    for obj in [keys_home, *key_rbac(key), key_secret(key, args.keys_namespace)]:
         kube.apply(obj)
     print(f"AWS_ACCESS_KEY_ID={key.access_key_id}")
     print(f"AWS_SECRET_ACCESS_KEY={key.secret_access_key}")
@@ -516,6 +517,7 @@ def build_parser() -> argparse.ArgumentParser:
     api.add_argument("--region", default="us-east-1", help="region in ARNs and SigV4 scopes (default us-east-1)")
     api.add_argument("--account-id", default="123456789012", help="account id in ARNs (default 123456789012)")
     api.add_argument("--kubeconfig", help="kubeconfig file (default: $KUBECONFIG, ~/.kube/config, in-cluster)")
+    api.add_argument("--keys-namespace", default="ecs-operator-system", help="where API keys are kept")
     api.add_argument("-v", "--verbose", action="store_true")
     api.add_argument("-q", "--quiet", action="store_true", help="log warnings and errors only")
     api.set_defaults(func=_cmd_api)
@@ -529,6 +531,7 @@ def build_parser() -> argparse.ArgumentParser:
     create_key.add_argument(
         "--service-account", default="ecs-api", help="ServiceAccount the key acts as (default ecs-api)"
     )
+    create_key.add_argument("--keys-namespace", default="ecs-operator-system", help="where API keys are kept")
     create_key.add_argument("--kubeconfig", help="kubeconfig file (default: $KUBECONFIG, ~/.kube/config, in-cluster)")
     create_key.set_defaults(func=_cmd_api_key_create)
 

@@ -128,6 +128,7 @@ ANNOTATION_DEREGISTERED_AT: Final = prefixed("deregistered-at")
 ANNOTATION_FORCE_DEPLOYMENT: Final = prefixed("force-new-deployment")  # UpdateService forceNewDeployment token
 ANNOTATION_CLIENT_TOKEN: Final = prefixed("client-token")  # CreateService / RunTask idempotency
 ANNOTATION_API_SERVICE_ACCOUNT: Final = prefixed("service-account")  # on an API key: who it acts as
+ANNOTATION_API_NAMESPACE: Final = prefixed("account-namespace")  # on an API key: where it acts
 ANNOTATION_TAGS: Final = prefixed("tags")  # on a revision: its ECS tags as a JSON list (tagging is not a new revision)
 
 SCHEDULING_GATE_RESOURCES: Final = prefixed("task-resources")

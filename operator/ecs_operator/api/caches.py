@@ -1,7 +1,8 @@
 """The API server's watch caches: every read is answered from memory, never a LIST per call.
 
 One informer per kind the ECS API shows. Pods and ControllerRevisions are narrowed to the
-operator's own by label; API keys are Secrets carrying the api-key label.
+operator's own by label; API keys are the Secrets carrying the api-key label in the keys
+namespace (the only Secrets the API server reads).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from ..vocabulary import (
     LABEL_MANAGED_BY,
     MANAGED_BY,
 )
+from .keys import DEFAULT_KEYS_NAMESPACE
 
 __all__ = ["ApiCaches", "REVISION_COMPONENT"]
 
@@ -40,7 +42,7 @@ class ApiCaches:
     keys: Index = field(default_factory=Index)  # Secrets holding API keys
     informers: list[Informer] = field(default_factory=list)
 
-    def start(self, kube: Kube) -> ApiCaches:
+    def start(self, kube: Kube, keys_namespace: str = DEFAULT_KEYS_NAMESPACE) -> ApiCaches:
         managed = f"{LABEL_MANAGED_BY}={MANAGED_BY}"
         wanted = [
             (API_VERSION, KIND_CLUSTER, self.clusters, None),
@@ -50,10 +52,13 @@ class ApiCaches:
             ("apps/v1", "ControllerRevision", self.revisions, f"{LABEL_COMPONENT}={REVISION_COMPONENT}"),
             ("v1", "Pod", self.pods, managed),
             ("v1", "Node", self.nodes, None),
-            ("v1", "Secret", self.keys, f"{LABEL_API_KEY}=true"),
         ]
         for api_version, kind, index, selector in wanted:
             self.informers.append(Informer(kube, api_version, kind, index, label_selector=selector).start())
+        keys = Informer(
+            kube, "v1", "Secret", self.keys, label_selector=f"{LABEL_API_KEY}=true", namespace=keys_namespace
+        )
+        self.informers.append(keys.start())
         return self
 
     def wait_synced(self, timeout: float = 60) -> bool:

@@ -1,10 +1,12 @@
-"""API access keys: a Secret per key, in the namespace the key may act in.
+"""API access keys: a Secret per key, kept in the API server's own namespace.
 
 ``ecs-operator api-key create --namespace team-a`` stores a key pair in a Secret labelled
-``ecs.operator.dev/api-key=true`` in ``team-a``. The namespace is the key's "account": every
-object the key reads or writes lives there. The key also names a ServiceAccount of that
-namespace, and the API server writes as that account (impersonation), so the namespace's RBAC
-decides what the key may change.
+``ecs.operator.dev/api-key=true`` in the keys namespace (``ecs-operator-system`` by default), so
+the API server reads Secrets of one namespace only, never the cluster's. The Secret names the
+namespace the key acts in, its "account": every object the key reads or writes lives there. The
+key also names a ServiceAccount of that namespace, and the API server writes as that account
+(impersonation), so the namespace's RBAC decides what the key may change. Deleting the Secret
+revokes the key.
 """
 
 from __future__ import annotations
@@ -16,11 +18,27 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from ..vocabulary import ANNOTATION_API_SERVICE_ACCOUNT, LABEL_API_KEY, LABEL_MANAGED_BY, MANAGED_BY
+from ..vocabulary import (
+    ANNOTATION_API_NAMESPACE,
+    ANNOTATION_API_SERVICE_ACCOUNT,
+    LABEL_API_KEY,
+    LABEL_MANAGED_BY,
+    MANAGED_BY,
+)
 
-__all__ = ["ApiKey", "DEFAULT_SERVICE_ACCOUNT", "new_key", "key_secret", "key_rbac", "key_from_secret", "secret_name"]
+__all__ = [
+    "ApiKey",
+    "DEFAULT_SERVICE_ACCOUNT",
+    "DEFAULT_KEYS_NAMESPACE",
+    "new_key",
+    "key_secret",
+    "key_rbac",
+    "key_from_secret",
+    "secret_name",
+]
 
 DEFAULT_SERVICE_ACCOUNT = "ecs-api"
+DEFAULT_KEYS_NAMESPACE = "ecs-operator-system"
 _KEY_ALPHABET = string.ascii_uppercase + string.digits
 
 
@@ -48,16 +66,19 @@ def secret_name(access_key_id: str) -> str:
     return f"ecs-api-key-{access_key_id.lower()}"
 
 
-def key_secret(key: ApiKey) -> dict[str, Any]:
+def key_secret(key: ApiKey, keys_namespace: str = DEFAULT_KEYS_NAMESPACE) -> dict[str, Any]:
     return {
         "apiVersion": "v1",
         "kind": "Secret",
         "type": "Opaque",
         "metadata": {
             "name": secret_name(key.access_key_id),
-            "namespace": key.namespace,
+            "namespace": keys_namespace,
             "labels": {LABEL_API_KEY: "true", LABEL_MANAGED_BY: MANAGED_BY},
-            "annotations": {ANNOTATION_API_SERVICE_ACCOUNT: key.service_account},
+            "annotations": {
+                ANNOTATION_API_NAMESPACE: key.namespace,
+                ANNOTATION_API_SERVICE_ACCOUNT: key.service_account,
+            },
         },
         "stringData": {"accessKeyId": key.access_key_id, "secretAccessKey": key.secret_access_key},
     }
@@ -72,8 +93,12 @@ def key_from_secret(secret: Mapping[str, Any]) -> ApiKey | None:
         secret_key = base64.b64decode(data["secretAccessKey"]).decode()
     except (KeyError, ValueError, TypeError):
         return None
-    account = (meta.get("annotations") or {}).get(ANNOTATION_API_SERVICE_ACCOUNT) or DEFAULT_SERVICE_ACCOUNT
-    return ApiKey(key_id, secret_key, str(meta.get("namespace")), str(account))
+    annotations = meta.get("annotations") or {}
+    namespace = annotations.get(ANNOTATION_API_NAMESPACE)
+    if not namespace:
+        return None
+    account = annotations.get(ANNOTATION_API_SERVICE_ACCOUNT) or DEFAULT_SERVICE_ACCOUNT
+    return ApiKey(key_id, secret_key, str(namespace), str(account))
 
 
 def key_rbac(key: ApiKey) -> list[dict[str, Any]]:

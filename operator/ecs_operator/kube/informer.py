@@ -105,6 +105,7 @@ class Informer:
         index: Index,
         *,
         label_selector: str | None = None,
+        namespace: str | None = None,
         retry_seconds: float = 1.0,
     ) -> None:
         self._kube = kube
@@ -112,6 +113,7 @@ class Informer:
         self.kind = kind
         self.index = index
         self._selector = label_selector
+        self._namespace = namespace
         self._retry = retry_seconds
         self.synced = threading.Event()
         self.restarts = 0
@@ -140,7 +142,7 @@ class Informer:
                 self._stopping.wait(self._retry)
 
     def _list(self) -> str:
-        body = self._kube.request("GET", self._resource.path(), query={"labelSelector": self._selector})
+        body = self._kube.request("GET", self._resource.path(self._namespace), query={"labelSelector": self._selector})
         items = list(body.get("items") or [])
         api_version = self._resource.api_version
         for item in items:  # a LIST omits apiVersion/kind on its items
@@ -160,7 +162,7 @@ class Informer:
                 "labelSelector": self._selector,
                 "timeoutSeconds": "300",
             }
-            for event in self._kube.watch_events(self._resource.path(), query=query):
+            for event in self._kube.watch_events(self._resource.path(self._namespace), query=query):
                 if self._stopping.is_set():
                     return
                 kind = event.get("type")
