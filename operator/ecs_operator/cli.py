@@ -193,6 +193,16 @@ def _cmd_dev(args: argparse.Namespace) -> int:
     )
     env = {**os.environ, "KUBECONFIG": str(handle.kubeconfig)}  # on the local cluster `run` plays Fargate
     operator = subprocess.Popen([sys.executable, "-m", "ecs_operator.cli", "run", "--health-port", "0"], env=env)
+    api = subprocess.Popen(
+        [sys.executable, "-m", "ecs_operator.cli", "api", "--port", str(args.api_port), "--quiet"], env=env
+    )
+    key = subprocess.run(
+        [sys.executable, "-m", "ecs_operator.cli", "api-key", "create", "--namespace", "default"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    ).stdout.split()
     try:
         examples = repo / "examples"
         if any(examples.rglob("*.yaml")):
@@ -207,10 +217,17 @@ def _cmd_dev(args: argparse.Namespace) -> int:
         print("  kubectl get ecs -A                      # clusters, task definitions, services, tasks")
         print("  kubectl scale ecss/<service> --replicas=5 -n <namespace>")
         print("  kubectl get nodes -L eks.amazonaws.com/capacityType,topology.kubernetes.io/zone")
+        print(f"The ECS API is on http://127.0.0.1:{args.api_port} (namespace default). To use the AWS CLI or boto3:")
+        for assignment in key:
+            print(f"  export {assignment}")
+        print(f"  export AWS_ENDPOINT_URL_ECS=http://127.0.0.1:{args.api_port} AWS_DEFAULT_REGION=us-east-1")
+        print("  aws ecs describe-services --services webserver")
         return operator.wait()
     except KeyboardInterrupt:
         operator.terminate()
         return operator.wait()
+    finally:
+        api.terminate()
 
 
 # -- convert / render / status --------------------------------------------------------------
@@ -537,6 +554,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     dev = sub.add_parser("dev", help="what `make run` does")
     dev.add_argument("--name", default="ecs-operator")
+    dev.add_argument("--api-port", type=int, default=4566, help="port of the ECS API (default 4566)")
     dev.set_defaults(func=_cmd_dev)
 
     convert = sub.add_parser(
