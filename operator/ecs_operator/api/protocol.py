@@ -33,7 +33,7 @@ def decode_body(raw: bytes) -> dict[str, Any]:
         return {}
     try:
         body = json.loads(raw)
-    except (ValueError, UnicodeDecodeError) as exc:
+    except (ValueError, UnicodeDecodeError, RecursionError) as exc:  # RecursionError: nested past the parser's limit
         raise SerializationException("Start of structure or map found where not expected.") from exc
     if not isinstance(body, dict):
         raise SerializationException("The request body must be a JSON object.")
