@@ -129,6 +129,8 @@ ANNOTATION_FORCE_DEPLOYMENT: Final = prefixed("force-new-deployment")  # UpdateS
 ANNOTATION_CLIENT_TOKEN: Final = prefixed("client-token")  # CreateService / RunTask idempotency
 ANNOTATION_API_SERVICE_ACCOUNT: Final = prefixed("service-account")  # on an API key: who it acts as
 ANNOTATION_API_NAMESPACE: Final = prefixed("account-namespace")  # on an API key: where it acts
+ANNOTATION_STOP_TASK_PREFIX: Final = prefixed("stop-task.")
+"""On an ECSTask: StopTask of one of its tasks. The key ends with the task id, the value is the reason."""
 ANNOTATION_TAGS: Final = prefixed("tags")  # on a revision: its ECS tags as a JSON list (tagging is not a new revision)
 
 SCHEDULING_GATE_RESOURCES: Final = prefixed("task-resources")

@@ -1,7 +1,10 @@
 """plan_task: an ECSTask's reconcile, from what it saw to what it does.
 
 RunTask (https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_RunTask.html) starts each
-task once and never replaces it; StopTask stops them with stopCode UserInitiated. An ECS task is
+task once and never replaces it; StopTask stops them with stopCode UserInitiated: all of them with
+``spec.desiredStatus: STOPPED``, one with an ``ecs.operator.dev/stop-task.<task id>`` annotation whose
+value is StopTask's reason (https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_StopTask.html;
+the ECS API server writes it, then deletes that task's pod). An ECS task is
 immutable once launched: a spec change reaches only tasks not yet launched (reported as a warning).
 Stopped tasks stay in status for the retention period, as ECS keeps them about an hour.
 """
@@ -15,6 +18,7 @@ from typing import Any
 
 from ..models import ECSTaskSpec
 from ..render.revision import spec_digest
+from ..vocabulary import ANNOTATION_STOP_TASK_PREFIX
 from .task_status import TaskObservation, compute_task_status, indices_to_launch
 from .types import Deletion, Event, Patch, Plan, Reason, Severity
 
@@ -26,6 +30,7 @@ __all__ = [
     "desired_status",
     "launch_digest",
     "plan_task",
+    "stop_requests",
     "tasks_to_launch",
 ]
 
@@ -47,6 +52,13 @@ def tasks_to_launch(body: Mapping[str, Any], spec: ECSTaskSpec, pods: Sequence[M
     if spec.schedule is not None or desired_status(body, spec) == "STOPPED":
         return []
     return indices_to_launch(spec.task_count, body.get("status") or {}, pods)
+
+
+def stop_requests(body: Mapping[str, Any]) -> dict[str, str]:
+    """StopTask of single tasks (the ECS API's way): task id -> reason, from the ECSTask's annotations."""
+    annotations = (body.get("metadata") or {}).get("annotations") or {}
+    n = len(ANNOTATION_STOP_TASK_PREFIX)
+    return {key[n:]: str(value) for key, value in annotations.items() if key.startswith(ANNOTATION_STOP_TASK_PREFIX)}
 
 
 def launch_digest(raw_spec: Mapping[str, Any]) -> str:
@@ -125,6 +137,7 @@ def plan_task(snapshot: TaskSnapshot) -> Plan:
         launched_now=snapshot.launched_now,
         generation=body["metadata"].get("generation"),
         warnings=_warnings(snapshot, digest),
+        stop_requests=stop_requests(body),
     )
     result = compute_task_status(observation, previous)
     status = result.status

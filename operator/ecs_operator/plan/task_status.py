@@ -8,7 +8,7 @@ task lifecycle (:mod:`.lifecycle`) services use too.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -16,6 +16,8 @@ from ..vocabulary import ANNOTATION_PROVIDER_NAME, LABEL_TASK_INDEX
 from .conditions import condition
 from .lifecycle import (
     START_GRACE_SECONDS,
+    USER_STOP_REASON,
+    StopCode,
     container_reason,
     container_statuses,
     ecs_container_names,
@@ -85,6 +87,13 @@ class TaskObservation:
     launched_now: Sequence[int] = ()
     generation: int | None = None
     warnings: list[str] = field(default_factory=list)
+    stop_requests: Mapping[str, str] = field(default_factory=dict)  # task id -> StopTask reason
+
+    def stop_requested(self, task_id: str) -> str | None:
+        """The reason StopTask gave for this one task ("" becomes ECS's default), or None."""
+        if not task_id or task_id not in self.stop_requests:
+            return None
+        return self.stop_requests[task_id] or USER_STOP_REASON
 
 
 @dataclass
@@ -206,7 +215,11 @@ def _task_record(
         if not is_terminal(pod) and not meta.get("deletionTimestamp"):
             delete.append((pod_name, meta.get("uid", "")))
         return record
-    stop = None if record.get("stopCode") else task_stop(pod, now=obs.now, desired_status=obs.desired_status)
+    requested = obs.stop_requested(uid)
+    desired = "STOPPED" if requested is not None else obs.desired_status
+    stop = None if record.get("stopCode") else task_stop(pod, now=obs.now, desired_status=desired)
+    if stop is not None and requested is not None and stop.stop_code == StopCode.USER_INITIATED:
+        stop = replace(stop, reason=requested)  # StopTask of this task, with the caller's reason
     if stop is not None:
         record.update(
             {
@@ -237,12 +250,17 @@ def _task_record(
     return record
 
 
-def _vanished(old: Mapping[str, Any], now: datetime, events: list[Event]) -> Obj:
-    """A task whose pod is gone: it is STOPPED, whatever stopped it."""
+def _vanished(old: Mapping[str, Any], now: datetime, events: list[Event], requested: str | None = None) -> Obj:
+    """A task whose pod is gone: it is STOPPED, whatever stopped it (StopTask's reason when asked)."""
     record = dict(old)
     if record.get("lastStatus") == "STOPPED":
         return record
-    if not record.get("stopCode"):
+    if not record.get("stopCode") and requested is not None:
+        record.update({"stopCode": StopCode.USER_INITIATED, "stoppedReason": requested, "desiredStatus": "STOPPED"})
+        events.append(
+            _stopped_event(f"task {record.get('podName')} stopped: {StopCode.USER_INITIATED}: {requested}.", False)
+        )
+    elif not record.get("stopCode"):
         record.update({"stopCode": "UserInitiated", "stoppedReason": "Task stopped: its pod was deleted"})
         events.append(_stopped_event(f"task {record.get('podName')} stopped: its pod was deleted.", True))
     record.update(
@@ -343,7 +361,8 @@ def compute_task_status(obs: TaskObservation, previous: Mapping[str, Any]) -> Ta
         records[pod_name] = _task_record(pod, old_records.get(pod_name, {}), obs, events, delete)
     for pod_name, old in old_records.items():
         if pod_name not in live:
-            records[pod_name] = _vanished(old, obs.now, events)
+            task_id = str(old.get("taskArn") or "").rsplit("/", 1)[-1]
+            records[pod_name] = _vanished(old, obs.now, events, obs.stop_requested(task_id))
 
     # Stopped tasks stay visible for the retention period, as in ECS; then the record and any
     # pod left behind (one that ended by itself, kept for `kubectl logs`) go.
