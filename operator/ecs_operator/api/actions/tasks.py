@@ -285,8 +285,9 @@ def _ecstask_name(family: str, token: str | None) -> str:
     return dns_label(f"{family}-{suffix}", max_length=50)
 
 
-def _launched(obj: Mapping[str, Any]) -> list[Mapping[str, Any]]:
-    return [r for r in (obj.get("status") or {}).get("tasks") or [] if r.get("taskArn")]
+def _launched(call: Call, obj: Mapping[str, Any]) -> list[TaskSource]:
+    """The ECSTask's tasks so far: recorded in its status, or pods the operator just created."""
+    return list(_Finder(call).standalone(obj))
 
 
 def _invalid(obj: Mapping[str, Any]) -> str | None:
@@ -303,7 +304,7 @@ def _await_launch(
     deadline = time.monotonic() + wait
     while True:
         obj = call.caches.tasks.get(call.namespace, name)
-        if obj is not None and (len(_launched(obj)) >= count or _invalid(obj)):
+        if obj is not None and (len(_launched(call, obj)) >= count or _invalid(obj)):
             return obj
         if time.monotonic() >= deadline:
             return obj
@@ -356,11 +357,11 @@ def _answer(call: Call, obj: Mapping[str, Any], count: int, *, wait: float) -> R
     name = obj["metadata"]["name"]
     seen = _await_launch(call, name, count, wait) or obj
     problem = _invalid(seen)
-    if problem and not _launched(seen):
+    launched = _launched(call, seen)
+    if problem and not launched:
         call.kube.delete(API_VERSION, KIND_TASK, call.namespace, name, uid=seen["metadata"].get("uid"))
         raise ClientException(problem)
-    finder = _Finder(call)
-    tasks = [present_task(s, call.arns) for s in finder.standalone(seen)][:count]
+    tasks = [present_task(s, call.arns) for s in launched][:count]
     failures = []
     for index in range(len(tasks), count):
         detail = problem or (
