@@ -235,3 +235,71 @@ def test_hpa_moving_desired_count_is_an_auto_scaling_message(cluster: ClusterHan
         message="desiredCount 2 in status",
     )
     assert not [m for m in _messages(cluster, namespace, "api") if "set desired count to 2" in m]
+
+
+def test_started_tasks_are_announced_once_and_the_deployment_completes(cluster: ClusterHandle, namespace: str) -> None:
+    cluster.apply([task_definition("web"), ecs_service("web", "web", 2)], "-n", namespace)
+    started = re.compile(r"\(service web\) has started (\d+) tasks: ((?:\(task [^)]+\) ?)+)\.")
+
+    def completed() -> dict[str, Any] | None:
+        status = get_json(cluster, "ecsservice", "web", "-n", namespace).get("status") or {}
+        deployments = status.get("deployments") or []
+        done = deployments and deployments[0].get("rolloutState") == "COMPLETED"
+        return status if done else None
+
+    status = wait_for(completed, timeout=90, interval=1, message="the first deployment to complete")
+    deployment = status["deployments"][0]["id"]
+    _expect(cluster, namespace, "web", f"(service web) (deployment {deployment}) deployment completed.", "Normal")
+    announced: list[str] = []
+    for message in _messages(cluster, namespace, "web"):
+        match = started.fullmatch(message)
+        if match:
+            tasks = re.findall(r"\(task ([^)]+)\)", match.group(2))
+            assert int(match.group(1)) == len(tasks), message
+            announced += tasks
+    pods = get_json(cluster, "pods", "-n", namespace, "-l", "ecs.operator.dev/service=web")["items"]
+    assert sorted(announced) == sorted(p["metadata"]["name"] for p in pods)  # every task once, no other
+    kinds = _kubernetes_events(cluster, namespace)
+    assert {kind for message, kind in kinds.items() if started.fullmatch(message)} == {"Normal"}
+
+
+@pytest.mark.parametrize(
+    ("limit", "words"),
+    [({"cpu": "100m"}, "CPU"), ({"memory": "128Mi"}, "MEMORY")],
+    ids=["cpu", "memory"],
+)
+def test_limit_range_above_the_task_size(cluster: ClusterHandle, namespace: str, limit: dict, words: str) -> None:
+    limits = {
+        "apiVersion": "v1",
+        "kind": "LimitRange",
+        "metadata": {"name": "small"},
+        "spec": {"limits": [{"type": "Container", "max": limit}]},
+    }
+    cluster.apply([limits], "-n", namespace)
+    cluster.apply([task_definition("big"), ecs_service("big", "big", 1)], "-n", namespace)
+    expected = (
+        f"(service big) was unable to place a task. Reason: The requested {words} configuration is above your limit."
+    )
+    _expect(cluster, namespace, "big", expected, "Warning")
+
+
+def test_never_ready_task_behind_a_classic_load_balancer(cluster: ClusterHandle, namespace: str) -> None:
+    td = task_definition("old", tags={"ecs.operator.dev/kwok-never-ready": "true"})
+    balancer = [{"loadBalancerName": "web-elb", "containerName": "web", "containerPort": 80}]
+    service = ecs_service(
+        "old", "old", 1, loadBalancers=balancer, healthCheckGracePeriodSeconds=5, propagateTags="TASK_DEFINITION"
+    )
+    cluster.apply([td, service], "-n", namespace)
+    unhealthy = re.compile(
+        r"\(service old\) \(instance (i-[0-9a-z]+)\) is unhealthy in \(elb web-elb\) due to \(reason Instance has "
+        r"failed at least the UnhealthyThreshold number of health checks consecutively\.\)"
+    )
+
+    def seen() -> str | None:
+        return next((m for m in _messages(cluster, namespace, "old") if unhealthy.fullmatch(m)), None)
+
+    message = wait_for(seen, timeout=90, interval=1, message="the classic load balancer's unhealthy event")
+    instance = unhealthy.fullmatch(message).group(1)
+    nodes = get_json(cluster, "nodes")["items"]
+    assert instance in {n["spec"].get("providerID", "").rsplit("/", 1)[-1] for n in nodes}  # the node's EC2 id
+    assert _kubernetes_events(cluster, namespace)[message] == "Warning"

@@ -398,6 +398,18 @@ CREATION_ROWS = [
         "limit-memory",
         id="LimitRange memory",
     ),
+    pytest.param(
+        'Pod "web-x" is invalid: spec.containers[0].resources.requests: Invalid value: "125m": must be less than '
+        "or equal to cpu limit of 100m",
+        "limit-cpu",
+        id="LimitRange default cpu limit below the task's cpu",
+    ),
+    pytest.param(
+        'Pod "web-x" is invalid: spec.containers[0].resources.requests: Invalid value: "256Mi": must be less than '
+        "or equal to memory limit of 128Mi",
+        "limit-memory",
+        id="LimitRange default memory limit below the reservation",
+    ),
     pytest.param('admission webhook "policy" denied the request', None, id="anything else: no ECS message"),
 ]
 

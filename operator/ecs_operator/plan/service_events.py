@@ -476,9 +476,14 @@ def creation_message(service: str, failure: str) -> str | None:
         if resources & {"memory", "requests.memory", "limits.memory"}:
             return CATALOGUE["limit-memory"].text(service=service)
         return None
-    if re.search(r"(maximum|minimum) cpu usage per (Pod|Container)", failure):
+    # A LimitRange refuses the pod itself ("maximum cpu usage per Container is ..."), or its default
+    # limit (the max, when the task sets no limit) falls below the task's request ("must be less than
+    # or equal to cpu limit of ...").
+    if re.search(r"(maximum|minimum) cpu usage per (Pod|Container)|must be less than or equal to cpu limit", failure):
         return CATALOGUE["limit-cpu"].text(service=service)
-    if re.search(r"(maximum|minimum) memory usage per (Pod|Container)", failure):
+    if re.search(
+        r"(maximum|minimum) memory usage per (Pod|Container)|must be less than or equal to memory limit", failure
+    ):
         return CATALOGUE["limit-memory"].text(service=service)
     return None
 
