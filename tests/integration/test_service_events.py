@@ -303,3 +303,22 @@ def test_never_ready_task_behind_a_classic_load_balancer(cluster: ClusterHandle,
     nodes = get_json(cluster, "nodes")["items"]
     assert instance in {n["spec"].get("providerID", "").rsplit("/", 1)[-1] for n in nodes}  # the node's EC2 id
     assert _kubernetes_events(cluster, namespace)[message] == "Warning"
+
+
+def test_fargate_without_capacity(cluster: ClusterHandle, namespace: str) -> None:
+    """The local Fargate stand-in leaves a pod so annotated without a node, as Fargate without capacity."""
+    td = task_definition(
+        "scarce",
+        tags={"ecs.operator.dev/kwok-fargate-capacity-unavailable": "true"},
+        requiresCompatibilities=["FARGATE"],
+        networkMode="awsvpc",
+        cpu="256",
+        memory="512",
+    )
+    service = ecs_service("scarce", "scarce", 1, launchType="FARGATE", propagateTags="TASK_DEFINITION")
+    cluster.apply([td, service], "-n", namespace)
+    expected = (
+        "(service scarce) was unable to place a task. Reason: Capacity is unavailable at this time. "
+        "Please try again later or in a different availability zone."
+    )
+    _expect(cluster, namespace, "scarce", expected, "Warning")

@@ -5,6 +5,11 @@ Local-cluster machinery, registered only when ECS_OPERATOR_FARGATE_PROVISIONER=k
 ``ecs-operator-fargate`` scheduler are ignored by the default scheduler; this creates their
 node, binds them to it, and deletes the node once the task is gone. On EKS the real Fargate
 scheduler does this and nothing here is loaded.
+
+A pod annotated ``ecs.operator.dev/kwok-fargate-capacity-unavailable: "true"`` (set through task
+definition tags and propagateTags, like the kwok stages' annotations) gets no node: it is marked
+unschedulable, as when Fargate has no capacity for it, so tests can see ECS's "Capacity is
+unavailable" event.
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ from ..vocabulary import ANNOTATION_FARGATE_POD_UID, LABEL_MANAGED_BY, MANAGED_B
 __all__ = ["register"]
 
 COMPUTE_TYPE_LABEL = "eks.amazonaws.com/compute-type"
+NO_CAPACITY_ANNOTATION = "ecs.operator.dev/kwok-fargate-capacity-unavailable"
 
 
 class FargateProvisioner:
@@ -40,13 +46,35 @@ class FargateProvisioner:
             return
         if spec.get("schedulingGates"):
             return  # not ready to be placed yet (e.g. waiting for its secrets)
-        self._kube.apply(build_fargate_node(pod))
         meta = pod["metadata"]
+        if (meta.get("annotations") or {}).get(NO_CAPACITY_ANNOTATION) == "true":
+            self._no_capacity(pod)
+            return
+        self._kube.apply(build_fargate_node(pod))
         with contextlib.suppress(Conflict, NotFound):  # already bound, or gone
             self._kube.request(
                 "POST",
                 f"/api/v1/namespaces/{meta['namespace']}/pods/{meta['name']}/binding",
                 body=build_binding(pod, node),
+            )
+
+    def _no_capacity(self, pod: dict[str, Any]) -> None:
+        conditions = (pod.get("status") or {}).get("conditions") or []
+        if any(c.get("type") == "PodScheduled" and c.get("reason") == "Unschedulable" for c in conditions):
+            return
+        meta = pod["metadata"]
+        condition = {
+            "type": "PodScheduled",
+            "status": "False",
+            "reason": "Unschedulable",
+            "message": "Fargate capacity is unavailable for this pod (local stand-in, by annotation).",
+        }
+        with contextlib.suppress(NotFound):
+            self._kube.request(
+                "PATCH",
+                f"/api/v1/namespaces/{meta['namespace']}/pods/{meta['name']}/status",
+                body={"status": {"conditions": [condition]}},
+                content_type="application/strategic-merge-patch+json",
             )
 
     def sweep_orphan_nodes(self, **_: Any) -> None:
