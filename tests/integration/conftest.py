@@ -19,10 +19,9 @@ from pathlib import Path
 
 import pytest
 import yaml
+from ecs_api import ApiProcess, EcsClient, create_key
 
 from ecs_operator.localcluster.cluster import ClusterHandle, LocalCluster, kubectl_for
-
-from ecs_api import ApiProcess, EcsClient, create_key
 
 REPO = Path(__file__).resolve().parents[2]
 CRDS = REPO / "crds"
