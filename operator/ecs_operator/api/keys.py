@@ -115,7 +115,11 @@ def key_rbac(key: ApiKey) -> list[dict[str, Any]]:
             "resources": ["ecsclusters", "ecsservices", "ecstasks", "taskdefinitions"],
             "verbs": ["get", "list", "watch", "create", "update", "patch", "delete"],
         },
-        {"apiGroups": ["apps"], "resources": ["controllerrevisions"], "verbs": ["get", "list", "create", "patch"]},
+        {
+            "apiGroups": ["apps"],
+            "resources": ["controllerrevisions"],
+            "verbs": ["get", "list", "create", "patch", "update"],
+        },
         {"apiGroups": [""], "resources": ["configmaps"], "verbs": ["get", "create", "patch"]},
         {"apiGroups": [""], "resources": ["pods"], "verbs": ["get", "list", "delete"]},
     ]
