@@ -154,7 +154,7 @@ def instance_attributes(node: Mapping[str, Any]) -> list[dict[str, str]]:
     if provider_id and "ecs.instance-id" not in found:
         found["ecs.instance-id"] = provider_id.rsplit("/", 1)[-1]
     attributes = [{"name": k, "value": v} for k, v in sorted(found.items())]
-    attributes += [{"name": k, "value": str(v)} for k, v in sorted(labels.items()) if k not in found]
+    attributes += [{"name": k, "value": str(v)} for k, v in sorted(labels.items()) if k not in _LABEL_ATTRIBUTES]
     return attributes
 
 
