@@ -322,3 +322,40 @@ def test_fargate_without_capacity(cluster: ClusterHandle, namespace: str) -> Non
         "Please try again later or in a different availability zone."
     )
     _expect(cluster, namespace, "scarce", expected, "Warning")
+
+
+def test_the_only_matching_node_has_lost_its_agent(cluster: ClusterHandle, namespace: str) -> None:
+    """A node kwok leaves alone (the kwok-node-lost annotation) reporting Ready False: the node
+    controller taints it not-ready, as a disconnected ECS agent leaves its container instance unusable."""
+    node = f"lost-{namespace[-5:]}"
+    labels = {"node.kubernetes.io/instance-type": "x9.lost", "kubernetes.io/os": "linux"}
+    annotations = {"ecs.operator.dev/kwok-node-lost": "true"}
+    lost = {
+        "apiVersion": "v1",
+        "kind": "Node",
+        "metadata": {"name": node, "labels": labels, "annotations": annotations},
+    }
+    cluster.apply([lost])
+    try:
+        resources = {"cpu": "4", "memory": "16Gi", "pods": "110"}
+        down = {"type": "Ready", "status": "False", "reason": "KubeletNotReady", "message": "kubelet stopped posting"}
+        status = {"status": {"capacity": resources, "allocatable": resources, "conditions": [down]}}
+        cluster.kubectl("patch", "node", node, "--subresource=status", "--type=merge", "-p", json.dumps(status))
+        constraint = {"type": "memberOf", "expression": "attribute:ecs.instance-type == x9.lost"}
+        service = ecs_service("stranded", "stranded", 1, placementConstraints=[constraint])
+        cluster.apply([_task("stranded"), service], "-n", namespace)
+        agent = re.compile(
+            rf"\(service stranded\) {re.escape(NO_FIT)} The closest matching \(container-instance ([^)]+)\) "
+            r'encountered error "AGENT"\.'
+        )
+        message = wait_for(
+            lambda: next((m for m in _messages(cluster, namespace, "stranded") if agent.fullmatch(m)), None),
+            timeout=90,
+            interval=1,
+            message="the AGENT event",
+        )
+        assert node in message
+        assert _kubernetes_events(cluster, namespace)[message] == "Warning"
+    finally:
+        cluster.kubectl("delete", "ecsservice", "stranded", "-n", namespace, "--wait=false", check=False)
+        cluster.kubectl("delete", "node", node, "--wait=false", check=False)

@@ -446,6 +446,11 @@ def placement_message(service: str, pod: Pod, nodes: Sequence[Node] | None, sibl
         wanted = _host_ports(pod)
         busy = {s.get("spec", {}).get("nodeName") for s in siblings if s is not pod and _host_ports(s) & wanted}
         return closest("placement-ports", [n for n in eligible if _name(n) in busy] or eligible)
+    # A node that meets every requirement but has lost its agent (kubelet) is the closest match,
+    # closer than nodes that passed the taint filter only to fail the task's constraints.
+    lost = [n for n in active if _agent_down(n, pod) and _selector_matches(pod, n) and _affinity_matches(pod, n)]
+    if stage in (_AFFINITY, _TAINTS) and lost:
+        return closest("placement-agent", lost)
     if stage == _AFFINITY:
         if selected:  # the task's own node selector fits: the memberOf expression does not
             return closest("placement-member-of", selected)
