@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from aws_clients import AwsClients
 from ecs_api import Answer, EcsClient
 from kube_helpers import get_json, wait_for
 from manifests import ecs_service, task_definition
@@ -21,7 +22,7 @@ from manifests import ecs_service, task_definition
 from ecs_operator.localcluster.cluster import ClusterHandle
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from ecs_shapes import output_problems  # noqa: E402
+from ecs_shapes import output_problems
 
 pytestmark = pytest.mark.usefixtures("operator")
 
@@ -229,3 +230,29 @@ def test_describe_reports_unknown_tasks_as_missing(ecs: EcsClient) -> None:
     assert answer["failures"] == [
         {"arn": "arn:aws:ecs:us-east-1:123456789012:task/default/0123456789abcdef0123456789abcdef", "reason": "MISSING"}
     ]
+
+
+def test_aws_cli_run_task_and_wait_tasks_stopped(
+    ecs: EcsClient, cluster: ClusterHandle, namespace: str, tmp_path: Path
+) -> None:
+    """The acceptance flow: run-task, `aws ecs wait tasks-running` then `tasks-stopped`, describe-tasks' exit code."""
+    _batch(cluster, namespace)
+    aws = AwsClients(ecs.env(), tmp_path)
+    _run(ecs, {"taskDefinition": "job", "startedBy": "warm-up"})  # the API's caches have the revision
+    # Long enough for tasks-running's first polls (every 6 s) to see it RUNNING, not yet STOPPED.
+    tags = f"key={EXIT_CODE},value=7 key={EXIT_AFTER},value=10s"
+    ran = aws.aws("ecs", "run-task", "--task-definition", "job", "--started-by", "cli", "--tags", *tags.split())
+    assert ran["failures"] == [] and len(ran["tasks"]) == 1
+    arn = ran["tasks"][0]["taskArn"]
+    aws.aws("ecs", "wait", "tasks-running", "--tasks", arn, timeout=120)
+    aws.aws("ecs", "wait", "tasks-stopped", "--tasks", arn, timeout=120)
+    described = aws.aws("ecs", "describe-tasks", "--tasks", arn)
+    (task,) = described["tasks"]
+    assert task["lastStatus"] == "STOPPED" and task["containers"][0]["exitCode"] == 7
+    assert task["stopCode"] == "EssentialContainerExited"
+    listed = aws.aws("ecs", "list-tasks", "--started-by", "cli", "--desired-status", "STOPPED", "--page-size", "1")
+    assert listed["taskArns"] == [arn]
+    # tasks-running gives up on a task ECS does not know (tasks-stopped has no such acceptor).
+    unknown = "0123456789abcdef0123456789abcdef"
+    missing = aws.aws_cli("ecs", "wait", "tasks-running", "--tasks", unknown, check=False, timeout=60)
+    assert missing.returncode != 0 and "MISSING" in missing.stderr
