@@ -205,6 +205,14 @@ def test_container_instances_are_the_nodes(ecs: EcsClient, operator, cluster: Cl
         )
         assert paged["containerInstanceArns"] + rest["containerInstanceArns"] == listed
 
+    m5 = ecs.ok("ListContainerInstances", {"cluster": "nodes", "filter": "attribute:ecs.instance-type == m5.xlarge"})
+    expected = sorted(
+        f"{PREFIX}:container-instance/nodes/{n['metadata']['uid'].replace('-', '')}"
+        for n in nodes.values()
+        if n["metadata"]["labels"].get("node.kubernetes.io/instance-type") == "m5.xlarge"
+    )
+    assert m5["containerInstanceArns"] == expected and expected
+
     node = nodes["ng-ondemand-a"]
     node_arn = f"{PREFIX}:container-instance/nodes/{node['metadata']['uid'].replace('-', '')}"
     assert node_arn in listed
@@ -364,7 +372,7 @@ def test_bad_input_is_a_client_error(ecs: EcsClient, namespace: str) -> None:
         ("ListContainerInstances", {"cluster": "good", "status": "SLEEPING"}, "InvalidParameterException"),
         (
             "ListContainerInstances",
-            {"cluster": "good", "filter": "attribute:ecs.instance-type == t3.large"},
+            {"cluster": "good", "filter": "attribute:ecs.instance-type =="},
             "InvalidParameterException",
         ),
         ("DescribeContainerInstances", {"cluster": "good"}, "InvalidParameterException"),

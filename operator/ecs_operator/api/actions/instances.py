@@ -22,6 +22,7 @@ from ..arns import short_name
 from ..cluster_view import present_capacity_provider, present_instance
 from ..context import Call, Handler, Response
 from ..errors import ClusterNotFoundException, InvalidParameterException
+from ..instance_filter import instance_filter, matches
 from ..objects import Obj, cluster_param, find_cluster, is_deleting
 from ..paging import page
 
@@ -67,12 +68,17 @@ def container_instances(call: Call, obj: Obj) -> list[tuple[str, dict[str, Any]]
 
 
 def list_container_instances(call: Call) -> Response:
-    """``status`` narrows to one state; without it every instance is listed (none is INACTIVE)."""
+    """``status`` narrows to one state (without it every instance is listed: none is INACTIVE);
+    ``filter`` is a cluster query language expression (:mod:`..instance_filter`)."""
     obj = _cluster(call)
     wanted = call.params.enum("status", INSTANCE_STATES)
-    if call.params.string("filter"):
-        raise InvalidParameterException("filter (cluster query language) is not supported by this endpoint.")
-    arns = [i["containerInstanceArn"] for _, i in container_instances(call, obj) if wanted in (None, i["status"])]
+    expression = call.params.string("filter")
+    chosen = instance_filter(expression) if expression and expression.strip() else None
+    arns = [
+        i["containerInstanceArn"]
+        for _, i in container_instances(call, obj)
+        if wanted in (None, i["status"]) and (chosen is None or matches(chosen, i))
+    ]
     chunk, token = page(arns, call.body, default=100, limit=100)
     answer: dict[str, Any] = {"containerInstanceArns": chunk}
     if token:

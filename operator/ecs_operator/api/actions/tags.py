@@ -110,7 +110,8 @@ def _resolve(call: Call, arn: str) -> _Target:
 
 
 def _task(call: Call, cluster: str, task_id: str) -> Obj | None:
-    """The ECSTask of a task id: a pod's uid (the id ECS shows), the ECSTask's own uid, or its name."""
+    """The ECSTask of a task id: a pod's uid (the id ECS shows, also kept in the ECSTask's status
+    once the pod is gone), the ECSTask's own uid, or its name."""
     name: str | None = None
     for pod in call.caches.pods.in_namespace(call.namespace):
         meta = pod.get("metadata") or {}
@@ -124,10 +125,16 @@ def _task(call: Call, cluster: str, task_id: str) -> Obj | None:
     for task in call.caches.tasks.in_namespace(call.namespace):
         meta = task["metadata"]
         if (name is not None and meta["name"] == name) or (
-            name is None and task_id in (uid_id(str(meta.get("uid") or "")), meta["name"])
+            name is None and (task_id in (uid_id(str(meta.get("uid") or "")), meta["name"]) or _records(task, task_id))
         ):
             return task if cluster_reference(task) == cluster else None
     return None
+
+
+def _records(task: Obj, task_id: str) -> bool:
+    """Does the ECSTask's status list a task with this id (its pod may be gone already)?"""
+    records = (task.get("status") or {}).get("tasks") or []
+    return any(str(r.get("taskArn") or "").rsplit("/", 1)[-1] == task_id for r in records if isinstance(r, dict))
 
 
 def _revision(call: Call, reference: str) -> Obj | None:
