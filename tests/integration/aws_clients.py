@@ -183,6 +183,7 @@ class AwsClients:
 
     def node(self, script: str, check: bool = True, timeout: float = 120) -> subprocess.CompletedProcess[str]:
         """A CommonJS script for Node with @aws-sdk/client-ecs on its module path."""
+        self.workdir.mkdir(parents=True, exist_ok=True)
         path = self.workdir / "script.cjs"
         path.write_text(script)
         env_path = str(node_prefix() / "node_modules")
