@@ -14,12 +14,20 @@ from kube_helpers import get_json, wait_for
 from manifests import API, ecs_service, task_definition
 
 from ecs_operator.localcluster.cluster import ClusterHandle
+from ecs_shapes import output_problems
 
 PREFIX = f"arn:aws:ecs:{REGION}:{ACCOUNT}"
 
 
+def _ok(ecs: EcsClient, action: str, body: dict | None = None) -> dict:
+    """A call that must succeed, with an answer botocore's output shape accepts."""
+    answer = ecs.ok(action, body)
+    assert output_problems(action, answer) == [], (action, answer)
+    return answer
+
+
 def _describe(ecs: EcsClient, name: str, *include: str) -> dict | None:
-    body = ecs.ok("DescribeClusters", {"clusters": [name], "include": list(include)})
+    body = _ok(ecs, "DescribeClusters", {"clusters": [name], "include": list(include)})
     return body["clusters"][0] if body["clusters"] else None
 
 
@@ -35,7 +43,8 @@ def _apply(cluster: ClusterHandle, namespace: str, *objects: dict) -> None:
 
 
 def test_cluster_lifecycle_through_the_api(ecs: EcsClient, operator, cluster: ClusterHandle, namespace: str) -> None:
-    created = ecs.ok(
+    created = _ok(
+        ecs,
         "CreateCluster",
         {
             "clusterName": "prod",
@@ -46,7 +55,7 @@ def test_cluster_lifecycle_through_the_api(ecs: EcsClient, operator, cluster: Cl
     assert created["clusterArn"] == f"{PREFIX}:cluster/prod"
     assert (created["clusterName"], created["status"]) == ("prod", "ACTIVE")
     assert created["tags"] == [{"key": "team", "value": "payments"}]
-    again = ecs.ok("CreateCluster", {"clusterName": "prod"})["cluster"]
+    again = _ok(ecs, "CreateCluster", {"clusterName": "prod"})["cluster"]
     assert again["clusterArn"] == created["clusterArn"]
     assert again["tags"] == created["tags"], "CreateCluster of an existing cluster must leave it as it is"
     # API-created: an ordinary custom resource.
@@ -54,7 +63,8 @@ def test_cluster_lifecycle_through_the_api(ecs: EcsClient, operator, cluster: Cl
     assert obj["spec"]["clusterName"] == "prod"
     assert obj["spec"]["settings"] == [{"name": "containerInsights", "value": "enabled"}]
 
-    full = ecs.ok(
+    full = _ok(
+        ecs,
         "DescribeClusters",
         {
             "clusters": ["prod", f"{PREFIX}:cluster/nope"],
@@ -84,25 +94,29 @@ def test_cluster_lifecycle_through_the_api(ecs: EcsClient, operator, cluster: Cl
     )
     assert counted >= 1
 
-    ecs.ok("CreateCluster", {"clusterName": "dev"})
-    first = ecs.ok("ListClusters", {"maxResults": 1})
+    _ok(ecs, "CreateCluster", {"clusterName": "dev"})
+    first = _ok(ecs, "ListClusters", {"maxResults": 1})
     assert len(first["clusterArns"]) == 1 and first["nextToken"]
-    second = ecs.ok("ListClusters", {"maxResults": 1, "nextToken": first["nextToken"]})
+    second = _ok(ecs, "ListClusters", {"maxResults": 1, "nextToken": first["nextToken"]})
     assert sorted(first["clusterArns"] + second["clusterArns"]) == [f"{PREFIX}:cluster/dev", f"{PREFIX}:cluster/prod"]
     assert "nextToken" not in second
 
-    updated = ecs.ok(
-        "UpdateClusterSettings", {"cluster": "prod", "settings": [{"name": "containerInsights", "value": "disabled"}]}
+    updated = _ok(
+        ecs,
+        "UpdateClusterSettings",
+        {"cluster": "prod", "settings": [{"name": "containerInsights", "value": "disabled"}]},
     )["cluster"]
     assert updated["settings"] == [{"name": "containerInsights", "value": "disabled"}]
     assert updated["tags"] == [{"key": "team", "value": "payments"}], "an update must not drop members it does not name"
-    configured = ecs.ok(
+    configured = _ok(
+        ecs,
         "UpdateCluster",
         {"cluster": f"{PREFIX}:cluster/prod", "configuration": {"executeCommandConfiguration": {"logging": "DEFAULT"}}},
     )["cluster"]
     assert configured["configuration"] == {"executeCommandConfiguration": {"logging": "DEFAULT"}}
     assert configured["settings"] == [{"name": "containerInsights", "value": "disabled"}]
-    providers = ecs.ok(
+    providers = _ok(
+        ecs,
         "PutClusterCapacityProviders",
         {
             "cluster": "prod",
@@ -117,24 +131,24 @@ def test_cluster_lifecycle_through_the_api(ecs: EcsClient, operator, cluster: Cl
     assert obj["spec"]["configuration"] == {"executeCommandConfiguration": {"logging": "DEFAULT"}}
     assert obj["spec"]["capacityProviders"] == ["FARGATE", "FARGATE_SPOT"]
 
-    deleted = ecs.ok("DeleteCluster", {"cluster": "prod"})["cluster"]
+    deleted = _ok(ecs, "DeleteCluster", {"cluster": "prod"})["cluster"]
     assert (deleted["clusterArn"], deleted["status"]) == (f"{PREFIX}:cluster/prod", "INACTIVE")
     wait_for(
         lambda: (
-            ecs.ok("DescribeClusters", {"clusters": ["prod"]})["failures"]
+            _ok(ecs, "DescribeClusters", {"clusters": ["prod"]})["failures"]
             == [{"arn": f"{PREFIX}:cluster/prod", "reason": "MISSING"}]
         ),
         timeout=60,
         message="the deleted cluster to be gone",
     )
     assert ecs.call("DeleteCluster", {"cluster": "prod"}).error == "ClusterNotFoundException"
-    assert ecs.ok("ListClusters")["clusterArns"] == [f"{PREFIX}:cluster/dev"]
+    assert _ok(ecs, "ListClusters")["clusterArns"] == [f"{PREFIX}:cluster/dev"]
 
 
 def test_delete_refused_while_a_service_is_active(
     ecs: EcsClient, operator, cluster: ClusterHandle, namespace: str
 ) -> None:
-    ecs.ok("CreateCluster", {"clusterName": "busy"})
+    _ok(ecs, "CreateCluster", {"clusterName": "busy"})
     _apply(cluster, namespace, task_definition("web"), ecs_service("web", "web", desired=1, cluster="busy"))
     wait_for(
         lambda: (_describe(ecs, "busy") or {}).get("activeServicesCount") == 1,
@@ -168,8 +182,9 @@ def test_kubectl_cluster_and_api_updates_hold_together(
     )
     assert shown["clusterArn"] == f"{PREFIX}:cluster/kube-made"
     assert shown["tags"] == [{"key": "owner", "value": "kubectl"}]
-    assert f"{PREFIX}:cluster/kube-made" in ecs.ok("ListClusters")["clusterArns"]
-    ecs.ok(
+    assert f"{PREFIX}:cluster/kube-made" in _ok(ecs, "ListClusters")["clusterArns"]
+    _ok(
+        ecs,
         "UpdateClusterSettings",
         {"cluster": "kube-made", "settings": [{"name": "containerInsights", "value": "enhanced"}]},
     )
@@ -185,9 +200,9 @@ def test_kubectl_cluster_and_api_updates_hold_together(
 
 
 def test_container_instances_are_the_nodes(ecs: EcsClient, operator, cluster: ClusterHandle, namespace: str) -> None:
-    ecs.ok("CreateCluster", {"clusterName": "nodes"})
+    _ok(ecs, "CreateCluster", {"clusterName": "nodes"})
     listed = wait_for(
-        lambda: ecs.ok("ListContainerInstances", {"cluster": "nodes"})["containerInstanceArns"],
+        lambda: _ok(ecs, "ListContainerInstances", {"cluster": "nodes"})["containerInstanceArns"],
         timeout=60,
         message="container instances",
     )
@@ -195,17 +210,17 @@ def test_container_instances_are_the_nodes(ecs: EcsClient, operator, cluster: Cl
     assert all(a.startswith(f"{PREFIX}:container-instance/nodes/") for a in listed)
     ids = {a.rsplit("/", 1)[-1] for a in listed}
     assert ids <= {n["metadata"]["uid"].replace("-", "") for n in nodes.values()}
-    assert ecs.ok("ListContainerInstances", {"cluster": "nodes"})["containerInstanceArns"] == listed, "ids are stable"
+    assert _ok(ecs, "ListContainerInstances", {"cluster": "nodes"})["containerInstanceArns"] == listed, "ids are stable"
 
-    paged = ecs.ok("ListContainerInstances", {"cluster": "nodes", "maxResults": 2})
+    paged = _ok(ecs, "ListContainerInstances", {"cluster": "nodes", "maxResults": 2})
     assert len(paged["containerInstanceArns"]) == min(2, len(listed))
     if len(listed) > 2:
-        rest = ecs.ok(
-            "ListContainerInstances", {"cluster": "nodes", "maxResults": 100, "nextToken": paged["nextToken"]}
+        rest = _ok(
+            ecs, "ListContainerInstances", {"cluster": "nodes", "maxResults": 100, "nextToken": paged["nextToken"]}
         )
         assert paged["containerInstanceArns"] + rest["containerInstanceArns"] == listed
 
-    m5 = ecs.ok("ListContainerInstances", {"cluster": "nodes", "filter": "attribute:ecs.instance-type == m5.xlarge"})
+    m5 = _ok(ecs, "ListContainerInstances", {"cluster": "nodes", "filter": "attribute:ecs.instance-type == m5.xlarge"})
     expected = sorted(
         f"{PREFIX}:container-instance/nodes/{n['metadata']['uid'].replace('-', '')}"
         for n in nodes.values()
@@ -216,7 +231,8 @@ def test_container_instances_are_the_nodes(ecs: EcsClient, operator, cluster: Cl
     node = nodes["ng-ondemand-a"]
     node_arn = f"{PREFIX}:container-instance/nodes/{node['metadata']['uid'].replace('-', '')}"
     assert node_arn in listed
-    answer = ecs.ok(
+    answer = _ok(
+        ecs,
         "DescribeContainerInstances",
         {
             "cluster": "nodes",
@@ -241,14 +257,14 @@ def test_container_instances_are_the_nodes(ecs: EcsClient, operator, cluster: Cl
     try:
         spot = nodes["ng-spot-b"]["metadata"]["uid"].replace("-", "")
         draining = wait_for(
-            lambda: ecs.ok("ListContainerInstances", {"cluster": "nodes", "status": "DRAINING"})[
+            lambda: _ok(ecs, "ListContainerInstances", {"cluster": "nodes", "status": "DRAINING"})[
                 "containerInstanceArns"
             ],
             timeout=60,
             message="the cordoned node DRAINING",
         )
         assert draining == [f"{PREFIX}:container-instance/nodes/{spot}"]
-        active = ecs.ok("ListContainerInstances", {"cluster": "nodes", "status": "ACTIVE"})["containerInstanceArns"]
+        active = _ok(ecs, "ListContainerInstances", {"cluster": "nodes", "status": "ACTIVE"})["containerInstanceArns"]
         assert draining[0] not in active
     finally:
         cluster.kubectl("uncordon", "ng-spot-b")
@@ -268,22 +284,22 @@ def test_capacity_providers(ecs: EcsClient, operator, cluster: ClusterHandle, na
     }
     _apply(cluster, namespace, profiles)
     wait_for(lambda: _describe(ecs, "mixed"), timeout=30, message="the cluster through the API")
-    every = ecs.ok("DescribeCapacityProviders", {"cluster": "mixed"})
+    every = _ok(ecs, "DescribeCapacityProviders", {"cluster": "mixed"})
     by_name = {p["name"]: p for p in every["capacityProviders"]}
     assert set(by_name) == {"FARGATE", "FARGATE_SPOT", "spot-nodes"}
     assert by_name["FARGATE"]["type"] == "FARGATE" and by_name["FARGATE"]["status"] == "ACTIVE"
     assert by_name["spot-nodes"]["capacityProviderArn"] == f"{PREFIX}:capacity-provider/spot-nodes"
     assert by_name["spot-nodes"]["autoScalingGroupProvider"]["autoScalingGroupArn"] == "ng-spot"
-    some = ecs.ok("DescribeCapacityProviders", {"capacityProviders": ["FARGATE_SPOT", "nope"]})
+    some = _ok(ecs, "DescribeCapacityProviders", {"capacityProviders": ["FARGATE_SPOT", "nope"]})
     assert [p["name"] for p in some["capacityProviders"]] == ["FARGATE_SPOT"]
     assert some["failures"] == [{"arn": f"{PREFIX}:capacity-provider/nope", "reason": "MISSING"}]
     # The spot profile's nodes are the cluster's container instances, with their provider.
     listed = wait_for(
-        lambda: ecs.ok("ListContainerInstances", {"cluster": "mixed"})["containerInstanceArns"],
+        lambda: _ok(ecs, "ListContainerInstances", {"cluster": "mixed"})["containerInstanceArns"],
         timeout=60,
         message="spot instances",
     )
-    described = ecs.ok("DescribeContainerInstances", {"cluster": "mixed", "containerInstances": listed})[
+    described = _ok(ecs, "DescribeContainerInstances", {"cluster": "mixed", "containerInstances": listed})[
         "containerInstances"
     ]
     assert {i["capacityProviderName"] for i in described} == {"spot-nodes"}
@@ -316,7 +332,7 @@ def test_capacity_providers(ecs: EcsClient, operator, cluster: ClusterHandle, na
 
 
 def test_bad_input_is_a_client_error(ecs: EcsClient, namespace: str) -> None:
-    ecs.ok("CreateCluster", {"clusterName": "good"})
+    _ok(ecs, "CreateCluster", {"clusterName": "good"})
     cases = [
         ("CreateCluster", {"clusterName": 5}, "SerializationException"),
         ("CreateCluster", {"clusterName": "bad name!"}, "InvalidParameterException"),
@@ -382,4 +398,4 @@ def test_bad_input_is_a_client_error(ecs: EcsClient, namespace: str) -> None:
     for action, body, expected in cases:
         answer = ecs.call(action, body)
         assert (answer.status, answer.error) == (400, expected), (action, body, answer.body)
-    assert ecs.ok("DescribeClusters", {"clusters": ["good"]})["clusters"][0]["status"] == "ACTIVE"
+    assert _ok(ecs, "DescribeClusters", {"clusters": ["good"]})["clusters"][0]["status"] == "ACTIVE"

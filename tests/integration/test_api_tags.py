@@ -10,8 +10,16 @@ from kube_helpers import get_json, wait_for
 from manifests import ecs_service, task_definition
 
 from ecs_operator.localcluster.cluster import ClusterHandle
+from ecs_shapes import output_problems
 
 PREFIX = f"arn:aws:ecs:{REGION}:{ACCOUNT}"
+
+
+def _ok(ecs: EcsClient, action: str, body: dict | None = None) -> dict:
+    """A call that must succeed, with an answer botocore's output shape accepts."""
+    answer = ecs.ok(action, body)
+    assert output_problems(action, answer) == [], (action, answer)
+    return answer
 
 
 def _apply(cluster: ClusterHandle, namespace: str, *objects: dict) -> None:
@@ -20,25 +28,26 @@ def _apply(cluster: ClusterHandle, namespace: str, *objects: dict) -> None:
 
 
 def _tags(ecs: EcsClient, arn: str) -> dict[str, str]:
-    return {t["key"]: t["value"] for t in ecs.ok("ListTagsForResource", {"resourceArn": arn})["tags"]}
+    return {t["key"]: t["value"] for t in _ok(ecs, "ListTagsForResource", {"resourceArn": arn})["tags"]}
 
 
 def test_cluster_tags_round_trip(ecs: EcsClient, cluster: ClusterHandle, namespace: str) -> None:
-    arn = ecs.ok("CreateCluster", {"clusterName": "tagged", "tags": [{"key": "team", "value": "a"}]})["cluster"][
+    arn = _ok(ecs, "CreateCluster", {"clusterName": "tagged", "tags": [{"key": "team", "value": "a"}]})["cluster"][
         "clusterArn"
     ]
     assert _tags(ecs, arn) == {"team": "a"}
     assert (
-        ecs.ok(
+        _ok(
+            ecs,
             "TagResource",
             {"resourceArn": arn, "tags": [{"key": "env", "value": "prod"}, {"key": "team", "value": "b"}]},
         )
         == {}
     )
     assert _tags(ecs, arn) == {"team": "b", "env": "prod"}
-    described = ecs.ok("DescribeClusters", {"clusters": ["tagged"], "include": ["TAGS"]})["clusters"][0]
+    described = _ok(ecs, "DescribeClusters", {"clusters": ["tagged"], "include": ["TAGS"]})["clusters"][0]
     assert {t["key"]: t["value"] for t in described["tags"]} == {"team": "b", "env": "prod"}
-    assert ecs.ok("UntagResource", {"resourceArn": arn, "tagKeys": ["team", "never-there"]}) == {}
+    assert _ok(ecs, "UntagResource", {"resourceArn": arn, "tagKeys": ["team", "never-there"]}) == {}
     assert _tags(ecs, arn) == {"env": "prod"}
     assert get_json(cluster, "ecscluster", "tagged", "-n", namespace)["spec"]["tags"] == [
         {"key": "env", "value": "prod"}
@@ -48,7 +57,7 @@ def test_cluster_tags_round_trip(ecs: EcsClient, cluster: ClusterHandle, namespa
 
 
 def test_tags_of_a_kubectl_service(ecs: EcsClient, operator, cluster: ClusterHandle, namespace: str) -> None:
-    ecs.ok("CreateCluster", {"clusterName": "apps"})
+    _ok(ecs, "CreateCluster", {"clusterName": "apps"})
     service = ecs_service("web", "web", desired=0, cluster="apps", tags=[{"key": "owner", "value": "kubectl"}])
     _apply(cluster, namespace, task_definition("web"), service)
     arn = f"{PREFIX}:service/apps/web"
@@ -58,12 +67,12 @@ def test_tags_of_a_kubectl_service(ecs: EcsClient, operator, cluster: ClusterHan
         message="the service through the API",
     )
     assert _tags(ecs, arn) == {"owner": "kubectl"}
-    ecs.ok("TagResource", {"resourceArn": arn, "tags": [{"key": "env", "value": "prod"}]})
+    _ok(ecs, "TagResource", {"resourceArn": arn, "tags": [{"key": "env", "value": "prod"}]})
     assert _tags(ecs, arn) == {"owner": "kubectl", "env": "prod"}
     obj = get_json(cluster, "ecsservice", "web", "-n", namespace)
     assert obj["spec"]["tags"] == [{"key": "owner", "value": "kubectl"}, {"key": "env", "value": "prod"}]
     assert obj["spec"]["desiredCount"] == 0 and obj["spec"]["taskDefinition"] == "web", "other members untouched"
-    ecs.ok("UntagResource", {"resourceArn": arn, "tagKeys": ["owner"]})
+    _ok(ecs, "UntagResource", {"resourceArn": arn, "tagKeys": ["owner"]})
     assert _tags(ecs, arn) == {"env": "prod"}
     # kubectl applies its manifest again: the manifest names tags, so its list wins (documented
     # in api/actions/tags.py); the API's tags were on the object until then.
@@ -93,14 +102,14 @@ def test_tags_of_a_task_definition_revision(ecs: EcsClient, operator, cluster: C
         message="the revision through the API",
     )
     assert _tags(ecs, arn) == {"origin": "manifest"}
-    ecs.ok("TagResource", {"resourceArn": arn, "tags": [{"key": "cost-center", "value": "42"}]})
+    _ok(ecs, "TagResource", {"resourceArn": arn, "tags": [{"key": "cost-center", "value": "42"}]})
     assert _tags(ecs, arn) == {"origin": "manifest", "cost-center": "42"}
     name = revision["metadata"]["name"]
     annotation = get_json(cluster, "controllerrevision", name, "-n", namespace)["metadata"]["annotations"][
         "ecs.operator.dev/tags"
     ]
     assert json.loads(annotation) == [{"key": "origin", "value": "manifest"}, {"key": "cost-center", "value": "42"}]
-    ecs.ok("UntagResource", {"resourceArn": arn, "tagKeys": ["origin"]})
+    _ok(ecs, "UntagResource", {"resourceArn": arn, "tagKeys": ["origin"]})
     assert _tags(ecs, arn) == {"cost-center": "42"}
     time.sleep(3)  # give the operator time to (wrongly) register a new revision
     revisions = get_json(cluster, "controllerrevisions", "-n", namespace, "-l", "ecs.operator.dev/family=batch")[
@@ -114,7 +123,7 @@ def test_tags_of_a_task_definition_revision(ecs: EcsClient, operator, cluster: C
 
 
 def test_bad_tag_calls_are_client_errors(ecs: EcsClient, namespace: str) -> None:
-    arn = ecs.ok("CreateCluster", {"clusterName": "strict"})["cluster"]["clusterArn"]
+    arn = _ok(ecs, "CreateCluster", {"clusterName": "strict"})["cluster"]["clusterArn"]
     cases = [
         (
             "TagResource",
@@ -169,7 +178,39 @@ def test_bad_tag_calls_are_client_errors(ecs: EcsClient, namespace: str) -> None
         answer = ecs.call(action, body)
         assert (answer.status, answer.error) == (400, expected), (action, body, answer.body)
     # 50 tags is the limit, not over it; a call that would pass 50 is refused and changes nothing.
-    ecs.ok("TagResource", {"resourceArn": arn, "tags": [{"key": f"k{i}", "value": "v"} for i in range(50)]})
+    _ok(ecs, "TagResource", {"resourceArn": arn, "tags": [{"key": f"k{i}", "value": "v"} for i in range(50)]})
     over = ecs.call("TagResource", {"resourceArn": arn, "tags": [{"key": "one-more", "value": "v"}]})
     assert (over.status, over.error) == (400, "InvalidParameterException")
     assert len(_tags(ecs, arn)) == 50
+
+
+def test_tags_of_a_standalone_task(ecs: EcsClient, operator, cluster: ClusterHandle, namespace: str) -> None:
+    _ok(ecs, "CreateCluster", {"clusterName": "jobs"})
+    task = {
+        "apiVersion": "ecs.operator.dev/v1alpha1",
+        "kind": "ECSTask",
+        "metadata": {"name": "once"},
+        "spec": {"cluster": "jobs", "taskDefinition": "sleeper", "tags": [{"key": "run", "value": "1"}]},
+    }
+    _apply(cluster, namespace, task_definition("sleeper", image="busybox:1.36"), task)
+
+    def task_arn() -> str | None:
+        records = (get_json(cluster, "ecstask", "once", "-n", namespace).get("status") or {}).get("tasks") or []
+        return records[0].get("taskArn") if records else None
+
+    # The operator's status has the task's id (its pod's uid); the API names it in its own region and account.
+    task_id = wait_for(task_arn, timeout=60, message="the ECSTask's task ARN").rsplit("/", 1)[-1]
+    arn = f"{PREFIX}:task/jobs/{task_id}"
+    wait_for(
+        lambda: ecs.call("ListTagsForResource", {"resourceArn": arn}).status == 200, timeout=30, message="the task"
+    )
+    assert _tags(ecs, arn) == {"run": "1"}
+    _ok(ecs, "TagResource", {"resourceArn": arn, "tags": [{"key": "owner", "value": "api"}]})
+    assert _tags(ecs, arn) == {"run": "1", "owner": "api"}
+    assert get_json(cluster, "ecstask", "once", "-n", namespace)["spec"]["tags"] == [
+        {"key": "run", "value": "1"},
+        {"key": "owner", "value": "api"},
+    ]
+    # The same task under another cluster's ARN is not found.
+    elsewhere = arn.replace(":task/jobs/", ":task/other/")
+    assert ecs.call("ListTagsForResource", {"resourceArn": elsewhere}).error == "ResourceNotFoundException"
