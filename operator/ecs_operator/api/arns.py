@@ -58,6 +58,9 @@ class Arns:
     def service_deployment(self, cluster: str, service: str, deployment_id: str) -> str:
         return f"{self.prefix}:service-deployment/{cluster}/{service}/{deployment_id}"
 
+    def service_revision(self, cluster: str, service: str, revision_id: str) -> str:
+        return f"{self.prefix}:service-revision/{cluster}/{service}/{revision_id}"
+
     def kind_of(self, arn: str) -> str | None:
         """The resource type an ARN of this account names (``cluster``, ``service``, ...), else None."""
         if not arn.startswith(self.prefix + ":"):

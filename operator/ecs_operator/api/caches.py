@@ -24,6 +24,7 @@ from ..vocabulary import (
     MANAGED_BY,
 )
 from .keys import DEFAULT_KEYS_NAMESPACE
+from .tombstones import Tombstones
 
 __all__ = ["ApiCaches", "REVISION_COMPONENT"]
 
@@ -40,6 +41,7 @@ class ApiCaches:
     pods: Index = field(default_factory=Index)  # the operator's pods: ECS tasks of services and ECSTasks
     nodes: Index = field(default_factory=Index)  # container instances
     keys: Index = field(default_factory=Index)  # Secrets holding API keys
+    deleted_services: Tombstones = field(default_factory=Tombstones)  # INACTIVE after DeleteService
     informers: list[Informer] = field(default_factory=list)
 
     def start(self, kube: Kube, keys_namespace: str = DEFAULT_KEYS_NAMESPACE) -> ApiCaches:

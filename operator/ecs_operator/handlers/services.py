@@ -20,9 +20,10 @@ from ..plan import Patch, Problem, Reason, ServiceSnapshot, plan_service, plan_s
 from ..plan.conditions import report
 from ..plan.resolve import Resolved, reference, resolve_revision
 from ..plan.service_events import needs_nodes, needs_workload_status
+from ..plan.service_status import FORCE_TOKEN
 from ..render.errors import RenderError
 from ..render.schedule import ScheduleError
-from ..render.service import ServiceRender, render_service
+from ..render.service import ServiceRender, force_token, render_service
 from ..vocabulary import GROUP, KIND_SERVICE, LABEL_SERVICE, PLURALS, VERSION
 from .changes import register_changes
 from .clock import utcnow
@@ -186,7 +187,25 @@ def service_deleted(body: kopf.Body, namespace: str | None, name: str, memo: kop
 
 
 async def service_seen(event: kopf.RawEvent, body: kopf.Body, memo: kopf.Memo, **_: Any) -> None:
-    context_of(memo).caches.services_by_cluster.observe(event.get("type"), body)
+    ctx = context_of(memo)
+    ctx.caches.services_by_cluster.observe(event.get("type"), body)
+    if event.get("type") in ("ADDED", "MODIFIED") and _force_unobserved(body):
+        ctx.services.later(namespaced(body["metadata"].get("namespace")), body["metadata"]["name"], 0.0)
+
+
+def _force_unobserved(body: Mapping[str, Any]) -> bool:
+    """UpdateService forceNewDeployment set a token the PRIMARY deployment was not rolled for.
+
+    The annotation does not bump metadata.generation, and kopf leaves annotations under its own
+    prefix out of what its update handlers compare, so the "changed" handler never sees it: the
+    raw event does.
+    """
+    if body["metadata"].get("deletionTimestamp"):
+        return False
+    token = force_token(body)
+    deployments = (body.get("status") or {}).get("deployments") or []
+    primary: Mapping[str, Any] = next((d for d in deployments if d.get("status") == "PRIMARY"), {})
+    return bool(token) and str(primary.get(FORCE_TOKEN) or "") != token
 
 
 async def service_pod_event(

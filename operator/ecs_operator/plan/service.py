@@ -20,7 +20,7 @@ from typing import Any
 
 from ..models import ECSServiceSpec
 from ..models.deployment import DeploymentCircuitBreaker
-from ..render.service import ServiceRender
+from ..render.service import ServiceRender, force_token, pod_force_token
 from ..render.workload import service_selector
 from ..vocabulary import LABEL_REVISION
 from .conditions import iso
@@ -124,7 +124,7 @@ def _stop_tasks(snapshot: ServiceSnapshot, plan: Plan) -> _Stops:
             f"(service {name}) has stopped 1 running tasks: (task {meta['name']}) {stop.stop_code}: {stop.detail}."
         )
         out.events.append(Event(Reason.SERVICE_EVENT, message, Severity.WARNING if stop.failed else Severity.NORMAL))
-        if stop.failed and meta.get("labels", {}).get(LABEL_REVISION) == current:
+        if stop.failed and _of_primary(pod, current, force_token(snapshot.body)):
             out.failed += 1
     if throttle.active and not throttle.announced:
         out.events.append(Event(Reason.SERVICE_EVENT, throttle_message(name), Severity.WARNING))
@@ -165,12 +165,18 @@ def _started(snapshot: ServiceSnapshot, live: Sequence[Mapping[str, Any]]) -> tu
     return Event(Reason.SERVICE_EVENT, message), marker
 
 
+def _of_primary(pod: Mapping[str, Any], revision: str, token: str) -> bool:
+    """A task of the PRIMARY deployment: its revision and the forceNewDeployment token it started under."""
+    return pod["metadata"].get("labels", {}).get(LABEL_REVISION) == revision and pod_force_token(pod) == token
+
+
 def _healthy(snapshot: ServiceSnapshot, live: Sequence[Mapping[str, Any]]) -> tuple[int, float | None]:
     """PRIMARY tasks healthy for the steady-state window, and seconds until the next one will be."""
     current = str(snapshot.revision)
+    token = force_token(snapshot.body)
     count, soonest = 0, None
     for pod in live:
-        if pod["metadata"].get("labels", {}).get(LABEL_REVISION) != current:
+        if not _of_primary(pod, current, token):
             continue
         since = healthy_since(pod)
         if since is None:
@@ -245,6 +251,7 @@ def plan_service(snapshot: ServiceSnapshot) -> Plan:
         reset_on_healthy=breaker is None or breaker.reset_on_healthy_task is not False,
         threshold=_threshold(breaker),
         healthy=healthy,
+        force_token=force_token(body),
     )
     status, events = compute_service_status(observation, previous)
     problems = list(snapshot.dependency_problems)

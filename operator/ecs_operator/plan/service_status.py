@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..render.capacity import provider_label
+from ..render.service import pod_force_token
 from ..vocabulary import LABEL_PROVIDER, LABEL_REVISION
 from .conditions import condition
 from .lifecycle import last_status
@@ -32,6 +33,12 @@ __all__ = [
 MAX_EVENTS = 20
 MAX_HISTORY = 10
 Status = dict[str, Any]
+FORCE_TOKEN = "forceToken"
+"""On a deployment entry: the forceNewDeployment token its tasks were started under (absent when none).
+A deployment is one (revision, token): UpdateService forceNewDeployment starts a new deployment of
+the same revision (API reference, UpdateService,
+https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_UpdateService.html)."""
+DeploymentKey = tuple[int, str]
 
 
 THRESHOLD_MIN, THRESHOLD_MAX = 3, 200
@@ -131,10 +138,15 @@ class ServiceObservation:
     threshold: tuple[str, int] = ("BOUNDED_PERCENT", 50)  # deploymentCircuitBreaker.thresholdConfiguration
     healthy: int = 0  # PRIMARY tasks RUNNING and healthy for the steady-state window
     throttle: Mapping[str, Any] | None = None  # the service's launch throttle (status.throttle)
+    force_token: str = ""  # the service's forceNewDeployment token: a new one is a new deployment
 
 
-def _counts(pods: Sequence[Mapping[str, Any]]) -> dict[int, dict[str, int]]:
-    by_revision: dict[int, dict[str, int]] = {}
+def _key_of(entry: Mapping[str, Any]) -> DeploymentKey:
+    return int(entry["taskDefinitionRevision"]), str(entry.get(FORCE_TOKEN) or "")
+
+
+def _counts(pods: Sequence[Mapping[str, Any]]) -> dict[DeploymentKey, dict[str, int]]:
+    by_revision: dict[DeploymentKey, dict[str, int]] = {}
     for pod in pods:
         labels = pod.get("metadata", {}).get("labels", {})
         try:
@@ -142,7 +154,7 @@ def _counts(pods: Sequence[Mapping[str, Any]]) -> dict[int, dict[str, int]]:
         except ValueError:
             rev = 0
         state = last_status(pod)
-        bucket = by_revision.setdefault(rev, {"running": 0, "pending": 0})
+        bucket = by_revision.setdefault((rev, pod_force_token(pod)), {"running": 0, "pending": 0})
         if state == "RUNNING":
             bucket["running"] += 1
         elif state in ("PROVISIONING", "PENDING", "ACTIVATING"):
@@ -165,15 +177,14 @@ def compute_service_status(obs: ServiceObservation, previous: Mapping[str, Any])
     name = obs.service_name
     now = obs.now
     new_events: list[Event] = list(obs.stopped)
-    old_deployments = {
-        d["taskDefinitionRevision"]: d for d in previous.get("deployments", []) if "taskDefinitionRevision" in d
-    }
+    old_deployments = {_key_of(d): d for d in previous.get("deployments", []) if "taskDefinitionRevision" in d}
+    key = (obs.revision, obs.force_token)
     old_primary = next((d for d in previous.get("deployments", []) if d.get("status") == "PRIMARY"), None)
     rollback_state = dict(previous.get("rollback") or {})
     last_completed = previous.get("lastCompletedRevision")
 
-    primary = dict(old_deployments.get(obs.revision, {}))
-    if old_primary is None or old_primary.get("taskDefinitionRevision") != obs.revision or not primary:
+    primary = dict(old_deployments.get(key, {}))
+    if old_primary is None or "taskDefinitionRevision" not in old_primary or _key_of(old_primary) != key or not primary:
         primary = {
             "id": f"ecs-svc/{_id(obs.uid, obs.revision, now)}",
             "taskDefinitionRevision": obs.revision,
@@ -182,6 +193,8 @@ def compute_service_status(obs: ServiceObservation, previous: Mapping[str, Any])
             "rolloutState": "IN_PROGRESS",
             "rolloutStateReason": "ECS deployment in progress.",
         }
+        if obs.force_token:
+            primary[FORCE_TOKEN] = obs.force_token
         if (
             old_primary is not None
             and rollback_state.get("toRevision") == obs.revision
@@ -192,7 +205,7 @@ def compute_service_status(obs: ServiceObservation, previous: Mapping[str, Any])
             )
             new_events.append(Event(Reason.SERVICE_EVENT, message, Severity.WARNING))
             rollback_state["announced"] = True
-    mine = counts.get(obs.revision, {"running": 0, "pending": 0})
+    mine = counts.get(key, {"running": 0, "pending": 0})
     primary.update(
         {
             "status": "PRIMARY",
@@ -203,7 +216,7 @@ def compute_service_status(obs: ServiceObservation, previous: Mapping[str, Any])
             "updatedAt": now,
         }
     )
-    others_running = sum(c["running"] + c["pending"] for rev, c in counts.items() if rev != obs.revision)
+    others_running = sum(c["running"] + c["pending"] for k, c in counts.items() if k != key)
     threshold = failure_threshold(obs.desired, *obs.threshold)
     before = primary.get("rolloutState", "IN_PROGRESS")
     step = rollout_step(
@@ -240,14 +253,16 @@ def compute_service_status(obs: ServiceObservation, previous: Mapping[str, Any])
         new_events.append(Event(Reason.SERVICE_EVENT, message))
         last_completed = obs.revision
     primary["rolloutState"] = state
-    _keep_updated_at(primary, old_deployments.get(obs.revision))
+    _keep_updated_at(primary, old_deployments.get(key))
 
     deployments = [primary]
-    for rev, c in sorted(counts.items(), reverse=True):
-        if rev == obs.revision or c["running"] + c["pending"] == 0:
+    for (rev, token), c in sorted(counts.items(), reverse=True):
+        if (rev, token) == key or c["running"] + c["pending"] == 0:
             continue
-        old = dict(old_deployments.get(rev, {}))
-        old.setdefault("id", f"ecs-svc/{_id(obs.uid, rev, 'active')}")
+        old = dict(old_deployments.get((rev, token), {}))
+        old.setdefault("id", f"ecs-svc/{_id(obs.uid, rev, token, 'active') if token else _id(obs.uid, rev, 'active')}")
+        if token:
+            old[FORCE_TOKEN] = token
         old.setdefault("createdAt", now)
         old.update(
             {
@@ -260,7 +275,7 @@ def compute_service_status(obs: ServiceObservation, previous: Mapping[str, Any])
                 "updatedAt": now,
             }
         )
-        _keep_updated_at(old, old_deployments.get(rev))
+        _keep_updated_at(old, old_deployments.get((rev, token)))
         deployments.append(old)
 
     # A deployment that leaves deployments[] (replaced and drained) goes to the history, newest

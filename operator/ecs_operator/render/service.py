@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from ..models import ECSClusterSpec, ECSServiceSpec, TaskDefinitionSpec
+from ..vocabulary import ANNOTATION_FORCE_DEPLOYMENT
 from .autoscaling import AutoscalerRender, build_autoscaler
 from .capacity import (
     CapacityProviderError,
@@ -30,7 +31,19 @@ from .traffic import Traffic, render_traffic
 from .warnings import RenderWarning
 from .workload import build_workload, service_selector
 
-__all__ = ["ServiceRender", "render_service"]
+__all__ = ["ServiceRender", "render_service", "force_token", "pod_force_token"]
+
+
+def force_token(owner: Mapping[str, Any]) -> str:
+    """The ECSService's forceNewDeployment token ("" when none): UpdateService sets a new one to
+    roll new tasks of the same revision (API reference, UpdateService forceNewDeployment,
+    https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_UpdateService.html)."""
+    return str(((owner.get("metadata") or {}).get("annotations") or {}).get(ANNOTATION_FORCE_DEPLOYMENT) or "")
+
+
+def pod_force_token(pod: Mapping[str, Any]) -> str:
+    """The token a task was started under: the pod template carries it, so a new token rolls the pods."""
+    return str(((pod.get("metadata") or {}).get("annotations") or {}).get(ANNOTATION_FORCE_DEPLOYMENT) or "")
 
 
 @dataclass
@@ -100,6 +113,9 @@ def render_service(
         strategy = []
     shares = split_tasks(desired, strategy)
     propagated = propagated_annotations(spec.propagate_tags, spec.tags, td.tags, warnings)
+    token = force_token(owner)
+    if token:
+        propagated = {**propagated, ANNOTATION_FORCE_DEPLOYMENT: token}
     objects: list[dict[str, Any]] = []
     workload_names: list[str] = []
     for share in shares:
