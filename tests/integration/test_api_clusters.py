@@ -399,3 +399,32 @@ def test_bad_input_is_a_client_error(ecs: EcsClient, namespace: str) -> None:
         answer = ecs.call(action, body)
         assert (answer.status, answer.error) == (400, expected), (action, body, answer.body)
     assert _ok(ecs, "DescribeClusters", {"clusters": ["good"]})["clusters"][0]["status"] == "ACTIVE"
+
+
+def test_delete_refused_while_a_task_runs_and_kubectl_delete_shows_deprovisioning(
+    ecs: EcsClient, operator, cluster: ClusterHandle, namespace: str
+) -> None:
+    _ok(ecs, "CreateCluster", {"clusterName": "runs"})
+    task = {
+        "apiVersion": API,
+        "kind": "ECSTask",
+        "metadata": {"name": "server"},
+        "spec": {"cluster": "runs", "taskDefinition": "web"},
+    }
+    _apply(cluster, namespace, task_definition("web"), task)
+
+    def refused() -> bool:
+        answer = ecs.call("DeleteCluster", {"cluster": "runs"})
+        assert answer.status != 200, "DeleteCluster must not delete a cluster whose task runs"
+        return answer.error == "ClusterContainsTasksException"
+
+    wait_for(refused, timeout=30, message="ClusterContainsTasksException")
+    # Deleted with kubectl instead: the operator holds it DEPROVISIONING while the task is there.
+    cluster.kubectl("delete", "ecscluster", "runs", "-n", namespace, "--wait=false")
+    wait_for(
+        lambda: (_describe(ecs, "runs") or {}).get("status") == "DEPROVISIONING", timeout=30, message="DEPROVISIONING"
+    )
+    assert ecs.call("UpdateClusterSettings", {"cluster": "runs", "settings": []}).error == "ClusterNotFoundException"
+    assert ecs.call("CreateCluster", {"clusterName": "runs"}).error == "ClientException"
+    cluster.kubectl("delete", "ecstask", "server", "-n", namespace, "--wait=true", "--timeout=60s")
+    wait_for(lambda: _describe(ecs, "runs") is None, timeout=60, message="the cluster gone once its task is")
