@@ -359,3 +359,39 @@ def test_the_only_matching_node_has_lost_its_agent(cluster: ClusterHandle, names
     finally:
         cluster.kubectl("delete", "ecsservice", "stranded", "-n", namespace, "--wait=false", check=False)
         cluster.kubectl("delete", "node", node, "--wait=false", check=False)
+
+
+def test_resource_quota_on_cpu_is_the_vcpu_limit(cluster: ClusterHandle, namespace: str) -> None:
+    quota = {
+        "apiVersion": "v1",
+        "kind": "ResourceQuota",
+        "metadata": {"name": "compute"},
+        "spec": {"hard": {"requests.cpu": "200m"}},
+    }
+    cluster.apply([quota], "-n", namespace)
+    cluster.apply([task_definition("hungry"), ecs_service("hungry", "hungry", 2)], "-n", namespace)
+    expected = (
+        "(service hungry) was unable to place a task. "
+        "Reason: You've reached the limit on the number of vCPUs you can run concurrently"
+    )
+    _expect(cluster, namespace, "hungry", expected, "Warning")
+
+
+def test_every_matching_node_draining(cluster: ClusterHandle, namespace: str) -> None:
+    """ng-spot-b, the only c5.large, cordoned: ECS has no closer words than 'no container instance met
+    all of its requirements' for an instance that is DRAINING."""
+    cluster.kubectl("cordon", "ng-spot-b")
+    try:
+        service = ecs_service("drained", "drained", 1, placementConstraints=[ON_C5])
+        cluster.apply([_task("drained"), service], "-n", namespace)
+        _expect(cluster, namespace, "drained", f"(service drained) {NO_FIT}", "Warning")
+    finally:
+        cluster.kubectl("uncordon", "ng-spot-b")
+
+
+def test_instances_registered_in_a_classic_load_balancer(cluster: ClusterHandle, namespace: str) -> None:
+    balancer = [{"loadBalancerName": "web-elb", "containerName": "web", "containerPort": 80}]
+    cluster.apply(
+        [task_definition("classic"), ecs_service("classic", "classic", 1, loadBalancers=balancer)], "-n", namespace
+    )
+    _expect(cluster, namespace, "classic", "(service classic) registered 1 instances in (elb web-elb)", "Normal")

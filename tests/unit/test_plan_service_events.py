@@ -307,6 +307,21 @@ PLACEMENT_ROWS = [
         closest("placement-agent", "ng-spot-b"),
         id="AGENT: the only node meeting the constraint is not ready, others fail the constraint",
     ),
+    pytest.param(
+        pending(
+            "0/3 nodes are available: 1 node(s) were unschedulable, 2 node(s) didn't match Pod's node "
+            "affinity/selector.",
+            affinity=ON_SPOT_B,
+        ),
+        [
+            node("ng-ondemand-a", "3920m", "15136Mi"),
+            node("ng-spot-a", "1930m", "7100Mi", labels={"node.kubernetes.io/instance-type": "m5.large"}),
+            node("ng-spot-b", "1930m", "3150Mi", labels={"node.kubernetes.io/instance-type": "c5.large"}, cordoned=True),
+        ],
+        (),
+        text("placement"),
+        id="the only node meeting the constraint is draining, others fail the constraint",
+    ),
     pytest.param(pending("0/0 nodes are available: ."), [], (), text("placement-no-instances"), id="no nodes at all"),
     pytest.param(
         pending("no nodes available to schedule pods"), None, (), text("placement-no-instances"), id="older wording"

@@ -451,6 +451,10 @@ def placement_message(service: str, pod: Pod, nodes: Sequence[Node] | None, sibl
     lost = [n for n in active if _agent_down(n, pod) and _selector_matches(pod, n) and _affinity_matches(pod, n)]
     if stage in (_AFFINITY, _TAINTS) and lost:
         return closest("placement-agent", lost)
+    # Likewise a node that meets them but is cordoned: ECS skips DRAINING instances and has no closer words.
+    drained = [n for n in ordered if _cordoned(n) and _selector_matches(pod, n) and _affinity_matches(pod, n)]
+    if stage in (_AFFINITY, _TAINTS) and drained:
+        return CATALOGUE["placement"].text(service=service)
     if stage == _AFFINITY:
         if selected:  # the task's own node selector fits: the memberOf expression does not
             return closest("placement-member-of", selected)
