@@ -316,7 +316,9 @@ PLACEMENT_ROWS = [
         [
             node("ng-ondemand-a", "3920m", "15136Mi"),
             node("ng-spot-a", "1930m", "7100Mi", labels={"node.kubernetes.io/instance-type": "m5.large"}),
-            node("ng-spot-b", "1930m", "3150Mi", labels={"node.kubernetes.io/instance-type": "c5.large"}, cordoned=True),
+            node(
+                "ng-spot-b", "1930m", "3150Mi", labels={"node.kubernetes.io/instance-type": "c5.large"}, cordoned=True
+            ),
         ],
         (),
         text("placement"),
