@@ -173,7 +173,9 @@ def test_service_tasks_are_listed_described_and_replaced_when_stopped(
     def two_running() -> list[str] | None:
         arns = _ok(ecs, "ListTasks", {"serviceName": "web"})["taskArns"]
         tasks = _describe(ecs, arns) if len(arns) == 2 else []
-        return arns if tasks and all(t["lastStatus"] == "RUNNING" for t in tasks) else None
+        # startedBy is the deployment's id, once the operator has written the service's status
+        settled = tasks and all(t["lastStatus"] == "RUNNING" and "startedBy" in t for t in tasks)
+        return arns if settled else None
 
     arns = wait_for(two_running, timeout=60, message="the service's 2 tasks RUNNING")
     for task in _describe(ecs, arns, include=["TAGS"]):

@@ -35,7 +35,7 @@ from ..render.capacity import FARGATE_TAINT_KEY
 from ..vocabulary import ANNOTATION_PROVIDER_NAME, LABEL_FAMILY, LABEL_REVISION
 from .arns import Arns, uid_id
 
-__all__ = ["TaskSource", "present_task", "epoch", "task_definition_of", "LIFECYCLE"]
+__all__ = ["TaskSource", "present_task", "list_facts", "epoch", "task_definition_of", "LIFECYCLE"]
 
 Obj = dict[str, Any]
 LIFECYCLE = (
@@ -235,6 +235,64 @@ def _tags(source: TaskSource) -> list[Obj]:
     return [{"key": str(t.get("key")), "value": str(t.get("value", ""))} for t in spec.get("tags") or []]
 
 
+def _states(source: TaskSource) -> Obj:
+    """lastStatus, desiredStatus and, once it stops, stopCode and stoppedReason."""
+    record = source.record or {}
+    if not record:
+        state, desired, stop = _pod_state(source)
+        return {"lastStatus": state, "desiredStatus": desired, **stop}
+    out: Obj = {
+        "lastStatus": str(record.get("lastStatus") or "PROVISIONING"),
+        "desiredStatus": str(record.get("desiredStatus") or "RUNNING"),
+    }
+    for key in ("stopCode", "stoppedReason"):
+        if record.get(key):
+            out[key] = str(record[key])
+    return out
+
+
+def _instance_id(source: TaskSource) -> str | None:
+    """The container instance's id (its node's uid); None on Fargate or once the pod is gone."""
+    node = source.node
+    return None if node is None or _is_fargate(node) else uid_id(str(node["metadata"]["uid"]))
+
+
+def _started_by(source: TaskSource) -> str | None:
+    if source.service is not None:
+        return source.started_by
+    value = (source.record or {}).get("startedBy") or ((source.owner or {}).get("spec") or {}).get("startedBy")
+    return str(value) if value else None
+
+
+def _provider(source: TaskSource) -> str | None:
+    spec = (source.owner or {}).get("spec") or {}
+    annotations = ((source.pod or {}).get("metadata") or {}).get("annotations") or {}
+    value = (
+        (source.record or {}).get("capacityProviderName")
+        or annotations.get(ANNOTATION_PROVIDER_NAME)
+        or next((s.get("capacityProvider") for s in spec.get("capacityProviderStrategy") or []), None)
+    )
+    return str(value) if value else None
+
+
+def _launch_type(source: TaskSource) -> str:
+    value = (source.record or {}).get("launchType") or ((source.owner or {}).get("spec") or {}).get("launchType")
+    if value:
+        return str(value)
+    return "FARGATE" if _is_fargate(source.node) or str(_provider(source) or "").startswith("FARGATE") else "EC2"
+
+
+def list_facts(source: TaskSource) -> Obj:
+    """What ListTasks filters on, without presenting the whole task (it runs over every task)."""
+    return {
+        "desiredStatus": _states(source)["desiredStatus"],
+        "family": source.family,
+        "startedBy": _started_by(source),
+        "containerInstance": _instance_id(source),
+        "launchType": _launch_type(source),
+    }
+
+
 def present_task(source: TaskSource, arns: Arns, *, tags: bool = False) -> Obj:
     """The task as DescribeTasks, RunTask and StopTask answer it."""
     record = source.record or {}
@@ -251,18 +309,11 @@ def present_task(source: TaskSource, arns: Arns, *, tags: bool = False) -> Obj:
         family, _, revision = source.task_definition.rpartition(":")
         if revision.isdigit():
             task["taskDefinitionArn"] = arns.task_definition(family, int(revision))
-    if record:
-        task["lastStatus"] = str(record.get("lastStatus") or "PROVISIONING")
-        task["desiredStatus"] = str(record.get("desiredStatus") or "RUNNING")
-        for key in ("stopCode", "stoppedReason"):
-            if record.get(key):
-                task[key] = str(record[key])
-    else:
-        state, desired, stop = _pod_state(source)
-        task.update({"lastStatus": state, "desiredStatus": desired, **stop})
+    task.update(_states(source))
     node = source.node
-    if node is not None and not _is_fargate(node):
-        task["containerInstanceArn"] = arns.container_instance(source.cluster, uid_id(str(node["metadata"]["uid"])))
+    instance = _instance_id(source)
+    if instance is not None:
+        task["containerInstanceArn"] = arns.container_instance(source.cluster, instance)
     created = epoch(record.get("createdAt")) or epoch(pod_meta.get("creationTimestamp"))
     if created is not None:
         task["createdAt"] = created
@@ -288,27 +339,18 @@ def present_task(source: TaskSource, arns: Arns, *, tags: bool = False) -> Obj:
             task["stoppingAt"] = moment
     if source.service is not None:
         task["group"] = f"service:{source.service}"
-        if source.started_by:
-            task["startedBy"] = source.started_by
     else:
         group = record.get("group") or spec.get("group") or (f"family:{source.family}" if source.family else None)
         if group:
             task["group"] = str(group)
-        started_by = record.get("startedBy") or spec.get("startedBy")
-        if started_by:
-            task["startedBy"] = str(started_by)
-    provider = (
-        record.get("capacityProviderName")
-        or (pod_meta.get("annotations") or {}).get(ANNOTATION_PROVIDER_NAME)
-        or next((s.get("capacityProvider") for s in spec.get("capacityProviderStrategy") or []), None)
-    )
+    started_by = _started_by(source)
+    if started_by:
+        task["startedBy"] = started_by
+    provider = _provider(source)
     if provider:
-        task["capacityProviderName"] = str(provider)
-    launch = record.get("launchType") or spec.get("launchType")
-    if not launch:
-        launch = "FARGATE" if _is_fargate(node) or str(provider or "").startswith("FARGATE") else "EC2"
-    task["launchType"] = str(launch)
-    overrides = spec.get("overrides") or {} if source.service is None else {}
+        task["capacityProviderName"] = provider
+    task["launchType"] = _launch_type(source)
+    overrides = (spec.get("overrides") or {}) if source.service is None else {}
     definition = source.definition or {}
     for key in ("cpu", "memory"):
         value = overrides.get(key) or definition.get(key)

@@ -69,7 +69,7 @@ from ..objects import (
     services_in,
 )
 from ..paging import page
-from ..task_view import TaskSource, present_task, task_definition_of
+from ..task_view import TaskSource, list_facts, present_task, task_definition_of
 
 __all__ = ["ACTIONS", "LAUNCH_WAIT_SECONDS", "RUN_TASK_MEMBERS"]
 
@@ -119,7 +119,18 @@ class _Finder:
 
     def __init__(self, call: Call) -> None:
         self.call = call
-        self.pods = {p["metadata"]["name"]: p for p in call.caches.pods.in_namespace(call.namespace)}
+        pods = call.caches.pods.in_namespace(call.namespace)
+        self.pods = {p["metadata"]["name"]: p for p in pods}
+        self.by_service: dict[str, list[Obj]] = {}
+        self.by_ecstask: dict[str, list[Obj]] = {}
+        for pod in pods:
+            meta = pod["metadata"]
+            labels = meta.get("labels") or {}
+            if LABEL_SERVICE in labels:
+                self.by_service.setdefault(str(labels[LABEL_SERVICE]), []).append(pod)
+            elif LABEL_TASK in labels:
+                owner = (meta.get("annotations") or {}).get(ANNOTATION_ECSTASK) or labels[LABEL_TASK]
+                self.by_ecstask.setdefault(str(owner), []).append(pod)
         self._definitions: dict[str, Mapping[str, Any] | None] = {}
 
     def definition(self, task_definition: str | None) -> Mapping[str, Any] | None:
@@ -149,12 +160,8 @@ class _Finder:
             if pod is not None and uid_id(str(pod["metadata"].get("uid", ""))) != task_id:
                 pod = None
             yield self._source(task_id, cluster, record, pod, ecstask)
-        for pod in self.pods.values():
+        for pod in self.by_ecstask.get(name, []):
             meta = pod["metadata"]
-            if LABEL_TASK not in (meta.get("labels") or {}):
-                continue
-            if (meta.get("annotations") or {}).get(ANNOTATION_ECSTASK) != name:
-                continue
             task_id = uid_id(str(meta.get("uid", "")))
             if task_id and task_id not in seen:
                 yield self._source(task_id, cluster, None, pod, ecstask)
@@ -186,9 +193,7 @@ class _Finder:
         name = service["metadata"]["name"]
         cluster = cluster_reference(service)
         deployments = (service.get("status") or {}).get("deployments") or []
-        for pod in self.pods.values():
-            if (pod["metadata"].get("labels") or {}).get(LABEL_SERVICE) != name:
-                continue
+        for pod in self.by_service.get(name, []):
             task_definition = task_definition_of(None, pod)
             started_by = next(
                 (str(d.get("id")) for d in deployments if d.get("taskDefinition") == task_definition and d.get("id")),
@@ -437,26 +442,9 @@ def describe_tasks(call: Call) -> Response:
     return {"tasks": tasks, "failures": failures}
 
 
-def _matches(
-    task: Mapping[str, Any],
-    *,
-    family: str | None,
-    started_by: str | None,
-    desired: str,
-    instance: str | None,
-    launch_type: str | None,
-) -> bool:
-    if task.get("desiredStatus") != desired:
-        return False
-    if family is not None:
-        arn = str(task.get("taskDefinitionArn", ""))
-        if arn.split(":task-definition/", 1)[-1].rsplit(":", 1)[0] != family:
-            return False
-    if started_by is not None and task.get("startedBy") != started_by:
-        return False
-    if instance is not None and str(task.get("containerInstanceArn", "")).rsplit("/", 1)[-1] != instance:
-        return False
-    return launch_type is None or task.get("launchType") == launch_type
+def _matches(facts: Mapping[str, Any], wanted: Mapping[str, str | None]) -> bool:
+    """Every filter given holds (ECS ANDs them)."""
+    return all(value is None or facts.get(key) == value for key, value in wanted.items())
 
 
 def list_tasks(call: Call) -> Response:
@@ -470,22 +458,23 @@ def list_tasks(call: Call) -> Response:
     if instance is not None:
         instance = instance.rsplit("/", 1)[-1].lower()
     p.string("daemonName")
-    wanted = p.string("serviceName")
+    service_ref = p.string("serviceName")
     finder = _Finder(call)
-    if wanted is not None:
-        service = find_service(call, cluster, wanted)
+    if service_ref is not None:
+        service = find_service(call, cluster, service_ref)
         if service is None:
             raise ServiceNotFoundException()
         sources = list(finder.service_tasks(service))
     else:
         sources = list(finder.in_cluster(cluster))
-    arns = []
-    for source in sources:
-        task = present_task(source, call.arns)
-        if _matches(
-            task, family=family, started_by=started_by, desired=desired, instance=instance, launch_type=launch_type
-        ):
-            arns.append(str(task["taskArn"]))
+    wanted = {
+        "desiredStatus": desired,
+        "family": family,
+        "startedBy": started_by,
+        "containerInstance": instance,
+        "launchType": launch_type,
+    }
+    arns = [call.arns.task(s.cluster, s.task_id) for s in sources if _matches(list_facts(s), wanted)]
     chunk, token = page(arns, call.body, default=100, limit=100)
     answer: Response = {"taskArns": chunk}
     if token:
