@@ -11,7 +11,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from .errors import InvalidParameterException
@@ -20,9 +20,11 @@ __all__ = ["page"]
 
 
 def page(
-    keys: Sequence[str], params: dict[str, Any], *, default: int, limit: int = 100
+    keys: Sequence[str], params: Mapping[str, Any], *, default: int, limit: int = 100, reverse: bool = False
 ) -> tuple[list[str], str | None]:
-    """One page of sorted ``keys`` after ``params['nextToken']``, and the token for the next."""
+    """One page of sorted ``keys`` after ``params['nextToken']``, and the token for the next.
+
+    ``reverse``: keys in descending order (ListTaskDefinitions ``sort: DESC``)."""
     size = params.get("maxResults")
     if size is None:
         size = default
@@ -30,12 +32,12 @@ def page(
         raise InvalidParameterException("maxResults must be an integer.")
     if not 1 <= size <= limit:
         raise InvalidParameterException(f"maxResults must be between 1 and {limit}.")
-    ordered = sorted(keys)
+    ordered = sorted(keys, reverse=reverse)
     token = params.get("nextToken")
     start = 0
     if token:
         after = _decode(token)
-        start = next((i for i, key in enumerate(ordered) if key > after), len(ordered))
+        start = next((i for i, key in enumerate(ordered) if (key < after if reverse else key > after)), len(ordered))
     chunk = ordered[start : start + size]
     more = start + size < len(ordered)
     return chunk, (_encode(chunk[-1]) if more and chunk else None)

@@ -116,9 +116,9 @@ def _render(
 ) -> tuple[TaskRender, str]:
     namespace = body["metadata"]["namespace"]
     td = ctx.lookups.task_definition(namespace, family)
-    resolved = resolve_revision(
-        family, pinned, ctx.lookups.list_revisions(namespace, td["metadata"]["name"]) if td else [], namespace
-    )
+    revisions = ctx.lookups.list_revisions(namespace, td["metadata"]["name"]) if td else []
+    # the task's status names the revision it already runs: a deregistered one keeps running (ECS)
+    resolved = resolve_revision(family, pinned, revisions, namespace, body.get("status") or {})
     constraints = [*(spec.placement_constraints or ()), *(resolved.spec.placement_constraints or ())]
     cluster_spec = ctx.lookups.cluster_spec(namespace, spec.cluster_name)
     try:

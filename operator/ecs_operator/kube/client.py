@@ -144,6 +144,14 @@ class Kube:
             "PATCH", res.path(namespace, name, subresource), body=patch, content_type="application/merge-patch+json"
         )
 
+    def replace(self, obj: Obj, *, field_manager: str = FIELD_MANAGER) -> Obj:
+        """PUT the whole object; ``metadata.resourceVersion`` makes it fail with Conflict if it moved."""
+        res = resource_for(obj["apiVersion"], obj["kind"])
+        meta = obj["metadata"]
+        return self.request(
+            "PUT", res.path(meta.get("namespace"), meta["name"]), query={"fieldManager": field_manager}, body=obj
+        )
+
     def create(self, obj: Obj) -> Obj:
         res = resource_for(obj["apiVersion"], obj["kind"])
         return self.request("POST", res.path(obj["metadata"].get("namespace")), body=obj)

@@ -15,6 +15,7 @@ from ..plan.resolve import cluster_spec_of
 from ..plan.task_definition import family_of, task_definition_ref
 from ..plan.types import Revision
 from ..vocabulary import (
+    ANNOTATION_REVISION_STATUS,
     API_VERSION,
     KIND_CLUSTER,
     KIND_SERVICE,
@@ -142,4 +143,8 @@ class Lookups:
 
 
 def _revision(item: Mapping[str, Any]) -> Revision:
-    return Revision(int(item["revision"]), (item.get("data") or {}).get("spec") or {}, item["metadata"]["name"])
+    """A ControllerRevision as the plan reads it; its ECS state is the annotation the ECS API's
+    DeregisterTaskDefinition / DeleteTaskDefinitions write (ACTIVE when absent)."""
+    meta = item["metadata"]
+    status = str((meta.get("annotations") or {}).get(ANNOTATION_REVISION_STATUS) or "ACTIVE")
+    return Revision(int(item["revision"]), (item.get("data") or {}).get("spec") or {}, meta["name"], status)

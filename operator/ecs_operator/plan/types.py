@@ -19,11 +19,17 @@ Obj = dict[str, Any]
 
 @dataclass(frozen=True)
 class Revision:
-    """One registered TaskDefinition revision: its number, its spec, its ControllerRevision's name."""
+    """One registered TaskDefinition revision: its number, its spec, its ControllerRevision's name, and
+    its ECS state (ACTIVE, or INACTIVE / DELETE_IN_PROGRESS once deregistered / deleted)."""
 
     number: int
     spec: dict[str, Any]
     name: str = ""
+    status: str = "ACTIVE"
+
+    @property
+    def active(self) -> bool:
+        return self.status == "ACTIVE"
 
 
 class Severity(enum.Enum):
@@ -44,6 +50,7 @@ class Reason(enum.Enum):
     INVALID_SPEC = "InvalidSpec"
     TASK_DEFINITION_NOT_FOUND = "TaskDefinitionNotFound"
     TASK_DEFINITION_INVALID = "TaskDefinitionInvalid"
+    TASK_DEFINITION_INACTIVE = "TaskDefinitionInactive"
     CLUSTER_NOT_FOUND = "ClusterNotFound"
     CLUSTER_NOT_EMPTY = "ClusterNotEmpty"
 
