@@ -214,3 +214,30 @@ def test_tags_of_a_standalone_task(ecs: EcsClient, operator, cluster: ClusterHan
     # The same task under another cluster's ARN is not found.
     elsewhere = arn.replace(":task/jobs/", ":task/other/")
     assert ecs.call("ListTagsForResource", {"resourceArn": elsewhere}).error == "ResourceNotFoundException"
+
+
+def test_tagging_an_api_created_service_keeps_what_the_api_set(
+    ecs: EcsClient, cluster: ClusterHandle, namespace: str
+) -> None:
+    _ok(ecs, "CreateCluster", {"clusterName": "api-made"})
+    _apply(cluster, namespace, task_definition("web"))
+    wait_for(
+        lambda: ecs.call("DescribeTaskDefinition", {"taskDefinition": "web"}).status == 200,
+        timeout=60,
+        message="the task definition through the API",
+    )
+    body = {
+        "cluster": "api-made",
+        "serviceName": "web",
+        "taskDefinition": "web",
+        "desiredCount": 0,
+        "clientToken": "tok-1",
+    }
+    arn = _ok(ecs, "CreateService", body)["service"]["serviceArn"]
+    _ok(ecs, "TagResource", {"resourceArn": arn, "tags": [{"key": "env", "value": "prod"}]})
+    obj = get_json(cluster, "ecsservices", "-n", namespace)["items"][0]
+    assert obj["spec"]["tags"] == [{"key": "env", "value": "prod"}]
+    assert obj["metadata"]["annotations"]["ecs.operator.dev/client-token"] == "tok-1"
+    assert obj["spec"]["desiredCount"] == 0 and obj["spec"]["serviceName"] == "web"
+    # The create is still idempotent for its token after tagging.
+    assert _ok(ecs, "CreateService", body)["service"]["serviceArn"] == arn

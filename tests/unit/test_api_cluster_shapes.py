@@ -271,6 +271,17 @@ def test_partial_apply_keeps_what_the_api_owns_and_leaves_kubectl_alone() -> Non
     assert body["spec"]["tags"] == CLUSTER["spec"]["tags"]
 
 
+def test_partial_apply_restates_the_metadata_the_api_owns() -> None:
+    obj = _with_managers(("ecs-api", "Apply", ["serviceName"]))
+    obj["metadata"]["annotations"] = {"ecs.operator.dev/client-token": "t-1", "kubectl.io/note": "theirs"}
+    obj["metadata"]["managedFields"][0]["fieldsV1"]["f:metadata"] = {
+        "f:annotations": {".": {}, "f:ecs.operator.dev/client-token": {}}
+    }
+    body = _body(obj, {"tags": []})
+    assert body["metadata"]["annotations"] == {"ecs.operator.dev/client-token": "t-1"}
+    assert body["spec"] == {"tags": []}  # serviceName is not in this spec: nothing to restate
+
+
 def test_delete_cluster_counts_only_tasks_not_stopped() -> None:
     def task(name: str, *, states: list[str] | None = None, **spec: Any) -> dict[str, Any]:
         status = {"tasks": [{"lastStatus": s} for s in states]} if states is not None else {}

@@ -3,11 +3,12 @@
 A server-side apply by field manager ``ecs-api`` states every field that manager wants; a spec
 member it applied before and leaves out of the next apply is *removed* (unless another manager
 also owns it). So an update of a few members (UpdateCluster's ``settings``, TagResource's
-``tags``) applies those members plus the current values of every other spec member ``ecs-api``
-already owns (read from ``metadata.managedFields``), and nothing that only kubectl owns: a field
-kubectl applied stays kubectl's and survives. When the call changes a member kubectl owns, the
-forced apply moves that member to ``ecs-api`` (the last writer wins); ownership is tracked per
-top-level spec member here, because ECS's update calls replace whole members.
+``tags``) applies those members plus the current values of every other field ``ecs-api`` already
+owns, in spec and metadata (read from ``metadata.managedFields`` by :mod:`.applied_intent`: a
+client token annotation CreateService set must not vanish when the service is tagged), and
+nothing that only kubectl owns: a field kubectl applied stays kubectl's and survives. When the
+call changes a member kubectl owns, the forced apply moves that member to ``ecs-api`` (the last
+writer wins); ECS's update calls replace whole members, so a change replaces its member whole.
 
 The apply carries the resourceVersion read, so two read-modify-write calls racing on one list
 (two TagResource calls) cannot lose a write: the loser gets a Conflict and is retried on a
@@ -22,6 +23,7 @@ from typing import Any
 from ..kube.errors import Conflict
 from ..kube.informer import Index
 from ..vocabulary import API_FIELD_MANAGER
+from .applied_intent import owned_intent
 from .context import Call
 from .objects import Obj, apply
 
@@ -42,14 +44,20 @@ def owned_spec_members(obj: Mapping[str, Any], manager: str = API_FIELD_MANAGER)
 
 
 def _body(obj: Mapping[str, Any], changes: Mapping[str, Any]) -> Obj:
-    spec = obj.get("spec") or {}
-    kept = {m: spec[m] for m in owned_spec_members(obj) if m in spec and m not in changes}
-    kept.update({k: v for k, v in changes.items() if v is not None})
+    """What ``ecs-api`` owns now (metadata and spec, :func:`.applied_intent.owned_intent`), with
+    ``changes`` replacing whole spec members (None: left out)."""
+    intent = owned_intent(obj, API_FIELD_MANAGER)
+    spec = dict(intent.get("spec") or {})
+    for member, value in changes.items():
+        if value is None:
+            spec.pop(member, None)
+        else:
+            spec[member] = value
     meta = obj["metadata"]
-    metadata = {"name": meta["name"], "namespace": meta["namespace"]}
+    metadata = {**(intent.get("metadata") or {}), "name": meta["name"], "namespace": meta["namespace"]}
     if meta.get("resourceVersion"):
         metadata["resourceVersion"] = meta["resourceVersion"]
-    return {"apiVersion": obj["apiVersion"], "kind": obj["kind"], "metadata": metadata, "spec": kept}
+    return {"apiVersion": obj["apiVersion"], "kind": obj["kind"], "metadata": metadata, "spec": spec}
 
 
 def apply_spec(
