@@ -256,3 +256,22 @@ def test_bad_references_are_client_errors(ecs: EcsClient) -> None:
     assert ecs.call("DescribeTaskDefinition", {"taskDefinition": "x", "include": ["NOPE"]}).status == 400
     assert ecs.call("DeleteTaskDefinitions", {"taskDefinitions": []}).status == 400
     assert ecs.call("DeleteTaskDefinitions", {"taskDefinitions": [f"x:{n}" for n in range(1, 12)]}).status == 400
+
+
+def test_a_running_service_keeps_its_deregistered_revision(
+    ecs: EcsClient, operator: Any, cluster: ClusterHandle, namespace: str
+) -> None:
+    """ECS: existing services keep an INACTIVE revision and can still scale."""
+    ecs.ok("RegisterTaskDefinition", simple("keep"))
+    cluster.apply([ecs_service("keeper", "keep:1", desired=1)], "-n", namespace)
+
+    def running(count: int) -> dict[str, Any] | None:
+        status = get_json(cluster, "ecsservice", "keeper", "-n", namespace).get("status") or {}
+        return status if status.get("runningCount") == count else None
+
+    wait_for(lambda: running(1), timeout=90, message="keeper running 1 task")
+    ecs.ok("DeregisterTaskDefinition", {"taskDefinition": "keep:1"})
+    cluster.kubectl("scale", "ecsservice", "keeper", "--replicas=2", "-n", namespace)
+    status = wait_for(lambda: running(2), timeout=90, message="keeper scaled to 2 on its INACTIVE revision")
+    assert status["taskDefinition"] == "keep:1"
+    assert "INACTIVE" not in str(status.get("conditions"))
