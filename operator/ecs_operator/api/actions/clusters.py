@@ -7,6 +7,11 @@ PutClusterCapacityProviders apply only their members over what the API already o
 (:mod:`..field_owners`), so fields kubectl applied survive. DeleteCluster answers ECS's refusals
 before deleting anything, since a Kubernetes delete cannot be refused afterwards.
 
+Capacity providers other than FARGATE and FARGATE_SPOT are node-type profiles
+(``spec.capacityProviderProfiles``), which ECS's CreateCluster has no member for: they are
+applied with kubectl, and CreateCluster / PutClusterCapacityProviders can name the ones the
+cluster's object describes.
+
 References: https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_CreateCluster.html,
 API_DescribeClusters.html, API_ListClusters.html, API_UpdateCluster.html,
 API_UpdateClusterSettings.html, API_PutClusterCapacityProviders.html, API_DeleteCluster.html
