@@ -9,7 +9,7 @@ before deleting anything, since a Kubernetes delete cannot be refused afterwards
 
 Capacity providers other than FARGATE and FARGATE_SPOT are node-type profiles
 (``spec.capacityProviderProfiles``), which ECS's CreateCluster has no member for: they are
-applied with kubectl, and CreateCluster / PutClusterCapacityProviders can name the ones the
+applied with kubectl, and PutClusterCapacityProviders can name the ones the
 cluster's object describes.
 
 References: https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_CreateCluster.html,
