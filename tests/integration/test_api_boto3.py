@@ -151,7 +151,7 @@ def test_ci_deploy_step(aws: AwsClients, ecs: EcsClient, cluster: ClusterHandle)
     )
     deploy = CI_DEPLOY / "deploy.py"
     common = ("--cluster", "default", "--service", "shop-api", "--wait-delay", "2")
-    from_file = aws.python(deploy, *common, "--task-definition", str(CI_DEPLOY / "ecs" / "taskdefinition.json"))
+    from_file = aws.python(deploy, *common, "--task-definition", str(CI_DEPLOY / "ecs" / "taskdefinition.ecs-json"))
     first = json.loads(from_file.stdout.strip().splitlines()[-1])
     assert first["revision"] == 2
     assert first["deployments"] == [{"taskDefinition": first["taskDefinitionArn"], "status": "PRIMARY"}]
