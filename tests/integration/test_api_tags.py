@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 from ecs_api import ACCOUNT, REGION, EcsClient
 from kube_helpers import get_json, wait_for
@@ -241,3 +242,16 @@ def test_tagging_an_api_created_service_keeps_what_the_api_set(
     assert obj["spec"]["desiredCount"] == 0 and obj["spec"]["serviceName"] == "web"
     # The create is still idempotent for its token after tagging.
     assert _ok(ecs, "CreateService", body)["service"]["serviceArn"] == arn
+
+
+def test_concurrent_tag_calls_lose_nothing(ecs: EcsClient, namespace: str) -> None:
+    arn = _ok(ecs, "CreateCluster", {"clusterName": "busy-tags"})["cluster"]["clusterArn"]
+    with ThreadPoolExecutor(8) as pool:
+        answers = list(
+            pool.map(
+                lambda i: ecs.call("TagResource", {"resourceArn": arn, "tags": [{"key": f"k{i}", "value": str(i)}]}),
+                range(12),
+            )
+        )
+    assert [a.status for a in answers] == [200] * 12, [a.body for a in answers if a.status != 200]
+    assert _tags(ecs, arn) == {f"k{i}": str(i) for i in range(12)}

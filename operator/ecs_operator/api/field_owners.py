@@ -17,6 +17,8 @@ fresh copy (up to :data:`ATTEMPTS` tries).
 
 from __future__ import annotations
 
+import random
+import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -27,9 +29,10 @@ from .applied_intent import owned_intent
 from .context import Call
 from .objects import Obj, apply
 
-__all__ = ["ATTEMPTS", "owned_spec_members", "apply_spec"]
+__all__ = ["ATTEMPTS", "BACKOFF_SECONDS", "owned_spec_members", "apply_spec"]
 
-ATTEMPTS = 5
+ATTEMPTS = 10
+BACKOFF_SECONDS = 0.02
 
 
 def owned_spec_members(obj: Mapping[str, Any], manager: str = API_FIELD_MANAGER) -> set[str]:
@@ -68,14 +71,16 @@ def apply_spec(
 ) -> Obj:
     """Apply ``change(current)`` (spec members; None leaves one out) over what ``ecs-api`` owns.
 
-    The operator's status writes also move the resourceVersion, so a Conflict is retried on a
-    fresh copy a few times before it reaches the caller.
+    The operator's status writes and concurrent calls also move the resourceVersion, so a
+    Conflict is retried on a fresh copy, after a short random pause that grows with each try,
+    before it reaches the caller.
     """
     current = obj
-    for _ in range(ATTEMPTS - 1):
+    for attempt in range(1, ATTEMPTS):
         try:
             return apply(call, _body(current, change(current)), index)
         except Conflict:
+            time.sleep(random.uniform(0, BACKOFF_SECONDS * attempt))  # racing writers spread out
             meta = obj["metadata"]
             current = call.kube.get(obj["apiVersion"], obj["kind"], meta["namespace"], meta["name"])
             index.remember(current)

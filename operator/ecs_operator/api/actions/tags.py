@@ -25,6 +25,8 @@ API_UntagResource.html, API_ListTagsForResource.html (same directory).
 from __future__ import annotations
 
 import json
+import random
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -42,7 +44,7 @@ from ..errors import (
     InvalidParameterException,
     ResourceNotFoundException,
 )
-from ..field_owners import ATTEMPTS, apply_spec
+from ..field_owners import ATTEMPTS, BACKOFF_SECONDS, apply_spec
 from ..objects import Obj, find_cluster, find_service, is_deleting, revision_number, revisions_of
 from ..tag_rules import check_keys, check_tags, merge_tags, remove_tags
 
@@ -172,7 +174,9 @@ def _write_revision(call: Call, revision: Obj, change: Callable[[list[dict[str, 
     """
     meta = revision["metadata"]
     path = resource_for("apps/v1", "ControllerRevision").path(meta["namespace"], meta["name"])
-    for _ in range(ATTEMPTS):
+    for attempt in range(ATTEMPTS):
+        if attempt:
+            time.sleep(random.uniform(0, BACKOFF_SECONDS * attempt))
         current = call.kube.request("GET", path)
         annotations = current.setdefault("metadata", {}).setdefault("annotations", {})
         annotations[ANNOTATION_TAGS] = json.dumps(change(revision_tags(current)), separators=(",", ":"))
