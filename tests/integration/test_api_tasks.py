@@ -258,3 +258,33 @@ def test_aws_cli_run_task_and_wait_tasks_stopped(
     unknown = "0123456789abcdef0123456789abcdef"
     missing = aws.aws_cli("ecs", "wait", "tasks-running", "--tasks", unknown, check=False, timeout=60)
     assert missing.returncode != 0 and "MISSING" in missing.stderr
+
+
+def test_a_service_task_that_exits_stays_stopped_with_its_exit_code_after_its_pod_is_gone(
+    ecs: EcsClient, cluster: ClusterHandle, namespace: str
+) -> None:
+    cluster.apply([task_definition("api"), ecs_service("api", "api", desired=1)], "-n", namespace)
+
+    def running() -> str | None:
+        arns = _ok(ecs, "ListTasks", {"serviceName": "api"})["taskArns"]
+        tasks = _describe(ecs, arns) if len(arns) == 1 else []
+        return arns[0] if tasks and tasks[0]["lastStatus"] == "RUNNING" else None
+
+    arn = wait_for(running, timeout=60, message="the service's task RUNNING")
+    pod = next(
+        p
+        for p in get_json(cluster, "pods", "-n", namespace, "-l", "ecs.operator.dev/service=api")["items"]
+        if p["metadata"]["uid"].replace("-", "") == arn.rsplit("/", 1)[-1]
+    )
+    cluster.kubectl("annotate", "pod", pod["metadata"]["name"], f"{EXIT_CODE}=4", "-n", namespace)
+
+    def gone() -> bool:
+        names = [p["metadata"]["name"] for p in get_json(cluster, "pods", "-n", namespace)["items"]]
+        return pod["metadata"]["name"] not in names
+
+    wait_for(gone, timeout=60, message="the exited task's pod to be deleted")
+    task = _when_stopped(ecs, arn, timeout=10)
+    assert task["stopCode"] == "EssentialContainerExited" and task["containers"][0]["exitCode"] == 4
+    assert task["group"] == "service:api" and "stoppedAt" in task
+    assert arn in _ok(ecs, "ListTasks", {"serviceName": "api", "desiredStatus": "STOPPED"})["taskArns"]
+    wait_for(running, timeout=60, message="a replacement task")

@@ -319,3 +319,40 @@ def test_a_stop_request_without_reason_reads_as_ecs_default_and_holds_when_the_p
     unrequested = compute_task_status(_observation([], {}), owner["status"])
     gone = {r["podName"]: r for r in unrequested.status["tasks"]}["web-9ecc198515-1"]
     assert gone["stoppedReason"] == "Task stopped: its pod was deleted"
+
+
+# -- a service's task whose pod is gone: the API server's memory of deleted pods --------------
+
+
+def _crashed_service_pod() -> Obj:
+    pod = copy.deepcopy(next(p for p in SNAPSHOT["pods"] if p["metadata"]["name"] == "websvc-fb4997dcf-vm9dd"))
+    status = pod["status"]["containerStatuses"][0]
+    status["state"] = {"terminated": {"exitCode": 2, "reason": "Error", "finishedAt": "2026-12-02T05:59:00Z"}}
+    pod["status"]["phase"] = "Failed"
+    pod["metadata"]["resourceVersion"] = str(int(pod["metadata"]["resourceVersion"]) + 1)
+    return pod
+
+
+def test_a_service_task_whose_pod_is_gone_stays_stopped_with_its_exit_code() -> None:
+    caches = _caches()
+    pod = _crashed_service_pod()
+    task_id = pod["metadata"]["uid"].replace("-", "")
+    caches.pods.observe("DELETED", pod)
+    assert caches.pods.get("play", pod["metadata"]["name"]) is None
+    (task,) = _do("DescribeTasks", {"tasks": [task_id]}, caches)["tasks"]
+    assert (task["lastStatus"], task["desiredStatus"], task["stopCode"]) == (
+        "STOPPED",
+        "STOPPED",
+        "EssentialContainerExited",
+    )
+    assert [(c["lastStatus"], c["exitCode"]) for c in task["containers"]] == [("STOPPED", 2)]
+    assert task["group"] == "service:websvc" and task["stoppedAt"] >= task["createdAt"]
+    assert ARNS.task("default", task_id) in _do("ListTasks", {"desiredStatus": "STOPPED"}, caches)["taskArns"]
+    assert ARNS.task("default", task_id) not in _do("ListTasks", {"serviceName": "websvc"}, caches)["taskArns"]
+
+
+def test_deleted_pods_are_forgotten_after_the_retention() -> None:
+    caches = _caches()
+    caches.pods.keep_seconds = 0.0
+    caches.pods.observe("DELETED", _crashed_service_pod())
+    assert caches.pods.stopped("play") == []

@@ -24,6 +24,7 @@ from ..vocabulary import (
     MANAGED_BY,
 )
 from .keys import DEFAULT_KEYS_NAMESPACE
+from .stopped_pods import StoppedPodsIndex
 from .tombstones import Tombstones
 
 __all__ = ["ApiCaches", "REVISION_COMPONENT"]
@@ -38,7 +39,7 @@ class ApiCaches:
     tasks: Index = field(default_factory=Index)  # ECSTask objects
     task_definitions: Index = field(default_factory=Index)
     revisions: Index = field(default_factory=Index)  # ControllerRevisions: one per registered revision
-    pods: Index = field(default_factory=Index)  # the operator's pods: ECS tasks of services and ECSTasks
+    pods: StoppedPodsIndex = field(default_factory=StoppedPodsIndex)  # the operator's pods (and lately deleted ones)
     nodes: Index = field(default_factory=Index)  # container instances
     keys: Index = field(default_factory=Index)  # Secrets holding API keys
     deleted_services: Tombstones = field(default_factory=Tombstones)  # INACTIVE after DeleteService

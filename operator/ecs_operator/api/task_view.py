@@ -67,6 +67,7 @@ class TaskSource:
     service: str | None = None  # the ECS service name, for a service's task
     started_by: str | None = None  # a service task: its deployment's id
     now: datetime | None = None
+    gone_at: float | None = None  # the pod was deleted then (epoch seconds): its last copy tells the task
 
     @property
     def family(self) -> str | None:
@@ -150,6 +151,8 @@ def _containers(source: TaskSource, arns: Arns, task_arn: str) -> list[Obj]:
     base = [dict(c) for c in (source.record or {}).get("containers") or []]
     if not base and source.pod is not None:
         base = _pod_containers(source.pod)
+        if source.gone_at is not None:
+            base = [{**c, "lastStatus": "STOPPED"} for c in base]
     if not base:
         base = [{"name": name, "lastStatus": "PENDING"} for name in _container_defs(source)]
     defs = _container_defs(source)
@@ -194,10 +197,12 @@ def _is_fargate(node: Mapping[str, Any] | None) -> bool:
 def _pod_state(source: TaskSource) -> tuple[str, str, Obj]:
     """lastStatus, desiredStatus and stop members of a task known only by its pod."""
     pod = source.pod or {}
-    state = last_status(pod)
+    state = "STOPPED" if source.gone_at is not None else last_status(pod)
     stop = None
     if state in ("DEACTIVATING", "STOPPED") or is_terminal(pod):
         stop = task_stop(pod, now=source.now or datetime.now(UTC))
+        if stop is None:  # gone without a deletion the last copy shows: stopped all the same
+            stop = task_stop(pod, now=source.now or datetime.now(UTC), desired_status="STOPPED")
     if source.record is None and source.service is None and state == "ACTIVATING":
         statuses = container_statuses(pod)
         if all("running" in (statuses.get(n) or {}).get("state", {}) for n in essential_containers(pod)):
@@ -337,6 +342,10 @@ def present_task(source: TaskSource, arns: Arns, *, tags: bool = False) -> Obj:
         moment = epoch(pod_meta.get("deletionTimestamp"))
         if moment is not None:
             task["stoppingAt"] = moment
+    if source.gone_at is not None and not record:
+        task.setdefault("stoppingAt", source.gone_at)
+        task["stoppedAt"] = max(source.gone_at, task["stoppingAt"])
+        task.setdefault("executionStoppedAt", task["stoppedAt"])
     if source.service is not None:
         task["group"] = f"service:{source.service}"
     else:

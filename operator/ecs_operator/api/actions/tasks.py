@@ -131,6 +131,11 @@ class _Finder:
             elif LABEL_TASK in labels:
                 owner = (meta.get("annotations") or {}).get(ANNOTATION_ECSTASK) or labels[LABEL_TASK]
                 self.by_ecstask.setdefault(str(owner), []).append(pod)
+        self.gone: dict[str, list[tuple[float, Obj]]] = {}  # service -> its pods deleted lately
+        for at, pod in call.caches.pods.stopped(call.namespace):
+            service = (pod["metadata"].get("labels") or {}).get(LABEL_SERVICE)
+            if service is not None:
+                self.gone.setdefault(str(service), []).append((at, pod))
         self._definitions: dict[str, Mapping[str, Any] | None] = {}
 
     def definition(self, task_definition: str | None) -> Mapping[str, Any] | None:
@@ -193,7 +198,10 @@ class _Finder:
         name = service["metadata"]["name"]
         cluster = cluster_reference(service)
         deployments = (service.get("status") or {}).get("deployments") or []
-        for pod in self.by_service.get(name, []):
+        live = {uid_id(str(p["metadata"].get("uid", ""))) for p in self.by_service.get(name, [])}
+        pods: list[tuple[float | None, Obj]] = [(None, p) for p in self.by_service.get(name, [])]
+        pods += [(at, p) for at, p in self.gone.get(name, []) if uid_id(str(p["metadata"].get("uid", ""))) not in live]
+        for gone_at, pod in pods:
             task_definition = task_definition_of(None, pod)
             started_by = next(
                 (str(d.get("id")) for d in deployments if d.get("taskDefinition") == task_definition and d.get("id")),
@@ -210,6 +218,7 @@ class _Finder:
                 service=service_name(service),
                 started_by=started_by,
                 now=self.call.now,
+                gone_at=gone_at,
             )
 
     def in_cluster(self, cluster: str) -> Iterator[TaskSource]:

@@ -1,0 +1,54 @@
+"""The pods index, remembering the last copy of each deleted pod for a while: stopped service tasks.
+
+ECS keeps a stopped task describable for at least an hour
+(https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_ListTasks.html: "stopped tasks
+appear in the returned results for at least one hour"), and ``aws ecs wait tasks-stopped`` polls
+DescribeTasks until the task reads STOPPED. A standalone task's record outlives its pod in the
+ECSTask's status; a service's task is only its pod, which the Deployment or the operator deletes
+once the task stops. So the API server keeps the last copy its watch saw of each deleted pod, in
+memory, for ``keep_seconds`` and at most ``most`` pods; a restart (or another replica) forgets
+them, and such a task is then MISSING.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Mapping
+from typing import Any
+
+from ..kube.informer import Index
+
+__all__ = ["StoppedPodsIndex"]
+
+Obj = dict[str, Any]
+
+
+class StoppedPodsIndex(Index):
+    """An :class:`Index` of pods that also answers :meth:`stopped` (pods deleted lately)."""
+
+    def __init__(self, keep_seconds: float = 3600.0, most: int = 5000) -> None:
+        super().__init__()
+        self.keep_seconds = keep_seconds
+        self.most = most
+        self._stopped_lock = threading.Lock()
+        self._stopped: dict[tuple[str, str], tuple[float, float, Obj]] = {}  # uid key -> (monotonic, epoch, pod)
+
+    def observe(self, event_type: str, obj: Mapping[str, Any]) -> None:
+        if event_type == "DELETED":
+            meta = obj.get("metadata") or {}
+            key = (str(meta.get("namespace") or ""), str(meta.get("uid") or meta.get("name")))
+            with self._stopped_lock:
+                self._stopped.pop(key, None)
+                self._stopped[key] = (time.monotonic(), time.time(), dict(obj))
+                while len(self._stopped) > self.most:
+                    self._stopped.pop(next(iter(self._stopped)))
+        super().observe(event_type, obj)
+
+    def stopped(self, namespace: str) -> list[tuple[float, Obj]]:
+        """(when it was deleted, epoch seconds; its last copy) of the namespace's pods deleted lately."""
+        horizon = time.monotonic() - self.keep_seconds
+        with self._stopped_lock:
+            for key in [k for k, (seen, _, _) in self._stopped.items() if seen < horizon]:
+                del self._stopped[key]
+            return [(at, pod) for (ns, _), (_, at, pod) in self._stopped.items() if ns == namespace]
