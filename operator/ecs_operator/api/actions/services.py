@@ -60,7 +60,6 @@ from ..objects import (
     cluster_param,
     find_cluster,
     find_service,
-    find_task_definition,
     is_deleting,
     object_name,
     require_cluster,
@@ -228,11 +227,9 @@ def _wanted(call: Call, obj: Mapping[str, Any]) -> Wanted | None:
     except ValueError:
         return None
     wanted = pinned
-    if wanted is None:
-        if find_task_definition(call, family) is None and not revisions_of(call, family):
-            return Wanted(family, None)
-        numbers = [revision_number(r) for r in revisions_of(call, family)]
-        wanted = max(numbers) if numbers else None
+    if wanted is None:  # the latest ACTIVE revision, as the operator resolves a bare family
+        active = [revision_number(r) for r in revisions_of(call, family) if _revision_status(r) == "ACTIVE"]
+        wanted = max(active) if active else None
     if wanted is not None:
         wanted = target_revision(wanted, obj.get("status") or {})
     return Wanted(family, wanted)
