@@ -288,3 +288,21 @@ def test_a_service_task_that_exits_stays_stopped_with_its_exit_code_after_its_po
     assert task["group"] == "service:api" and "stoppedAt" in task
     assert arn in _ok(ecs, "ListTasks", {"serviceName": "api", "desiredStatus": "STOPPED"})["taskArns"]
     wait_for(running, timeout=60, message="a replacement task")
+
+
+def test_run_task_the_operator_cannot_render_is_refused_and_leaves_nothing(
+    ecs: EcsClient, cluster: ClusterHandle, namespace: str
+) -> None:
+    """A task definition in bridge mode cannot run on Fargate: the operator's InvalidSpec is the answer."""
+    _batch(cluster, namespace)
+    _run(ecs, {"taskDefinition": "job", "startedBy": "warm-up"})
+    for task in get_json(cluster, "ecstasks", "-n", namespace)["items"]:
+        cluster.kubectl("delete", "ecstask", task["metadata"]["name"], "-n", namespace, "--wait=true")
+    answer = ecs.call("RunTask", {"taskDefinition": "job", "launchType": "FARGATE"})
+    assert (answer.status, answer.error) == (400, "ClientException"), answer.body
+    assert "Fargate" in answer.body["message"]
+    wait_for(
+        lambda: not get_json(cluster, "ecstasks", "-n", namespace)["items"],
+        timeout=30,
+        message="the refused ECSTask to be deleted",
+    )
