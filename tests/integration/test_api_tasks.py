@@ -194,6 +194,8 @@ def test_service_tasks_are_listed_described_and_replaced_when_stopped(
 
     after = wait_for(replaced, timeout=60, message="the stopped task replaced")
     assert arns[1] in after
+    gone = _when_stopped(ecs, arns[0], timeout=30)  # its pod is gone; the API server remembers it
+    assert (gone["stopCode"], gone["stoppedReason"]) == ("UserInitiated", "bad host")
 
 
 @pytest.mark.parametrize(

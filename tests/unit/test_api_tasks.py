@@ -356,3 +356,18 @@ def test_deleted_pods_are_forgotten_after_the_retention() -> None:
     caches.pods.keep_seconds = 0.0
     caches.pods.observe("DELETED", _crashed_service_pod())
     assert caches.pods.stopped("play") == []
+
+
+def test_a_service_task_gone_without_exiting_was_the_scheduler_unless_stoptask_said_why() -> None:
+    caches = _caches()
+    pod = copy.deepcopy(next(p for p in SNAPSHOT["pods"] if p["metadata"]["name"] == "websvc-fb4997dcf-zhw92"))
+    pod["metadata"]["deletionTimestamp"] = "2026-12-02T05:59:30Z"
+    task_id = pod["metadata"]["uid"].replace("-", "")
+    caches.pods.observe("DELETED", pod)
+    (task,) = _do("DescribeTasks", {"tasks": [task_id]}, caches)["tasks"]
+    deployment = SNAPSHOT["services"][0]["status"]["deployments"][0]["id"]
+    assert (task["lastStatus"], task["stopCode"]) == ("STOPPED", "ServiceSchedulerInitiated")
+    assert task["stoppedReason"] == f"Scaling activity initiated by (deployment {deployment})"
+    caches.pods.note_stop("play", task_id, "bad host")
+    (task,) = _do("DescribeTasks", {"tasks": [task_id]}, caches)["tasks"]
+    assert (task["stopCode"], task["stoppedReason"]) == ("UserInitiated", "bad host")

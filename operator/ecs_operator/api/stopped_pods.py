@@ -7,7 +7,8 @@ DescribeTasks until the task reads STOPPED. A standalone task's record outlives 
 ECSTask's status; a service's task is only its pod, which the Deployment or the operator deletes
 once the task stops. So the API server keeps the last copy its watch saw of each deleted pod, in
 memory, for ``keep_seconds`` and at most ``most`` pods; a restart (or another replica) forgets
-them, and such a task is then MISSING.
+them, and such a task is then MISSING. StopTask's reason for a service's task is remembered the
+same way (:meth:`StoppedPodsIndex.note_stop`): the pod is deleted, so nothing else could carry it.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ class StoppedPodsIndex(Index):
         self.most = most
         self._stopped_lock = threading.Lock()
         self._stopped: dict[tuple[str, str], tuple[float, float, Obj]] = {}  # uid key -> (monotonic, epoch, pod)
+        self._reasons: dict[tuple[str, str], tuple[float, str]] = {}  # (namespace, task id) -> StopTask's reason
 
     def observe(self, event_type: str, obj: Mapping[str, Any]) -> None:
         if event_type == "DELETED":
@@ -44,6 +46,20 @@ class StoppedPodsIndex(Index):
                 while len(self._stopped) > self.most:
                     self._stopped.pop(next(iter(self._stopped)))
         super().observe(event_type, obj)
+
+    def note_stop(self, namespace: str, task_id: str, reason: str) -> None:
+        """StopTask was called for this (service) task with ``reason``."""
+        with self._stopped_lock:
+            self._reasons[(namespace, task_id)] = (time.monotonic(), reason)
+            while len(self._reasons) > self.most:
+                self._reasons.pop(next(iter(self._reasons)))
+
+    def stop_reason(self, namespace: str, task_id: str) -> str | None:
+        with self._stopped_lock:
+            found = self._reasons.get((namespace, task_id))
+        if found is None or found[0] < time.monotonic() - self.keep_seconds:
+            return None
+        return found[1]
 
     def stopped(self, namespace: str) -> list[tuple[float, Obj]]:
         """(when it was deleted, epoch seconds; its last copy) of the namespace's pods deleted lately."""

@@ -21,6 +21,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from ..plan.lifecycle import (
+    USER_STOP_REASON,
+    StopCode,
     container_reason,
     container_statuses,
     ecs_container_names,
@@ -68,6 +70,7 @@ class TaskSource:
     started_by: str | None = None  # a service task: its deployment's id
     now: datetime | None = None
     gone_at: float | None = None  # the pod was deleted then (epoch seconds): its last copy tells the task
+    stop_reason: str | None = None  # a service task StopTask stopped, with this reason
 
     @property
     def family(self) -> str | None:
@@ -210,8 +213,19 @@ def _pod_state(source: TaskSource) -> tuple[str, str, Obj]:
     extra: Obj = {}
     if stop is not None:
         extra = {"stopCode": stop.stop_code, "stoppedReason": stop.detail}
+        if source.service is not None and stop.stop_code == StopCode.USER_INITIATED:
+            extra = _service_stop(source)
     desired = "STOPPED" if stop is not None or state in ("DEACTIVATING", "STOPPED") else "RUNNING"
     return state, desired, extra
+
+
+def _service_stop(source: TaskSource) -> Obj:
+    """A service's task that stopped without exiting: StopTask's (remembered), else the scheduler's
+    doing (a deployment replacing it, scale-in), as ECS's ServiceSchedulerInitiated tells it."""
+    if source.stop_reason is not None:
+        return {"stopCode": StopCode.USER_INITIATED, "stoppedReason": source.stop_reason or USER_STOP_REASON}
+    by = f" (deployment {source.started_by})" if source.started_by else ""
+    return {"stopCode": StopCode.SERVICE_SCHEDULER_INITIATED, "stoppedReason": f"Scaling activity initiated by{by}"}
 
 
 def _health(source: TaskSource) -> str:

@@ -207,8 +207,9 @@ class _Finder:
                 (str(d.get("id")) for d in deployments if d.get("taskDefinition") == task_definition and d.get("id")),
                 None,
             )
+            task_id = uid_id(str(pod["metadata"].get("uid", "")))
             yield TaskSource(
-                task_id=uid_id(str(pod["metadata"].get("uid", ""))),
+                task_id=task_id,
                 cluster=cluster,
                 pod=pod,
                 node=self.node(pod),
@@ -219,6 +220,7 @@ class _Finder:
                 started_by=started_by,
                 now=self.call.now,
                 gone_at=gone_at,
+                stop_reason=self.call.caches.pods.stop_reason(self.call.namespace, task_id),
             )
 
     def in_cluster(self, cluster: str) -> Iterator[TaskSource]:
@@ -411,6 +413,8 @@ def stop_task(call: Call) -> Response:
             patch = {"metadata": {"annotations": {f"{ANNOTATION_STOP_TASK_PREFIX}{task_id}": reason}}}
             updated = call.kube.patch(API_VERSION, KIND_TASK, call.namespace, owner["name"], patch)
             call.caches.tasks.remember(updated)
+    if source.service is not None and source.gone_at is None:
+        call.caches.pods.note_stop(call.namespace, task_id, shown)
     if pod is not None and not pod["metadata"].get("deletionTimestamp"):
         meta = pod["metadata"]
         call.kube.delete("v1", "Pod", call.namespace, meta["name"], uid=meta.get("uid"))
