@@ -13,10 +13,18 @@ from kube_helpers import get_json, wait_for
 from manifests import ecs_service, task_definition
 
 from ecs_operator.localcluster.cluster import ClusterHandle
+from ecs_shapes import output_problems
 
 pytestmark = pytest.mark.usefixtures("operator")
 
 ARN = f"arn:aws:ecs:{REGION}:{ACCOUNT}"
+
+
+def _ok(ecs: EcsClient, action: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
+    """A call that must succeed, with an answer botocore's output shape accepts."""
+    answer = ecs.ok(action, body)
+    assert output_problems(action, answer) == [], (action, answer)
+    return answer
 
 
 def _td_arn(family: str, revision: int) -> str:
@@ -35,6 +43,7 @@ def _create(ecs: EcsClient, body: dict[str, Any], timeout: float = 30) -> dict[s
         if answer.status == 400 and answer.body.get("message") == "TaskDefinition not found.":
             return None
         assert answer.status == 200, answer.body
+        assert output_problems("CreateService", answer.body) == [], answer.body
         return answer.body["service"]
 
     result: dict[str, Any] = wait_for(attempt, timeout=timeout, message="the revision to be registered")
@@ -42,7 +51,7 @@ def _create(ecs: EcsClient, body: dict[str, Any], timeout: float = 30) -> dict[s
 
 
 def _describe(ecs: EcsClient, name: str, cluster: str = "default") -> dict[str, Any]:
-    body = ecs.ok("DescribeServices", {"cluster": cluster, "services": [name]})
+    body = _ok(ecs, "DescribeServices", {"cluster": cluster, "services": [name]})
     assert not body["failures"], body
     service: dict[str, Any] = body["services"][0]
     return service
@@ -118,17 +127,17 @@ def test_update_task_definition_shows_two_deployments_then_one(cluster: ClusterH
     assert {p["metadata"]["labels"]["ecs.operator.dev/revision"] for p in _pods(cluster, ecs.namespace, "app")} == {"2"}
 
     def completed() -> list[dict[str, Any]] | None:
-        listed = ecs.ok("ListServiceDeployments", {"service": "app"})["serviceDeployments"]
+        listed = _ok(ecs, "ListServiceDeployments", {"service": "app"})["serviceDeployments"]
         return listed if len(listed) >= 2 and listed[0]["status"] == "SUCCESSFUL" else None
 
     listed = wait_for(completed, timeout=60, interval=1, message="the second deployment SUCCESSFUL")
     assert all(d["serviceDeploymentArn"].startswith(f"{ARN}:service-deployment/default/app/") for d in listed)
-    described = ecs.ok("DescribeServiceDeployments", {"serviceDeploymentArns": [listed[0]["serviceDeploymentArn"]]})
+    described = _ok(ecs, "DescribeServiceDeployments", {"serviceDeploymentArns": [listed[0]["serviceDeploymentArn"]]})
     assert not described["failures"]
     assert described["serviceDeployments"][0]["status"] == "SUCCESSFUL"
     assert described["serviceDeployments"][0]["targetServiceRevision"]["requestedTaskCount"] == 2
     missing = f"{ARN}:service-deployment/default/app/0000"
-    assert ecs.ok("DescribeServiceDeployments", {"serviceDeploymentArns": [missing]})["failures"] == [
+    assert _ok(ecs, "DescribeServiceDeployments", {"serviceDeploymentArns": [missing]})["failures"] == [
         {"arn": missing, "reason": "MISSING"}
     ]
 
@@ -140,7 +149,7 @@ def test_force_new_deployment_replaces_the_tasks(cluster: ClusterHandle, ecs: Ec
     before = {p["metadata"]["uid"] for p in _pods(cluster, ecs.namespace, "api")}
     assert len(before) == 2
 
-    answer = ecs.ok("UpdateService", {"service": "api", "forceNewDeployment": True})
+    answer = _ok(ecs, "UpdateService", {"service": "api", "forceNewDeployment": True})
     assert len(answer["service"]["deployments"]) == 2  # the new PRIMARY beside the old, at once
     assert not _stable(_describe(ecs, "api"))
 
@@ -193,10 +202,10 @@ def test_same_service_name_in_two_clusters(cluster: ClusterHandle, ecs: EcsClien
     assert len(objects) == 2 and {o["spec"]["cluster"] for o in objects} == {"blue", "green"}
     assert _describe(ecs, "web", "blue")["desiredCount"] == 1
     assert _describe(ecs, "web", "green")["desiredCount"] == 0
-    by_arn = ecs.ok("DescribeServices", {"services": [b["serviceArn"]]})  # an ARN's own cluster wins
+    by_arn = _ok(ecs, "DescribeServices", {"services": [b["serviceArn"]]})  # an ARN's own cluster wins
     assert by_arn["services"][0]["clusterArn"] == f"{ARN}:cluster/green"
-    assert ecs.ok("ListServices", {"cluster": "blue"})["serviceArns"] == [a["serviceArn"]]
-    ecs.ok("UpdateService", {"cluster": "green", "service": "web", "desiredCount": 1})
+    assert _ok(ecs, "ListServices", {"cluster": "blue"})["serviceArns"] == [a["serviceArn"]]
+    _ok(ecs, "UpdateService", {"cluster": "green", "service": "web", "desiredCount": 1})
     assert _describe(ecs, "web", "blue")["desiredCount"] == 1
     assert _describe(ecs, "web", "green")["desiredCount"] == 1
     assert ecs.call("DescribeServices", {"cluster": "nope", "services": ["web"]}).error == "ClusterNotFoundException"
@@ -206,7 +215,7 @@ def test_kubectl_and_api_show_the_same_services(cluster: ClusterHandle, ecs: Ecs
     _register(cluster, ecs.namespace, "web")
     cluster.apply([ecs_service("by-kubectl", "web", 1)], "-n", ecs.namespace)
     service = wait_for(
-        lambda: ecs.ok("DescribeServices", {"services": ["by-kubectl"]})["services"],
+        lambda: _ok(ecs, "DescribeServices", {"services": ["by-kubectl"]})["services"],
         timeout=30,
         message="the kubectl service in DescribeServices",
     )[0]
@@ -220,9 +229,9 @@ def test_kubectl_and_api_show_the_same_services(cluster: ClusterHandle, ecs: Ecs
     )
     obj = get_json(cluster, "ecsservice", "by-api", "-n", ecs.namespace)
     assert obj["spec"]["serviceName"] == "by-api" and obj["spec"]["desiredCount"] == 0
-    listed = ecs.ok("ListServices")["serviceArns"]
+    listed = _ok(ecs, "ListServices")["serviceArns"]
     assert sorted(listed) == [f"{ARN}:service/default/by-api", f"{ARN}:service/default/by-kubectl"]
-    tagged = ecs.ok("DescribeServices", {"services": ["by-api"], "include": ["TAGS"]})["services"][0]
+    tagged = _ok(ecs, "DescribeServices", {"services": ["by-api"], "include": ["TAGS"]})["services"][0]
     assert tagged["tags"] == [{"key": "team", "value": "a"}]
     assert "tags" not in _describe(ecs, "by-api")
 
@@ -237,7 +246,7 @@ def test_update_service_and_kubectl_apply_both_hold(cluster: ClusterHandle, ecs:
         timeout=30,
         message="the service in the API cache",
     )
-    ecs.ok("UpdateService", {"service": "shared", "desiredCount": 3})  # desiredCount moves to ecs-api
+    _ok(ecs, "UpdateService", {"service": "shared", "desiredCount": 3})  # desiredCount moves to ecs-api
     # kubectl still stating desiredCount 1 is told that ecs-api owns it now, and changes nothing:
     clash = cluster.kubectl(
         "apply", "--server-side", "-n", ecs.namespace, "-f", "-", input=yaml.safe_dump(manifest), check=False
@@ -249,7 +258,7 @@ def test_update_service_and_kubectl_apply_both_hold(cluster: ClusterHandle, ecs:
     cluster.apply([manifest], "-n", ecs.namespace, "--server-side")
     spec = get_json(cluster, "ecsservice", "shared", "-n", ecs.namespace)["spec"]
     assert spec["desiredCount"] == 3 and spec["healthCheckGracePeriodSeconds"] == 30
-    ecs.ok("UpdateService", {"service": "shared", "deploymentConfiguration": {"maximumPercent": 150}})
+    _ok(ecs, "UpdateService", {"service": "shared", "deploymentConfiguration": {"maximumPercent": 150}})
     spec = get_json(cluster, "ecsservice", "shared", "-n", ecs.namespace)["spec"]
     assert spec["desiredCount"] == 3, "an UpdateService of another member keeps what ecs-api set before"
     assert spec["healthCheckGracePeriodSeconds"] == 30 and spec["taskDefinition"] == "web"
@@ -266,7 +275,7 @@ def test_create_is_idempotent_with_a_client_token(cluster: ClusterHandle, ecs: E
     _register(cluster, ecs.namespace, "web")
     body = {"serviceName": "once", "taskDefinition": "web", "desiredCount": 0, "clientToken": "tok-1"}
     first = _create(ecs, body)
-    again = ecs.ok("CreateService", body)["service"]
+    again = _ok(ecs, "CreateService", body)["service"]
     assert again["serviceArn"] == first["serviceArn"]
     assert len(get_json(cluster, "ecsservices", "-n", ecs.namespace)["items"]) == 1
     for other in ({**body, "clientToken": None}, {**body, "desiredCount": 2}, {**body, "clientToken": "tok-2"}):
@@ -282,12 +291,12 @@ def test_delete_service_needs_force_then_drains_to_inactive(cluster: ClusterHand
     refused = ecs.call("DeleteService", {"service": "gone"})
     assert refused.error == "InvalidParameterException"
     assert refused.body["message"] == "The service cannot be stopped while it is scaled above 0."
-    deleted = ecs.ok("DeleteService", {"service": "gone", "force": True})["service"]
+    deleted = _ok(ecs, "DeleteService", {"service": "gone", "force": True})["service"]
     assert deleted["status"] == "DRAINING"
     assert ecs.call("UpdateService", {"service": "gone", "desiredCount": 2}).error == "ServiceNotActiveException"
 
     def inactive() -> dict[str, Any] | None:
-        body = ecs.ok("DescribeServices", {"services": ["gone"]})
+        body = _ok(ecs, "DescribeServices", {"services": ["gone"]})
         assert not body["failures"], body  # never MISSING: services-inactive would fail
         service: dict[str, Any] = body["services"][0]
         assert service["status"] in ("DRAINING", "INACTIVE")
@@ -295,28 +304,28 @@ def test_delete_service_needs_force_then_drains_to_inactive(cluster: ClusterHand
 
     wait_for(inactive, timeout=90, interval=1, message="the service INACTIVE")
     assert get_json(cluster, "ecsservices", "-n", ecs.namespace)["items"] == []
-    assert ecs.ok("ListServices")["serviceArns"] == []
+    assert _ok(ecs, "ListServices")["serviceArns"] == []
     assert ecs.call("DeleteService", {"service": "never"}).error == "ServiceNotFoundException"
 
 
 def test_list_services_pages(cluster: ClusterHandle, ecs: EcsClient) -> None:
     cluster.apply([ecs_service(f"svc-{i:02d}", "web", 0) for i in range(12)], "-n", ecs.namespace)
     wait_for(
-        lambda: len(ecs.ok("ListServices", {"maxResults": 100})["serviceArns"]) == 12,
+        lambda: len(_ok(ecs, "ListServices", {"maxResults": 100})["serviceArns"]) == 12,
         timeout=30,
         message="12 services listed",
     )
-    first = ecs.ok("ListServices")
+    first = _ok(ecs, "ListServices")
     assert len(first["serviceArns"]) == 10 and first["nextToken"]
-    second = ecs.ok("ListServices", {"nextToken": first["nextToken"]})
+    second = _ok(ecs, "ListServices", {"nextToken": first["nextToken"]})
     assert len(second["serviceArns"]) == 2 and "nextToken" not in second
     assert len(set(first["serviceArns"]) | set(second["serviceArns"])) == 12
-    assert ecs.ok("ListServices", {"schedulingStrategy": "DAEMON"})["serviceArns"] == []
-    assert len(ecs.ok("ListServices", {"launchType": "EC2", "maxResults": 100})["serviceArns"]) == 12
+    assert _ok(ecs, "ListServices", {"schedulingStrategy": "DAEMON"})["serviceArns"] == []
+    assert len(_ok(ecs, "ListServices", {"launchType": "EC2", "maxResults": 100})["serviceArns"]) == 12
     assert ecs.call("ListServices", {"maxResults": 101}).error == "InvalidParameterException"
     names = [f"svc-{i:02d}" for i in range(11)]
     assert ecs.call("DescribeServices", {"services": names}).error == "InvalidParameterException"
-    body = ecs.ok("DescribeServices", {"services": [*names[:9], "nope"]})
+    body = _ok(ecs, "DescribeServices", {"services": [*names[:9], "nope"]})
     assert len(body["services"]) == 9
     assert body["failures"] == [{"arn": f"{ARN}:service/default/nope", "reason": "MISSING"}]
 

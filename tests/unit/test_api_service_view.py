@@ -109,6 +109,7 @@ def test_a_steady_service_in_ecs_shape() -> None:
     assert [e["id"] for e in service["events"]] == ["108162606779", "103498412170"]  # newest first
     assert service["deploymentConfiguration"]["maximumPercent"] == 200
     assert "tags" not in service
+    assert service["currentServiceDeployment"] == f"{ARN}:service-deployment/default/webserver/1339140989018616213"
     assert describe(STEADY, include_tags=True)["tags"] == [{"key": "team", "value": "web"}]
 
 

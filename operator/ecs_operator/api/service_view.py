@@ -298,6 +298,9 @@ def present_service(
         arn = arns.task_definition(wanted.family, wanted.revision)
     if arn:
         out["taskDefinition"] = arn
+    if primary is not None and primary.get("id"):
+        ident = str(primary["id"]).rsplit("/", 1)[-1]
+        out["currentServiceDeployment"] = arns.service_deployment(cluster, name, ident)
     if include_tags:
         out["tags"] = [
             {"key": str(t.get("key")), "value": str(t.get("value", ""))}

@@ -205,7 +205,9 @@ def _force_unobserved(body: Mapping[str, Any]) -> bool:
     token = force_token(body)
     deployments = (body.get("status") or {}).get("deployments") or []
     primary: Mapping[str, Any] = next((d for d in deployments if d.get("status") == "PRIMARY"), {})
-    return bool(token) and str(primary.get(FORCE_TOKEN) or "") != token
+    # Without a PRIMARY deployment (a service held by a Problem) the next reconcile renders the
+    # token anyway; waking it on every status write would only spin.
+    return bool(token) and bool(primary) and str(primary.get(FORCE_TOKEN) or "") != token
 
 
 async def service_pod_event(
