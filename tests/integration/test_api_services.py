@@ -235,6 +235,15 @@ def test_kubectl_and_api_show_the_same_services(cluster: ClusterHandle, ecs: Ecs
     assert tagged["tags"] == [{"key": "team", "value": "a"}]
     assert "tags" not in _describe(ecs, "by-api")
 
+    odd = _create(ecs, {"serviceName": "Web_Api", "taskDefinition": "web:1", "desiredCount": 0})
+    assert odd["serviceArn"] == f"{ARN}:service/default/Web_Api"
+    assert _describe(ecs, odd["serviceArn"])["serviceName"] == "Web_Api"
+    names = {
+        o["metadata"]["name"]: o["spec"].get("serviceName")
+        for o in get_json(cluster, "ecsservices", "-n", ecs.namespace)["items"]
+    }
+    assert names["web-api"] == "Web_Api"  # a DNS-label object name; ECS's name kept in the spec
+
 
 def test_update_service_and_kubectl_apply_both_hold(cluster: ClusterHandle, ecs: EcsClient) -> None:
     """Server-side apply: ecs-api and kubectl each own the fields they last set (docs/ecs-api.md)."""

@@ -355,7 +355,7 @@ def update_service(call: Call) -> Response:
         annotations = dict(body["metadata"].get("annotations") or {})
         annotations[ANNOTATION_FORCE_DEPLOYMENT] = uuid.uuid4().hex
         body["metadata"]["annotations"] = annotations
-    if len(body["spec"]) == 0 and not force:
+    if not changes and not force:  # nothing to change: no write, no new generation
         return {"service": _present(call, obj)}
     if not body["spec"]:
         body.pop("spec")
