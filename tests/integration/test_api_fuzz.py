@@ -17,6 +17,7 @@ from ecs_api import Answer, ApiProcess, EcsClient
 
 from api_bodies import Case, cases
 from ecs_operator.api.actions import ACTIONS
+from ecs_shapes import output_problems
 
 # Served actions, plus a few the server does not serve (their own error) and one unknown name.
 EXTRA = ("CreateCapacityProvider", "DescribeTaskSets", "SubmitTaskStateChange")
@@ -34,12 +35,22 @@ def check(answer: Answer, case: Case) -> str | None:
         return f"{case.action} ({case.kind}) -> a body that is not a JSON object"
     if answer.status >= 400 and not isinstance(answer.body.get("__type"), str):
         return f"{case.action} ({case.kind}) -> {answer.status} without __type: {answer.body}"
+    if answer.status == 200 and (problems := output_problems(case.action, answer.body)):
+        return f"{case.action} ({case.kind}) -> 200 not of the output shape: {problems[:3]}"
     return None
 
 
 def run_fuzz(ecs: EcsClient, ecs_api: ApiProcess, count: int, budget_s: float) -> None:
     seed = int(os.environ.get("ECS_OPERATOR_API_FUZZ_SEED") or random.SystemRandom().randrange(2**32))
     print(f"\napi fuzz seed: {seed} (ECS_OPERATOR_API_FUZZ_SEED={seed} repeats it), {count} bodies")
+    # Objects the generated names refer to ("default", "app", "app:1", "web"), so that valid-ish
+    # bodies reach the handlers' paths for existing objects too, not only their not-found answers.
+    ecs.call("CreateCluster", {"clusterName": "default"})
+    ecs.call(
+        "RegisterTaskDefinition",
+        {"family": "app", "containerDefinitions": [{"name": "a", "image": "a:1", "memory": 64}]},
+    )
+    ecs.call("CreateService", {"serviceName": "web", "taskDefinition": "app:1", "desiredCount": 0})
     started = time.monotonic()
     statuses: Counter[int] = Counter()
     errors: Counter[str] = Counter()
