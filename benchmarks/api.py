@@ -11,7 +11,8 @@ What it does, on its own local control plane (benchmarks/scale.py's way of start
   - C client threads, each with its own keep-alive HTTP connection, signing every request with
     ecs_operator.api.sigv4.sign, mixing DescribeServices (10 names), ListTasks (one service's
     tasks) and UpdateService (desiredCount left at 1: an API write that changes nothing) for S seconds.
-Figures: per action p50 / p99 / max latency in ms, count, errors; total calls/s. The issue's target
+Figures: per action p50 / p99 / max latency in ms, count, errors; total calls/s; and the same for
+one client alone first (--baseline-seconds), which separates the service time from queueing. The issue's target
 is p99 <= 50 ms for the reads, which the watch caches serve (no LIST per call).
 """
 
@@ -275,6 +276,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         time.sleep(3)  # let the caches and the operator settle
         probe = Client(port, credentials).call("DescribeServices", request_for("DescribeServices", random.Random(0), n))
         result["probe_describe_services"] = {"status": probe[0], "services": len(probe[1].get("services", []))}
+        if args.baseline_seconds > 0:  # one client alone: the service time, without queueing behind others
+            log(f"baseline: 1 client for {args.baseline_seconds}s")
+            result["baseline_one_client"] = load(port, credentials, n, 1, args.baseline_seconds)
         log(f"load: {args.clients} clients for {args.seconds}s")
         result["load"] = load(port, credentials, n, args.clients, args.seconds)
         result["api_healthy_after"] = healthy(port)
@@ -305,6 +309,13 @@ def summary(r: dict[str, Any]) -> str:
                 f"{action:<21} p50 {figures['p50_ms']} ms, p99 {figures['p99_ms']} ms, max {figures['max_ms']} ms "
                 f"({figures['count']} calls, errors {figures['errors'] or 'none'})"
             )
+    base = r.get("baseline_one_client")
+    if base:
+        lines.append(f"one client alone      {base['calls_per_s']} calls/s")
+        for action, _ in MIX:
+            figures = base.get(action)
+            if figures:
+                lines.append(f"  {action:<19} p50 {figures['p50_ms']} ms, p99 {figures['p99_ms']} ms")
     lines.append("target                p99 <= 50 ms for DescribeServices and ListTasks")
     return "\n".join(lines)
 
@@ -314,6 +325,7 @@ def main() -> None:
     parser.add_argument("--services", "-n", type=int, default=500)
     parser.add_argument("--clients", "-c", type=int, default=20)
     parser.add_argument("--seconds", "-s", type=float, default=30)
+    parser.add_argument("--baseline-seconds", type=float, default=5, help="one client alone first (0: skip)")
     parser.add_argument("--cluster", default="ecs-operator-api-bench")
     parser.add_argument("--timeout", type=float, default=900, help="seconds to wait for the services to run")
     parser.add_argument("--keep", action="store_true", help="keep the bench cluster running afterwards")
