@@ -135,8 +135,9 @@ class EcsClient:
         base = {"Host": host, "Content-Type": "application/x-amz-json-1.1", "X-Amz-Target": f"{TARGET}.{action}"}
         base.update(headers or {})
         if signed:
-            base.update(sign(SignedRequest("POST", "/", "", base, payload), self.credentials, self.region,
-                             datetime.now(UTC)))
+            base.update(
+                sign(SignedRequest("POST", "/", "", base, payload), self.credentials, self.region, datetime.now(UTC))
+            )
         request = urllib.request.Request(f"{self.endpoint}/", data=payload, headers=base, method="POST")
         try:
             with urllib.request.urlopen(request, timeout=30) as r:

@@ -66,7 +66,10 @@ def test_protocol_errors_are_ecs_errors(ecs: EcsClient) -> None:
     assert ecs.call("NoSuchAction").error == "UnknownOperationException"
     assert ecs.raw("ListClusters", b"{not json").error == "SerializationException"
     assert ecs.raw("ListClusters", b"[1, 2]").error == "SerializationException"
-    assert ecs.call("ListClusters", {"maxResults": "ten"}).error in ("SerializationException", "InvalidParameterException")
+    assert ecs.call("ListClusters", {"maxResults": "ten"}).error in (
+        "SerializationException",
+        "InvalidParameterException",
+    )
 
 
 def test_oversized_body_is_refused_and_server_keeps_serving(ecs: EcsClient, ecs_api) -> None:
