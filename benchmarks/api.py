@@ -10,7 +10,7 @@ What it does, on its own local control plane (benchmarks/scale.py's way of start
     (`ecs-operator api-key create`);
   - C client threads, each with its own keep-alive HTTP connection, signing every request with
     ecs_operator.api.sigv4.sign, mixing DescribeServices (10 names), ListTasks (one service's
-    tasks) and UpdateService (desiredCount left at 1: an API write that changes nothing) for S seconds.
+    tasks) and UpdateService (desiredCount 1 or 2, a real write most of the time) for S seconds.
 Figures: per action p50 / p99 / max latency in ms, count, errors; total calls/s; and the same for
 one client alone first (--baseline-seconds), which separates the service time from queueing. The issue's target
 is p99 <= 50 ms for the reads, which the watch caches serve (no LIST per call).
@@ -132,7 +132,8 @@ def request_for(action: str, rng: random.Random, n: int) -> dict[str, Any]:
         return {"cluster": "default", "services": [f"svc-{rng.randrange(n)}" for _ in range(10)]}
     if action == "ListTasks":
         return {"cluster": "default", "serviceName": f"svc-{rng.randrange(n)}"}
-    return {"cluster": "default", "service": f"svc-{rng.randrange(n)}", "desiredCount": 1}
+    # desiredCount 1 or 2: most calls change it, so they are real writes (an unchanged one writes nothing)
+    return {"cluster": "default", "service": f"svc-{rng.randrange(n)}", "desiredCount": rng.choice((1, 2))}
 
 
 def load(port: int, credentials: Credentials, n: int, clients: int, seconds: float) -> dict[str, Any]:
