@@ -243,3 +243,17 @@ def test_cli_errors_are_ecs_errors(aws: AwsClients) -> None:
     assert no_cluster.returncode != 0 and "ClusterNotFoundException" in no_cluster.stderr
     bad = aws.aws_cli("ecs", "describe-task-definition", "--task-definition", "nope:7", check=False)
     assert bad.returncode != 0 and "ClientException" in bad.stderr
+
+
+def test_a_users_aws_config_does_not_interfere(ecs: EcsClient, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A ~/.aws and AWS_PROFILE of the user's are ignored: the CLI gets empty config files and only our variables."""
+    monkeypatch.setenv("AWS_PROFILE", "a-profile-nowhere")  # the CLI refuses to start with an unknown profile
+    home = tmp_path / "home"
+    (home / ".aws").mkdir(parents=True)
+    (home / ".aws" / "config").write_text("[default]\nregion = eu-west-1\nendpoint_url = http://127.0.0.1:9\n")
+    (home / ".aws" / "credentials").write_text(
+        "[default]\naws_access_key_id = AKIAWRONG000000000000\naws_secret_access_key = wrong\n"
+    )
+    aws = AwsClients({**ecs.env(), "HOME": str(home)}, tmp_path / "aws")
+    out = ecs_cli(aws, "list-clusters")
+    assert all(arn.startswith("arn:aws:ecs:us-east-1:123456789012:cluster/") for arn in out["clusterArns"])
