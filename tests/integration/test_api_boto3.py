@@ -87,6 +87,22 @@ expect("ClusterNotFoundException", lambda: ecs.list_services(cluster="no-such-cl
 expect("ClientException", lambda: ecs.describe_task_definition(taskDefinition="b3-app:99"))
 expect("InvalidParameterException", lambda: ecs.list_services(cluster="b3", maxResults=1000))
 out["caught"] = caught
+
+forced = ecs.update_service(cluster="b3", service="s1", forceNewDeployment=True)["service"]
+ecs.get_waiter("services_stable").wait(cluster="b3", services=["s1"], WaiterConfig=fast(1))
+after = ecs.describe_services(cluster="b3", services=["s1"])["services"][0]
+out["forced"] = {"deployments_in_answer": len(forced["deployments"]), "after": len(after["deployments"]),
+                 "new_id": after["deployments"][0]["id"] != forced["deployments"][-1]["id"]}
+for name in ("s1", "s2", "s3"):
+    ecs.delete_service(cluster="b3", service=name, force=True)
+ecs.get_waiter("services_inactive").wait(cluster="b3", services=["s1", "s2", "s3"], WaiterConfig=fast(1))
+import time
+for _ in range(45):
+    try:
+        out["deleted"] = ecs.delete_cluster(cluster="b3")["cluster"]["status"]
+        break
+    except (ecs.exceptions.ClusterContainsServicesException, ecs.exceptions.ClusterContainsTasksException):
+        time.sleep(2)
 print(json.dumps(out, default=str))
 """
 
@@ -133,6 +149,8 @@ def test_boto3_paginators_waiters_and_exceptions(aws: AwsClients) -> None:
         "ClientException",
         "InvalidParameterException",
     }
+    assert out["forced"] == {"deployments_in_answer": 2, "after": 1, "new_id": True}  # PRIMARY + ACTIVE, then one
+    assert out["deleted"] in ("INACTIVE", "DEPROVISIONING")
     assert_raw_responses_conform(raws)
     operations = {r["operation"] for r in raws}
     assert {"CreateService", "DescribeServices", "ListTasks", "RunTask", "DescribeTasks"} <= operations
