@@ -176,9 +176,18 @@ def test_cli_deploy_flow(aws: AwsClients, ecs: EcsClient, cluster: ClusterHandle
     done = after["services"][0]
     assert [d["taskDefinition"] for d in done["deployments"]] == [second_arn]
     assert done["runningCount"] == 4
-    messages = [e["message"] for e in done["events"]]
-    assert any(m == "(service web) has reached a steady state." for m in messages), messages
-    assert any(m.startswith("(service web) has started") for m in messages), messages
+    assert any(e["message"].startswith("(service web) has started") for e in done["events"])
+
+    # services-stable holds once runningCount is reached; the steady-state event follows when the
+    # deployment is COMPLETED (after the operator's steady window), as ECS posts it after the rollout.
+    def steady_event() -> dict[str, Any] | None:
+        svc = ecs_cli(aws, "describe-services", "--cluster", "cli", "--services", "web")["services"][0]
+        messages = [e["message"] for e in svc["events"]]
+        completed = svc["deployments"][0]["rolloutState"] == "COMPLETED"
+        return svc if completed and "(service web) has reached a steady state." in messages else None
+
+    steady_svc = wait_for(steady_event, timeout=60, interval=2, message="COMPLETED and the steady-state event")
+    assert steady_svc["events"][0]["createdAt"] >= done["events"][0]["createdAt"]  # newest first
     (failure,) = after["failures"]
     assert failure["reason"] == "MISSING" and failure["arn"].startswith("arn:aws:ecs:us-east-1:123456789012:service/")
     assert failure["arn"].endswith("/gone")
