@@ -233,7 +233,7 @@ def _cmd_dev(args: argparse.Namespace) -> int:
 # -- convert / render / status --------------------------------------------------------------
 
 EXIT_OK, EXIT_FAILURE, EXIT_BAD_INPUT = 0, 1, 2
-_INPUT_SUFFIXES = (".json", ".yaml", ".yml")
+_INPUT_SUFFIXES = (".json", ".yaml", ".yml", ".tfstate")
 
 
 def _read_sources(paths: Sequence[str]) -> list[Source]:

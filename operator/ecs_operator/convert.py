@@ -60,6 +60,7 @@ from .models import (
     parse_task_definition,
     parse_task_definition_ref,
 )
+from .convert_terraform import TerraformError, is_terraform, terraform_resources
 from .models.introspect import field_aliases
 from .render.meta import API_VERSION
 from .render.names import dns_label
@@ -309,6 +310,8 @@ def _bodies(data: Any, label: str, source: Source, options: ConvertOptions) -> t
         raise ConvertError(
             [Problem(label, "", f"must be a JSON object or a containerDefinitions array, got {type(data).__name__}")]
         )
+    if is_terraform(data):
+        return _terraform_bodies(data, label, notes), notes
     if "containerDefinitions" in data:
         spec = dict(data)
         if options.family and "family" not in spec:
@@ -336,6 +339,16 @@ def _bodies(data: Any, label: str, source: Source, options: ConvertOptions) -> t
             ]
         )
     return [_Body(guessed, dict(data))], notes
+
+
+def _terraform_bodies(data: Mapping[str, Any], label: str, notes: list[str]) -> list[_Body]:
+    """Terraform state or ``terraform show -json`` output (convert_terraform.py)."""
+    try:
+        resources, found_notes = terraform_resources(data)
+    except TerraformError as exc:
+        raise ConvertError(Problem(label, issue.path, issue.message) for issue in exc.issues) from None
+    notes.extend(f"{label}: {note}" for note in found_notes)
+    return [_Body(r.kind, r.spec, renames=r.renames) for r in resources]
 
 
 def _guess_kind(data: Mapping[str, Any], forced: str | None) -> str | None:
