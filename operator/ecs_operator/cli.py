@@ -289,6 +289,26 @@ def _convert_options(args: argparse.Namespace) -> ConvertOptions:
         family=getattr(args, "family", None),
         kind=getattr(args, "kind", None),
         keep_revisions=getattr(args, "keep_revisions", False),
+        parameters=tuple(getattr(args, "parameter", None) or ()),
+    )
+
+
+def _template_parameter(text: str) -> tuple[str, str]:
+    """``--parameter Name=Value`` (a CloudFormation template parameter, or AWS::Region=...)."""
+    name, equals, value = text.partition("=")
+    if not equals or not name:
+        raise argparse.ArgumentTypeError(f"{text!r} must be Name=Value")
+    return name, value
+
+
+def _parameter_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--parameter",
+        action="append",
+        type=_template_parameter,
+        metavar="NAME=VALUE",
+        help="a CloudFormation template parameter over its Default; also AWS::Region, AWS::AccountId, "
+        "AWS::StackName (default: the file name) and the other pseudo parameters (repeatable)",
     )
 
 
@@ -578,6 +598,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="keep family:N and ARNs in taskDefinition references (default: follow the latest "
         "revision, since revisions start again at 1 on Kubernetes)",
     )
+    _parameter_argument(convert)
     convert.set_defaults(func=_cmd_convert)
 
     render = sub.add_parser("render", help="the Kubernetes objects a manifest (or ECS JSON) becomes, without a cluster")
@@ -588,6 +609,7 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="render Fargate tasks for the local cluster's provisioner (default: EKS Fargate)",
     )
+    _parameter_argument(render)
     render.set_defaults(func=_cmd_render)
 
     status = sub.add_parser("status", help="clusters, services and tasks, as `aws ecs describe-*` shows them")

@@ -47,6 +47,8 @@ from typing import Any, Final
 
 import yaml
 
+from .cloudformation import TemplateError, TemplateLoader, is_template, translate
+from .convert_terraform import TerraformError, is_terraform, terraform_resources
 from .models import (
     READ_ONLY_MEMBERS,
     ECSClusterSpec,
@@ -60,7 +62,6 @@ from .models import (
     parse_task_definition,
     parse_task_definition_ref,
 )
-from .convert_terraform import TerraformError, is_terraform, terraform_resources
 from .models.introspect import field_aliases
 from .render.meta import API_VERSION
 from .render.names import dns_label
@@ -158,12 +159,14 @@ class ConvertOptions:
     """``namespace``: metadata.namespace of every object (None: leave it to kubectl).
     ``family``: family of inputs that have none (a bare containerDefinitions array).
     ``kind``: what an ambiguous object is (ECSService or ECSTask; any of KINDS is accepted).
-    ``keep_revisions``: keep ``family:N`` and ARNs in references as written."""
+    ``keep_revisions``: keep ``family:N`` and ARNs in references as written.
+    ``parameters``: CloudFormation template parameters (and AWS::Region, ...) as ``(name, value)``."""
 
     namespace: str | None = None
     family: str | None = None
     kind: str | None = None
     keep_revisions: bool = False
+    parameters: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass
@@ -220,7 +223,8 @@ def load_documents(source: Source) -> list[tuple[str, Any]]:
         except json.JSONDecodeError as exc:
             json_error = exc  # maybe YAML in flow style, or JSON documents separated by ---
     try:
-        documents = [doc for doc in yaml.safe_load_all(stripped) if doc is not None]
+        # SafeLoader plus CloudFormation's short-form tags (!Ref, !Sub, ...), read as their long form.
+        documents = [doc for doc in yaml.load_all(stripped, Loader=TemplateLoader) if doc is not None]
     except yaml.YAMLError as exc:
         if json_error is not None:
             where = f"line {json_error.lineno}, column {json_error.colno}"
@@ -277,6 +281,7 @@ class _Body:
     prefix: str = ""  # where the spec sits in the file (``taskDefinition``, ``services[0]``)
     renames: Mapping[str, str] = field(default_factory=dict)  # spec member -> the member's name in the file
     strip: str = ""  # leading spec path that is not in the file (a bare array has no containerDefinitions)
+    locate: Callable[[str], str] | None = None  # spec path -> path in the file, when it is not just a prefix
 
 
 def _convert_document(
@@ -312,6 +317,8 @@ def _bodies(data: Any, label: str, source: Source, options: ConvertOptions) -> t
         )
     if is_terraform(data):
         return _terraform_bodies(data, label, notes), notes
+    if is_template(data):
+        return _template_bodies(data, label, source, options, notes), notes
     if "containerDefinitions" in data:
         spec = dict(data)
         if options.family and "family" not in spec:
@@ -349,6 +356,18 @@ def _terraform_bodies(data: Mapping[str, Any], label: str, notes: list[str]) -> 
         raise ConvertError(Problem(label, issue.path, issue.message) for issue in exc.issues) from None
     notes.extend(f"{label}: {note}" for note in found_notes)
     return [_Body(r.kind, r.spec, renames=r.renames) for r in resources]
+
+
+def _template_bodies(
+    data: Mapping[str, Any], label: str, source: Source, options: ConvertOptions, notes: list[str]
+) -> list[_Body]:
+    """A CloudFormation or CDK-synthesized template (cloudformation/): its ECS resources."""
+    try:
+        translated = translate(data, dict(options.parameters), (source.stem or "stack").removesuffix(".template"))
+    except TemplateError as exc:
+        raise ConvertError(Problem(label, issue.path, issue.message) for issue in exc.issues) from None
+    notes.extend(str(Problem(label, issue.path, issue.message)) for issue in translated.warnings)
+    return [_Body(r.kind, r.spec, locate=r.locate) for r in translated.resources]
 
 
 def _guess_kind(data: Mapping[str, Any], forced: str | None) -> str | None:
@@ -448,6 +467,8 @@ def _validate(body: _Body, label: str) -> Spec:
 
 def _file_path(body: _Body, path: str) -> str:
     """A spec-relative issue path as the path in the file."""
+    if body.locate is not None:
+        return body.locate(path)
     if body.strip and path.startswith(body.strip):
         path = path[len(body.strip) :]
     head = _HEAD.split(path, maxsplit=1)[0]  # up to the first '.' or '['
