@@ -177,12 +177,13 @@ def _parameters(declared: Any, given: Mapping[str, str], problems: list[Template
             value = spec["Default"]
         else:
             problems.append(TemplateIssue(where, f"has no Default: pass --parameter {name}=VALUE"))
+            values[name] = "${" + name + "}"  # so its uses report nothing more
             continue
         kind = str(spec.get("Type", "String"))
         allowed = spec.get("AllowedValues")
         if isinstance(allowed, list) and str(value) not in [str(a) for a in allowed]:
             problems.append(TemplateIssue(where, f"{value!r} is not one of AllowedValues {allowed}"))
-            continue
+            value = spec.get("Default", "${" + name + "}")  # go on with the Default: no follow-on problems
         if kind.startswith("AWS::SSM::Parameter::Value"):
             # The Default names an SSM parameter; only a deployed stack reads its value.
             values[name] = "${" + name + "}"
