@@ -127,13 +127,20 @@ def test_a_kubectl_applied_task_definition_is_seen_through_the_api(
     assert get_json(cluster, "td", "kubeweb", "-n", namespace)["spec"] == simple("kubeweb")
 
 
-def test_tags_are_kept_on_the_revision_not_the_spec(ecs: EcsClient, cluster: ClusterHandle, namespace: str) -> None:
+def test_registered_tags_are_the_revisions_and_tagging_adds_no_revision(
+    ecs: EcsClient, cluster: ClusterHandle, namespace: str
+) -> None:
     tags = [{"key": "team", "value": "shop"}]
     answer = ecs.ok("RegisterTaskDefinition", {**simple("tagged"), "tags": tags})
     assert answer["tags"] == tags
     assert describe(ecs, "tagged", include=["TAGS"])["tags"] == tags
     assert "tags" not in describe(ecs, "tagged")
-    assert "tags" not in get_json(cluster, "td", "tagged", "-n", namespace)["spec"]
+    # in the spec, as a manifest has them: propagateTags TASK_DEFINITION reads the revision's spec
+    assert get_json(cluster, "td", "tagged", "-n", namespace)["spec"]["tags"] == tags
+    arn = answer["taskDefinition"]["taskDefinitionArn"]
+    ecs.ok("TagResource", {"resourceArn": arn, "tags": [{"key": "env", "value": "prod"}]})
+    assert {t["key"] for t in describe(ecs, "tagged", include=["TAGS"])["tags"]} == {"team", "env"}
+    assert describe(ecs, "tagged")["taskDefinition"]["revision"] == 1
 
 
 def test_deregister_and_delete(ecs: EcsClient, cluster: ClusterHandle, namespace: str) -> None:

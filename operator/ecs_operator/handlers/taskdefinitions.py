@@ -20,6 +20,7 @@ from ..vocabulary import (
     GROUP,
     KIND_TASK_DEFINITION,
     LABEL_FAMILY,
+    LABEL_REVISION,
     LABEL_TASK_DEFINITION,
     PLURALS,
     REVISION_LEDGER,
@@ -65,12 +66,26 @@ async def task_definition_seen(event: kopf.RawEvent, body: kopf.Body, memo: kopf
 def revision_seen(
     event: kopf.RawEvent, body: kopf.Body, namespace: str | None, labels: Mapping[str, str], memo: kopf.Memo, **_: Any
 ) -> None:
-    """A new revision: services following its family roll to it (DESIGN.md reconciliation rules)."""
+    """A new revision: services following its family roll to it (DESIGN.md reconciliation rules), and
+    its TaskDefinition's status names it (the ECS API registers revisions itself, sometimes without
+    changing the spec: the same spec registered again is a new revision, as in ECS)."""
     namespace = namespaced(namespace)
     ctx = context_of(memo)
     ctx.caches.revisions.observe(event.get("type"), body)
     if event.get("type") == "ADDED" and labels.get(LABEL_FAMILY):
         _notify_services(ctx, namespace, labels[LABEL_FAMILY])
+    owner = labels.get(LABEL_TASK_DEFINITION)
+    if event.get("type") == "ADDED" and owner and _newer_than_status(ctx, namespace, owner, labels):
+        ctx.queue(KIND_TASK_DEFINITION).later(namespace, owner, 0)
+
+
+def _newer_than_status(ctx: OperatorContext, namespace: str, owner: str, labels: Mapping[str, str]) -> bool:
+    number = labels.get(LABEL_REVISION, "")
+    for td in ctx.caches.task_definitions.get(namespace, labels.get(LABEL_FAMILY, "")):
+        if td["metadata"]["name"] == owner:
+            known = (td.get("status") or {}).get("revision")
+            return not (isinstance(known, int) and number.isdigit() and int(number) <= known)
+    return True
 
 
 def register(registry: kopf.OperatorRegistry) -> None:

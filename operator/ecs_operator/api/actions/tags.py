@@ -47,8 +47,9 @@ from ..errors import (
 from ..field_owners import ATTEMPTS, BACKOFF_SECONDS, apply_spec
 from ..objects import Obj, find_cluster, find_service, is_deleting, revision_number, revisions_of
 from ..tag_rules import check_keys, check_tags, merge_tags, remove_tags
+from ..task_definition_view import revision_tags
 
-__all__ = ["ACTIONS", "revision_tags"]
+__all__ = ["ACTIONS"]
 
 NOT_FOUND = "The specified resource is not found."
 _KINDS = ("cluster", "service", "task", "task-definition")
@@ -62,19 +63,6 @@ class _Target:
     @property
     def is_revision(self) -> bool:
         return self.kind == "task-definition"
-
-
-def revision_tags(revision: Obj) -> list[dict[str, str]]:
-    """A revision's tags: its annotation once tagging wrote one, else the tags it was registered with."""
-    annotations = (revision.get("metadata") or {}).get("annotations") or {}
-    raw = annotations.get(ANNOTATION_TAGS)
-    if raw is not None:
-        try:
-            return remove_tags(json.loads(raw), ())
-        except ValueError:
-            return []
-    spec = (revision.get("data") or {}).get("spec") or {}
-    return remove_tags(spec.get("tags"), ())
 
 
 def _resolve(call: Call, arn: str) -> _Target:

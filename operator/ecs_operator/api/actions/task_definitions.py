@@ -117,10 +117,12 @@ def register_task_definition(call: Call) -> Response:
     except SpecError as exc:
         raise ClientException("; ".join(exc.messages)) from exc
     tags = [t.model_dump(mode="json", by_alias=True, exclude_none=True) for t in parsed.tags or ()]
-    spec = {k: v for k, v in request.items() if k != "tags" and k not in READ_ONLY_MEMBERS}
+    # The tags stay in the spec, as a manifest has them: propagateTags TASK_DEFINITION reads the
+    # revision's spec. TagResource later writes the revision's annotation instead (no new revision).
+    spec = {k: v for k, v in request.items() if k not in READ_ONLY_MEMBERS}
     family = parsed.family
     owner = _write_spec(call, family, spec)
-    revision = _create_revision(call, owner, family, tags)
+    revision = _create_revision(call, owner, family, [])
     response: Response = {"taskDefinition": _describe(call, revision)}
     if tags:
         response["tags"] = tags
