@@ -10,6 +10,8 @@ cleanly is one the operator accepts. The form of each document is told by its me
     a bare containerDefinitions array     [{"name", "image", ...}, ...]            -> TaskDefinition
                                           (family from --family or the file name)
     create-service input                  {"serviceName", "taskDefinition", ...}   -> ECSService
+    update-service input                  {"service": "<name>", "taskDefinition", ...} -> ECSService
+                                          (convert_update_service.py; forceNewDeployment dropped, noted)
     describe-services / create-service    {"services": [...]} / {"service": {...}} -> one ECSService each
       output                              (read-only members dropped, clusterArn -> cluster, roleArn -> role)
     run-task input                        {"taskDefinition", "count", ...}         -> ECSTask
@@ -49,6 +51,7 @@ import yaml
 
 from .cloudformation import TemplateError, TemplateLoader, is_template, translate
 from .convert_terraform import TerraformError, is_terraform, terraform_resources
+from .convert_update_service import is_update_service, update_service_input
 from .models import (
     READ_ONLY_MEMBERS,
     ECSClusterSpec,
@@ -329,6 +332,10 @@ def _bodies(data: Any, label: str, source: Source, options: ConvertOptions) -> t
         if data.get("tags") and "tags" not in spec:
             spec["tags"] = data["tags"]
         return [_Body("TaskDefinition", spec, prefix="taskDefinition")], notes
+    if is_update_service(data):
+        update = update_service_input(data)
+        notes.extend(f"{label}: {note}" for note in update.notes)
+        return [_Body("ECSService", update.spec, renames=update.renames)], notes
     for wrapper, single, kind in (("services", "service", "ECSService"), ("clusters", "cluster", "ECSCluster")):
         if isinstance(data.get(wrapper), list) or isinstance(data.get(single), Mapping):
             return _outputs(data, label, wrapper, single, kind, notes), notes

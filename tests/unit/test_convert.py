@@ -365,6 +365,6 @@ def test_convert_is_pure_and_imports_only_models_and_render() -> None:
             imported.update(alias.name for alias in node.names)
     local = {name for name in imported if name.startswith(".")}
     # and the readers of other forms, pure too (their own import contracts)
-    readers = ("models", "render", "convert_terraform", "cloudformation")
+    readers = ("models", "render", "convert_terraform", "convert_update_service", "cloudformation")
     assert all(name.split(".")[1] in readers for name in local), local
     assert not {"kopf", "kubernetes", "subprocess", "os"} & {name.split(".")[0] for name in imported}

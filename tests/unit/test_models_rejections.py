@@ -70,8 +70,8 @@ TASK_DEFINITION_CASES: list[tuple[str, dict[str, Any], str, str]] = [
     ("family-too-long", td(family="f" * 256), "family", "at most 255 characters"),
     ("missing-family", {"containerDefinitions": [WEB]}, "family", "is required"),
     ("bad-container-name", td(web(name="web.1")), "containerDefinitions[0].name", "letters, digits, hyphens"),
-    ("user-name", td(web(user="nginx")), "containerDefinitions[0].user", "numeric uid or uid:gid"),
-    ("user-name-group", td(web(user="1000:staff")), "containerDefinitions[0].user", "numeric uid or uid:gid"),
+    ("user-with-space", td(web(user="app user")), "containerDefinitions[0].user", "must be user, user:group"),
+    ("user-three-parts", td(web(user="1000:1000:1000")), "containerDefinitions[0].user", "uid:gid"),
     ("memory-not-a-number", td(web(memory="lots")), "containerDefinitions[0].memory", "must be an integer"),
     ("memory-below-docker-minimum", td(web(memory=4)), "containerDefinitions[0].memory", "at least 6 MiB"),
     ("essential-as-string", td(web(essential="yes")), "containerDefinitions[0].essential", "must be a boolean"),
@@ -137,8 +137,8 @@ TASK_DEFINITION_CASES: list[tuple[str, dict[str, Any], str, str]] = [
     ("health-retries", td(health(retries=0)), "containerDefinitions[0].healthCheck.retries", "between 1 and 10"),
     ("health-start-period", td(health(startPeriod=301)),
      "containerDefinitions[0].healthCheck.startPeriod", "between 0 and 300"),
-    ("health-command", td(web(healthCheck={"command": ["curl", "-f", "localhost"]})),
-     "containerDefinitions[0].healthCheck.command[0]", "must be CMD or CMD-SHELL"),
+    ("health-command-cmd-alone", td(web(healthCheck={"command": ["CMD"]})),
+     "containerDefinitions[0].healthCheck.command", "CMD needs the command to run after it"),
     ("health-command-empty", td(web(healthCheck={"command": []})),
      "containerDefinitions[0].healthCheck.command", "at least 1 item"),
     ("links-in-awsvpc", td(web(links=["db"]), web(name="db", memory=64), networkMode="awsvpc"),
@@ -333,7 +333,7 @@ def test_rejected_with_field_path(parse: Parser, document: dict[str, Any], path:
 def test_every_problem_is_reported_at_once() -> None:
     document = td(
         web(memoryReservation=600),
-        web(name="side", memory=64, user="www-data"),
+        web(name="side", memory=64, user="www data"),
         web(name="side", memory=64, dependsOn=[{"containerName": "db", "condition": "START"}]),
     )
     with pytest.raises(SpecError) as caught:

@@ -6,6 +6,11 @@ irregular ones are given explicitly, so a pasted ECS document validates as-is an
 with ECS's spelling. Unknown members are errors, never silently dropped: they are typos or ECS
 features we have not modelled.
 
+A member given as ``null`` is a member not given. ECS's console shows a task definition's JSON
+with every unset member as ``null`` (``"memoryReservation": null``, ``"linuxParameters": null``),
+and that JSON is what people copy into files, Terraform's ``container_definitions`` and here;
+Kubernetes prunes such nulls from a custom resource too (structural schemas without ``nullable``).
+
 Rules that span several members live in ``problems()``, yielding Issues with paths relative to
 the shape. They run once the whole document has the right structure: the document model
 (``is_document``) walks every nested shape and raises all problems as one SpecError, so a user
@@ -14,7 +19,7 @@ sees every mistake at once instead of one per attempt.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Any, ClassVar, Self
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
@@ -51,6 +56,13 @@ class ECSModel(BaseModel):
         super().__pydantic_init_subclass__(**kwargs)
         if "ecs_shape" not in cls.__dict__:
             cls.ecs_shape = cls.__name__
+
+    @model_validator(mode="before")
+    @classmethod
+    def _null_is_absent(cls, data: Any) -> Any:
+        if isinstance(data, Mapping) and any(value is None for value in data.values()):
+            return {key: value for key, value in data.items() if value is not None}
+        return data
 
     @field_validator("*", mode="before")
     @classmethod

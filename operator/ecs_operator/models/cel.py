@@ -119,9 +119,10 @@ CEL_RULES: Final[dict[str, list[Rule]]] = {
         ),
     ],
     "HealthCheck": [
+        # Any first element is accepted as ECS accepts it (HealthCheck.problems); CMD alone runs nothing.
         rule(
-            "self.command[0] in ['CMD', 'CMD-SHELL']",
-            "healthCheck command must start with CMD or CMD-SHELL",
+            "!(self.command[0] in ['CMD', 'CMD-SHELL']) || self.command.size() > 1",
+            "healthCheck command: CMD and CMD-SHELL need the command to run after them",
             ".command",
         ),
     ],

@@ -212,6 +212,8 @@ class Ulimit(ECSModel):
 class HealthCheck(ECSModel):
     """A command-based health check; rendered as exec probes."""
 
+    # Ranges as https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_HealthCheck.html documents them.
+
     command: list[str] = Field(min_length=1)
     interval: HealthCheckInterval | None = None
     timeout: HealthCheckTimeout | None = None
@@ -219,9 +221,11 @@ class HealthCheck(ECSModel):
     start_period: HealthCheckStartPeriod | None = None
 
     def problems(self) -> Iterator[Issue]:
-        if self.command[0] not in ("CMD", "CMD-SHELL"):
-            yield Issue("command[0]", f"must be CMD or CMD-SHELL, got {self.command[0]!r}")
-        elif len(self.command) < 2:
+        # The API reference asks for CMD or CMD-SHELL first (API_HealthCheck.html), but RegisterTaskDefinition
+        # accepts any first element and vendor task definitions rely on it (["/healthcheck"]): such a command
+        # is run as the exec form, and ["NONE"] (Docker's HEALTHCHECK NONE) disables the check; the renderer
+        # warns for both (render/probes.py). CMD and CMD-SHELL alone have nothing to run: no probe can be made.
+        if self.command[0] in ("CMD", "CMD-SHELL") and len(self.command) < 2:
             yield Issue("command", f"{self.command[0]} needs the command to run after it")
 
     @property
@@ -280,13 +284,15 @@ class ContainerDefinition(ECSModel):
     stop_timeout: Annotated[int, IntOrString(ge=0, unit="seconds")] | None = None
     version_consistency: Literal["enabled", "disabled"] | None = None
     hostname: str | None = None
+    # ECS takes user, user:group, uid, uid:gid, user:gid or uid:group (API_ContainerDefinition.html#ECS-Type-
+    # ContainerDefinition-user); names are accepted and the renderer warns (runAsUser takes numbers).
     user: (
         Annotated[
             str,
             TextPattern(
-                r"^[0-9]+(:[0-9]+)?$",
-                "must be a numeric uid or uid:gid (Kubernetes runAsUser/runAsGroup take numbers, not names)",
-                64,
+                r"^[^:\s]+(:[^:\s]+)?$",
+                "must be user, user:group, uid, uid:gid, user:gid or uid:group",
+                255,
             ),
         ]
         | None
