@@ -71,14 +71,17 @@ def _cmd_run(args: argparse.Namespace) -> int:
     settings = Settings.from_environ()
     if args.kubeconfig:
         settings = replace(settings, kubeconfig=args.kubeconfig)
-    if settings.fargate_provisioner is None and _is_local_cluster(settings.kubeconfig):
+    local = _is_local_cluster(settings.kubeconfig)
+    if settings.fargate_provisioner is None and local:
         settings = replace(settings, fargate_provisioner=LOCAL_FARGATE)  # play EKS's Fargate scheduler
+    if local:
+        settings = settings.with_local_webhook()  # its kube-apiserver runs here: 127.0.0.1 reaches us
     level = logging.DEBUG if args.verbose else logging.WARNING if args.quiet else logging.INFO
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     if settings.kubeconfig:
         os.environ["KUBECONFIG"] = settings.kubeconfig  # kopf's own log-in reads it
     ctx = create_context(settings)
-    registry = build_registry()
+    registry = build_registry(admission_webhook=settings.webhook_enabled)
     if settings.local_fargate:
         from .localcluster.fargate_provisioner import register as register_fargate_provisioner
 

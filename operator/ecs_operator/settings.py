@@ -9,15 +9,21 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TypeVar
 
-__all__ = ["Settings", "ENVIRONMENT", "LOCAL_FARGATE"]
+__all__ = ["Settings", "ENVIRONMENT", "LOCAL_FARGATE", "LOCAL_WEBHOOK_CONFIGURATION", "WEBHOOK_PORT"]
 
 _N = TypeVar("_N", int, float)
 
 LOCAL_FARGATE = "kwok"
 """The provisioner value that plays EKS's Fargate scheduler with kwok nodes (the local cluster)."""
+
+LOCAL_WEBHOOK_CONFIGURATION = "ecs-operator-local.ecs.operator.dev"
+"""The ValidatingWebhookConfiguration kopf manages on the local cluster (one name: last writer wins)."""
+
+WEBHOOK_PORT = 9443
+"""The admission webhook's port in a pod (deploy/webhook's Service targets it)."""
 
 ENVIRONMENT: dict[str, str] = {
     "kubeconfig": "KUBECONFIG",
@@ -28,6 +34,11 @@ ENVIRONMENT: dict[str, str] = {
     "stopped_task_retention": "ECS_OPERATOR_STOPPED_TASK_RETENTION",
     "peering_priority": "ECS_OPERATOR_PEERING_PRIORITY",
     "peering_lifetime": "ECS_OPERATOR_PEERING_LIFETIME",
+    "webhook": "ECS_OPERATOR_WEBHOOK",
+    "webhook_address": "ECS_OPERATOR_WEBHOOK_ADDRESS",
+    "webhook_port": "ECS_OPERATOR_WEBHOOK_PORT",
+    "webhook_cert_dir": "ECS_OPERATOR_WEBHOOK_CERT_DIR",
+    "webhook_configuration": "ECS_OPERATOR_WEBHOOK_CONFIGURATION",
 }
 """Settings field -> the environment variable it is read from."""
 
@@ -44,10 +55,35 @@ class Settings:
     stopped_task_retention: float = 3600.0  # seconds a stopped task stays in status (ECS keeps ~1 hour)
     peering_priority: int | None = None  # kopf peering priority; None: a random one per replica
     peering_lifetime: int | None = None  # kopf peering keep-alive seconds; None: kopf's 60
+    webhook: bool | None = None  # serve the validating webhook; None: only against the local cluster
+    webhook_address: str | None = None  # where it listens; None: 0.0.0.0 (127.0.0.1 on the local cluster)
+    webhook_port: int | None = None  # None: 9443 (a free port on the local cluster); 0: a free port
+    webhook_cert_dir: str | None = None  # tls.crt + tls.key (cert-manager's Secret); None: self-signed
+    webhook_configuration: str | None = None  # the configuration kopf keeps up to date; None: deploy/'s own
 
     @property
     def local_fargate(self) -> bool:
         return self.fargate_provisioner == LOCAL_FARGATE
+
+    @property
+    def webhook_enabled(self) -> bool:
+        return self.webhook is True
+
+    def with_local_webhook(self) -> Settings:
+        """Against the local cluster: the webhook on 127.0.0.1 (a free port), its configuration managed.
+
+        The local kube-apiserver runs on this machine, so it reaches the operator's loopback
+        address; several operators on one cluster each get their own port.
+        """
+        if self.webhook is False:
+            return self
+        return replace(
+            self,
+            webhook=True,
+            webhook_address=self.webhook_address or "127.0.0.1",
+            webhook_port=0 if self.webhook_port is None else self.webhook_port,
+            webhook_configuration=self.webhook_configuration or LOCAL_WEBHOOK_CONFIGURATION,
+        )
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -66,6 +102,11 @@ class Settings:
             ),
             peering_priority=_optional_int(env, "peering_priority"),
             peering_lifetime=_optional_int(env, "peering_lifetime"),
+            webhook=_switch(env, "webhook"),
+            webhook_address=env.get(ENVIRONMENT["webhook_address"]) or None,
+            webhook_port=_optional_int(env, "webhook_port"),
+            webhook_cert_dir=env.get(ENVIRONMENT["webhook_cert_dir"]) or None,
+            webhook_configuration=env.get(ENVIRONMENT["webhook_configuration"]) or None,
         )
 
 
@@ -87,3 +128,13 @@ def _optional_int(env: Mapping[str, str], field: str) -> int | None:
         return int(raw)
     except ValueError:
         return None
+
+
+def _switch(env: Mapping[str, str], field: str) -> bool | None:
+    """on/true/1/yes, off/false/0/no; anything else (or unset): None, the default."""
+    raw = (env.get(ENVIRONMENT[field]) or "").strip().lower()
+    if raw in ("on", "true", "1", "yes"):
+        return True
+    if raw in ("off", "false", "0", "no"):
+        return False
+    return None

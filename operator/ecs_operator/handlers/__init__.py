@@ -15,16 +15,20 @@ import kopf
 from ..kube import Kube
 from ..settings import Settings
 from ..vocabulary import KIND_CLUSTER, KIND_SERVICE, KIND_TASK, KIND_TASK_DEFINITION
-from . import clusters, services, startup, taskdefinitions, tasks, watches
+from . import admission, clusters, services, startup, taskdefinitions, tasks, watches
 from .context import OperatorContext, context_of
 
 __all__ = ["OperatorContext", "build_registry", "context_of", "create_context"]
 
 
-def build_registry() -> kopf.OperatorRegistry:
+def build_registry(*, admission_webhook: bool = False) -> kopf.OperatorRegistry:
+    """Every handler; the validating webhook's only when it is served (kopf refuses to start
+    with admission handlers and no webhook server)."""
     registry = kopf.OperatorRegistry()
     for module in (startup, taskdefinitions, services, tasks, clusters, watches):
         module.register(registry)
+    if admission_webhook:
+        admission.register(registry)
     return registry
 
 

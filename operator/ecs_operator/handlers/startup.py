@@ -9,6 +9,7 @@ from typing import Any
 import kopf
 
 from ..vocabulary import FINALIZER, GROUP
+from . import admission
 from .context import context_of
 
 __all__ = ["register"]
@@ -39,6 +40,7 @@ def configure(settings: kopf.OperatorSettings, memo: kopf.Memo, **_: Any) -> Non
     settings.watching.connect_timeout = 10
     settings.networking.request_timeout = 30
     _peering(settings, ours.peering_priority, ours.peering_lifetime)
+    admission.configure(settings, ours)
 
 
 def _peering(settings: kopf.OperatorSettings, priority: int | None, lifetime: int | None) -> None:
