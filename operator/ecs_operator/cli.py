@@ -334,6 +334,32 @@ def _cmd_convert(args: argparse.Namespace) -> int:
     return _print_objects(result.manifests, [f"converted from {item.source}" for item in result.items], args.output)
 
 
+def _cmd_import(args: argparse.Namespace) -> int:
+    """A live account's clusters, services, auto scaling and scheduled tasks -> manifests."""
+    from .account_import import AwsError, ImportOptions, import_account
+    from .convert import ConvertError, to_yaml
+
+    options = ImportOptions(args.region, tuple(args.cluster or ()), args.endpoint_url, args.namespace)
+    try:
+        result = import_account(options, os.environ)
+    except ConvertError as exc:
+        return _report_bad_input(exc)
+    except AwsError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_FAILURE
+    for note in result.notes:
+        print(f"note: {note}", file=sys.stderr)
+    if args.output_dir is None:
+        return _print_objects(result.manifests, [f"imported from {item.source}" for item in result.items], "yaml")
+    folder = Path(args.output_dir)
+    folder.mkdir(parents=True, exist_ok=True)
+    for item in result.items:
+        path = folder / f"{item.kind.lower()}-{item.name}.yaml"
+        path.write_text(to_yaml([item.manifest], [f"imported from {item.source}"]), encoding="utf-8")
+        print(path)
+    return EXIT_OK
+
+
 def _cmd_render(args: argparse.Namespace) -> int:
     """Manifests (or ECS JSON) -> the Kubernetes objects the operator would create; warnings on stderr."""
     from .convert import ConvertError, convert
@@ -603,6 +629,18 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _parameter_argument(convert)
     convert.set_defaults(func=_cmd_convert)
+
+    imp = sub.add_parser(
+        "import", help="a live AWS account's ECS clusters, services, auto scaling and scheduled tasks -> manifests"
+    )
+    imp.add_argument("--region", required=True, help="the AWS region to read")
+    imp.add_argument("--cluster", action="append", help="a cluster name or ARN (repeatable; default: every cluster)")
+    imp.add_argument(
+        "--endpoint-url", help="endpoint of every API read (default: AWS_ENDPOINT_URL_<API>, AWS_ENDPOINT_URL, AWS's)"
+    )
+    imp.add_argument("-n", "--namespace", help="metadata.namespace of every object (default: leave it to kubectl)")
+    imp.add_argument("-o", "--output-dir", help="write one file per object into this folder (default: YAML on stdout)")
+    imp.set_defaults(func=_cmd_import)
 
     render = sub.add_parser("render", help="the Kubernetes objects a manifest (or ECS JSON) becomes, without a cluster")
     _input_arguments(render)

@@ -114,14 +114,18 @@ def verify(
     return key_id
 
 
-def sign(request: SignedRequest, credentials: Credentials, region: str, now: datetime) -> dict[str, str]:
-    """Headers that sign ``request`` (for tests and the benchmark's clients): x-amz-date, Authorization."""
+def sign(
+    request: SignedRequest, credentials: Credentials, region: str, now: datetime, service: str = SERVICE
+) -> dict[str, str]:
+    """Headers that sign ``request`` (for tests, the benchmark's clients and ``ecs-operator import``):
+    x-amz-date, Authorization. ``service`` is the signing name of the API called (``ecs`` unless
+    told: ``application-autoscaling``, ``events``); ``verify`` accepts only ``ecs``."""
     stamp = now.strftime("%Y%m%dT%H%M%SZ")
     headers = {k.lower(): v for k, v in request.headers.items()}
     headers["x-amz-date"] = stamp
     signed = sorted(headers)
     payload_hash = hashlib.sha256(request.body).hexdigest()
-    scope = f"{stamp[:8]}/{region}/{SERVICE}/aws4_request"
+    scope = f"{stamp[:8]}/{region}/{service}/aws4_request"
     signature = _signature(request, headers, signed, payload_hash, stamp, scope, credentials.secret_access_key)
     authorization = (
         f"{ALGORITHM} Credential={credentials.access_key_id}/{scope}, "
