@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import sys
+import types
+import typing
 from pathlib import Path
 from typing import Any
 
@@ -159,6 +161,8 @@ def test_cdk_synthesized_template() -> None:
     (task_definition,) = by_kind(result, "TaskDefinition")
     (service,) = by_kind(result, "ECSService")
     assert cluster["clusterName"] == "Cluster"  # from aws:cdk:path CheckoutStack/Cluster/Resource
+    # AWS::ECS::ClusterCapacityProviderAssociations, as CDK writes for Fargate capacity providers
+    assert cluster["capacityProviders"] == ["FARGATE", "FARGATE_SPOT"]
     assert service["serviceName"] == "Service"  # CheckoutStack/Service/Service
     assert service["cluster"] == "Cluster"
     assert service["taskDefinition"] == "CheckoutStackTaskDef1A2B3C4D"
@@ -283,6 +287,47 @@ def test_force_new_deployment_is_left_out_with_a_note() -> None:
     assert any("Resources.Service.Properties.ForceNewDeployment: left out" in n for n in result.notes)
 
 
+def test_a_reference_to_a_resource_left_out_by_its_condition() -> None:
+    text = """
+Conditions:
+  Never: !Equals [a, b]
+Resources:
+  TaskDef:
+    Type: AWS::ECS::TaskDefinition
+    Condition: Never
+    Properties:
+      Family: web
+      ContainerDefinitions: [{Name: web, Image: nginx, Memory: 256}]
+  Service:
+    Type: AWS::ECS::Service
+    Properties: {ServiceName: web, TaskDefinition: !Ref TaskDef, DesiredCount: 1}
+"""
+    with pytest.raises(ConvertError) as caught:
+        template(text)
+    assert [str(p) for p in caught.value.problems] == [
+        "template.yaml: Resources.Service.Properties.TaskDefinition.Ref: "
+        "TaskDef is left out (its Condition Never is false): nothing can refer to it"
+    ]
+
+
+def test_other_ecs_resource_types_are_noted() -> None:
+    text = (
+        BROKEN.replace("Cpu: !Ref Missing", "Cpu: 256")
+        + """
+  Provider:
+    Type: AWS::ECS::CapacityProvider
+    Properties:
+      AutoScalingGroupProvider: {AutoScalingGroupArn: arn:aws:autoscaling:us-east-1:1:asg}
+"""
+    )
+    result = template(text, ("Image", "nginx"))
+    assert any(
+        n.startswith("template.yaml: Resources.Provider: AWS::ECS::CapacityProvider is not converted")
+        for n in result.notes
+    )
+    assert len(result.items) == 2
+
+
 @pytest.mark.parametrize("short", sorted(SHORT_FORMS))
 def test_short_form_tags_read_as_their_long_form(short: str) -> None:
     long = SHORT_FORMS[short]
@@ -395,12 +440,36 @@ def _schema_paths(
         items = resolved.get("items", resolved) if resolved.get("type") == "array" else resolved
         while "$ref" in items:
             items = schema["definitions"][items["$ref"].rsplit("/", 1)[-1]]
+        if _is_map(items) and typing.get_origin(_unwrap(found[1])) is not dict:
+            missing.append(f"{where}: a map in CloudFormation, {found[1]} here")
+            continue
         if items.get("properties") and inner is None:
             missing.append(f"{where}: an object in CloudFormation, not a model here")
             continue
         if items.get("properties"):
             checked += _schema_paths(schema, child, inner, where, missing, seen)
     return checked
+
+
+def _is_map(node: dict[str, Any]) -> bool:
+    """A schema object whose keys are data (DockerLabels, Options), not property names."""
+    return (
+        node.get("type") == "object"
+        and not node.get("properties")
+        and ("patternProperties" in node or isinstance(node.get("additionalProperties"), dict))
+    )
+
+
+def _unwrap(annotation: Any) -> Any:
+    """``dict[str, str] | None`` -> ``dict[str, str]``; a list's item type for a list."""
+    origin = typing.get_origin(annotation)
+    if origin is typing.Annotated:
+        return _unwrap(typing.get_args(annotation)[0])
+    if origin in (typing.Union, types.UnionType):
+        return _unwrap(next(a for a in typing.get_args(annotation) if a is not type(None)))
+    if origin is list:
+        return _unwrap(typing.get_args(annotation)[0])
+    return annotation
 
 
 def _is_unsupported(model: type[BaseModel], alias: str) -> bool:

@@ -84,6 +84,7 @@ class Resolver:
     conditions: Mapping[str, Any]
     resource_types: Mapping[str, str]
     names: Callable[[str, str | None], str | None]
+    absent: Mapping[str, str] = field(default_factory=dict)  # resources left out by a Condition -> why
     problems: list[TemplateIssue] = field(default_factory=list)
     warnings: list[TemplateIssue] = field(default_factory=list)
     used: set[str] = field(default_factory=set)  # pseudo parameters the template read
@@ -178,6 +179,10 @@ class Resolver:
             return self.pseudo[name]
         if name in self.parameters:
             return self.parameters[name]
+        if name in self.absent:
+            return self._problem(
+                _join(path, "Ref"), f"{name} is left out ({self.absent[name]}): nothing can refer to it"
+            )
         converted = self.names(name, None)
         if converted is not None:
             return converted
@@ -195,6 +200,8 @@ class Resolver:
         resource, attribute = str(resource), str(attribute)
         if resource not in self.resource_types:
             return self._problem(where, f"{resource!r} is not a resource of this template")
+        if resource in self.absent:
+            return self._problem(where, f"{resource} is left out ({self.absent[resource]}): nothing can refer to it")
         converted = self.names(resource, attribute)
         if converted is not None:
             return converted

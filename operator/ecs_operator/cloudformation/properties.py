@@ -30,7 +30,6 @@ RENAMES: Final[dict[tuple[str, str], str]] = {
     ("ECSClusterSpec", "ClusterSettings"): "settings",
     ("ECSServiceSpec", "PlacementStrategies"): "placementStrategy",
     ("ProxyConfiguration", "ProxyConfigurationProperties"): "properties",
-    ("ServiceConnectClientAlias", "TestTrafficRules"): "testTrafficRules",
 }
 """(model class, CloudFormation property) -> ECS member, where the names differ beyond case."""
 

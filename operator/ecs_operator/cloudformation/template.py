@@ -53,7 +53,11 @@ _IDENTITY_ATTRIBUTES: Final[dict[str, frozenset[str]]] = {
     "ECSCluster": frozenset({"Arn"}),
 }
 _NAME_CHARS = re.compile(r"[^A-Za-z0-9_-]+")
-_IGNORED_TYPES: Final = frozenset({"AWS::CDK::Metadata"})
+_ASSOCIATIONS: Final = "AWS::ECS::ClusterCapacityProviderAssociations"
+_NOT_CONVERTED: Final = (
+    "ecs-operator has no custom resource for it (capacity providers other than FARGATE and FARGATE_SPOT "
+    "are capacity provider profiles of the ECSCluster; task sets belong to the EXTERNAL deployment controller)"
+)
 
 
 @dataclass(frozen=True)
@@ -64,7 +68,7 @@ class Resource:
     kind: str
     logical_id: str
     spec: dict[str, Any]
-    paths: Mapping[str, str]
+    paths: dict[str, str]
 
     def locate(self, path: str) -> str:
         """The template path of a spec-relative ECS path (``containerDefinitions[0].image``)."""
@@ -114,6 +118,7 @@ def translate(data: Mapping[str, Any], given: Mapping[str, str], stack_name: str
             problems.append(TemplateIssue(f"Resources.{key}", "must be an object with a Type"))
     parameters = _parameters(data.get("Parameters") or {}, given, problems)
     names: dict[str, str] = {}
+    absent: dict[str, str] = {}
     resolver = Resolver(
         parameters=parameters,
         pseudo=pseudo_parameters(given, stack_name),
@@ -121,6 +126,7 @@ def translate(data: Mapping[str, Any], given: Mapping[str, str], stack_name: str
         conditions=data.get("Conditions") or {},
         resource_types=types,
         names=lambda logical_id, attribute: _reference(logical_id, attribute, types, names),
+        absent=absent,
     )
     result = Translated()
     ecs = [(key, body) for key, body in resources.items() if types.get(str(key)) in KIND_OF_TYPE]
@@ -130,6 +136,7 @@ def translate(data: Mapping[str, Any], given: Mapping[str, str], stack_name: str
         where = f"Resources.{key}"
         if "Condition" in body and not resolver.condition(body["Condition"], f"{where}.Condition"):
             result.warnings.append(TemplateIssue(where, f"left out: its Condition {body['Condition']} is false"))
+            absent[str(key)] = f"its Condition {body['Condition']} is false"
             continue
         kind = KIND_OF_TYPE[types[str(key)]]
         names[str(key)] = _name(kind, str(key), body, resolver, result)
@@ -151,12 +158,49 @@ def translate(data: Mapping[str, Any], given: Mapping[str, str], stack_name: str
         spec[member] = names[key]
         paths.setdefault(member, where)
         result.resources.append(Resource(kind, key, spec, paths))
+    _associations(resources, types, resolver, result)
+    for key, kind in types.items():
+        if kind.startswith("AWS::ECS::") and kind not in KIND_OF_TYPE and kind != _ASSOCIATIONS:
+            result.warnings.append(TemplateIssue(f"Resources.{key}", f"{kind} is not converted: {_NOT_CONVERTED}"))
     problems.extend(resolver.problems)
     if problems:
         raise TemplateError(problems)
     result.warnings[:0] = resolver.warnings
     result.warnings.extend(_assumed(resolver, given))
     return result
+
+
+def _associations(
+    resources: Mapping[str, Any], types: Mapping[str, str], resolver: Resolver, result: Translated
+) -> None:
+    """``AWS::ECS::ClusterCapacityProviderAssociations`` (what CDK writes for Fargate capacity
+    providers) set the capacity providers of the cluster they name, as PutClusterCapacityProviders
+    does: https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecs-clustercapacityproviderassociations.html
+    """
+    clusters = {r.spec.get("clusterName"): r for r in result.resources if r.kind == "ECSCluster"}
+    for key, kind in types.items():
+        body = resources[key]
+        where = f"Resources.{key}"
+        if kind != _ASSOCIATIONS or ("Condition" in body and not resolver.condition(body["Condition"], where)):
+            continue
+        properties = resolver.resolve(body.get("Properties") or {}, f"{where}.Properties")
+        if not isinstance(properties, Mapping):
+            continue
+        cluster = clusters.get(properties.get("Cluster"))
+        if cluster is None:
+            result.warnings.append(
+                TemplateIssue(
+                    f"{where}.Properties.Cluster",
+                    f"cluster {properties.get('Cluster')!r} is not converted from this template; "
+                    "its capacity providers are left out",
+                )
+            )
+            continue
+        settings = {k: v for k, v in properties.items() if k != "Cluster"}
+        renamed = ecs_members(settings, ECSClusterSpec, f"{where}.Properties")
+        for member, value in renamed.value.items():
+            cluster.spec[member] = value
+        cluster.paths.update({path: tpath for path, tpath in renamed.paths.items() if path})
 
 
 def _parameters(declared: Any, given: Mapping[str, str], problems: list[TemplateIssue]) -> dict[str, Any]:
