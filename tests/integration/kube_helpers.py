@@ -32,3 +32,15 @@ def wait_for_pod_phase(cluster: ClusterHandle, namespace: str, name: str, phase:
         return pod if pod["status"].get("phase") == phase else None
 
     return wait_for(reached, timeout=timeout, message=f"pod {name} to reach phase {phase}")
+
+
+def admission_webhook_expected() -> bool:
+    """Does the operator under test serve the validating webhook? `ecs-operator run` does against the
+    local cluster with the admin kubeconfig (`make test`); not as deploy/'s ServiceAccount (`make e2e`),
+    nor deployed by deploy/ (kind, EKS) without deploy/webhook."""
+    import os
+
+    return not any(
+        os.environ.get(v)
+        for v in ("ECS_OPERATOR_AS_SERVICE_ACCOUNT", "ECS_OPERATOR_EXTERNAL", "ECS_OPERATOR_E2E_KUBECONFIG")
+    )

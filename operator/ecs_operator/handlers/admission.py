@@ -91,6 +91,10 @@ def _facts(ctx: OperatorContext, body: Mapping[str, Any]) -> WorkloadFacts:
         family, pinned = "", None  # admit_workload refuses the reference itself
     td = ctx.lookups.task_definition(namespace, family) if family else None
     revisions = ctx.lookups.revisions(td, pinned) if td else []
+    if td is not None and pinned is not None and pinned not in {r.number for r in revisions}:
+        # about to be refused: make sure the TaskDefinition is not newer than the watch cache's copy
+        # (a spec change registers the revision named next, `kubectl apply` of both at once)
+        td = ctx.lookups.get(KIND_TASK_DEFINITION, namespace, td["metadata"]["name"])
     recorded = 0
     if td is not None and not revisions:
         recorded = recorded_revision(ctx.kube.get_or_none("v1", "ConfigMap", namespace, REVISION_LEDGER), family)
