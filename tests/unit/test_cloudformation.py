@@ -213,6 +213,22 @@ def test_cli_parameter_flag(capsys: pytest.CaptureFixture[str]) -> None:
     assert names == ["shop-production", "shop-production", "shop-reports"]
 
 
+def test_cli_render_takes_parameters_too(capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(["render", str(DATA / "conditions.yaml"), "--parameter", "Environment=production"])
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    deployments = [doc["metadata"]["name"] for doc in yaml.safe_load_all(out) if doc["kind"] == "Deployment"]
+    assert sorted(deployments) == ["shop-production", "shop-reports"]
+
+
+def test_an_undeclared_parameter_is_noted() -> None:
+    result = run("conditions.yaml", ("Enviroment", "production"))
+    assert (
+        f"{DATA / 'conditions.yaml'}: Parameters: --parameter Enviroment is not a parameter of this template; ignored"
+        in result.notes
+    )
+
+
 def test_cli_parameter_needs_name_and_value(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit):
         main(["convert", str(DATA / "conditions.yaml"), "--parameter", "Environment"])
