@@ -167,7 +167,8 @@ def translate(data: Mapping[str, Any], given: Mapping[str, str], stack_name: str
         raise TemplateError(problems)
     result.warnings[:0] = resolver.warnings
     result.warnings.extend(_assumed(resolver, given))
-    declared = data.get("Parameters") if isinstance(data.get("Parameters"), Mapping) else {}
+    declared = data.get("Parameters")
+    declared = declared if isinstance(declared, Mapping) else {}
     result.warnings.extend(
         TemplateIssue("Parameters", f"--parameter {name} is not a parameter of this template; ignored")
         for name in given
