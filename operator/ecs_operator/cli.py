@@ -609,7 +609,7 @@ def build_parser() -> argparse.ArgumentParser:
     convert = sub.add_parser(
         "convert",
         help="ECS JSON (register-task-definition, create-service, run-task, create-cluster input, "
-        "describe-* output, containerDefinitions arrays) -> custom resource YAML",
+        "describe-* output, containerDefinitions arrays, CloudFormation/CDK templates) -> custom resource YAML",
     )
     _input_arguments(convert)
     convert.add_argument(

@@ -18,6 +18,8 @@ cleanly is one the operator accepts. The form of each document is told by its me
     create-cluster input                  {"clusterName", "capacityProviders", ...} -> ECSCluster
     describe-clusters / create-cluster    {"clusters": [...]} / {"cluster": {...}} -> one ECSCluster each
       output
+    a CloudFormation / CDK template       {"Resources": {... AWS::ECS::* ...}}      -> one resource each
+                                          (cloudformation/: intrinsics evaluated, --parameter)
     an ecs.operator.dev manifest          {"apiVersion", "kind", ...}              -> itself, validated
     any other Kubernetes object           (a Secret the tasks read)                -> itself, unchecked
 
