@@ -358,21 +358,25 @@ def _scheduled_tasks(events: JsonClient, clusters: set[str], found: _Found) -> I
             body: dict[str, Any] = {"Rule": name}
             if rule.get("EventBusName"):
                 body["EventBusName"] = rule["EventBusName"]
-            for targets in events.pages("ListTargetsByRule", body, "NextToken"):
-                for target in targets.get("Targets", []):
-                    parameters = target.get("EcsParameters")
-                    if not isinstance(parameters, Mapping):
-                        continue
-                    label = f"events rule {name} target {target.get('Id')}"
-                    cluster = str(target.get("Arn", "")).rsplit("/", 1)[-1]
-                    if cluster not in clusters:
-                        found.notes.append(f"{label}: runs in cluster {cluster!r}, not among those read: skipped")
-                        continue
-                    if rule.get("State") not in (None, "ENABLED"):
-                        found.notes.append(f"{label}: the rule is {rule.get('State')}: skipped")
-                        continue
-                    found.rules[label] = name
-                    yield label, _scheduled_task(parameters, target, cluster, str(schedule), label, found)
+            ecs_targets = [
+                target
+                for page in events.pages("ListTargetsByRule", body, "NextToken")
+                for target in page.get("Targets", [])
+                if isinstance(target.get("EcsParameters"), Mapping)
+            ]
+            for target in ecs_targets:
+                parameters = target["EcsParameters"]
+                label = f"events rule {name} target {target.get('Id')}"
+                cluster = str(target.get("Arn", "")).rsplit("/", 1)[-1]
+                if cluster not in clusters:
+                    found.notes.append(f"{label}: runs in cluster {cluster!r}, not among those read: skipped")
+                    continue
+                if rule.get("State") not in (None, "ENABLED"):
+                    found.notes.append(f"{label}: the rule is {rule.get('State')}: skipped")
+                    continue
+                # one ECSTask per target: a rule's name, and its target's id when it has several
+                found.rules[label] = name if len(ecs_targets) == 1 else f"{name}-{target.get('Id')}"
+                yield label, _scheduled_task(parameters, target, cluster, str(schedule), label, found)
 
 
 def _scheduled_task(

@@ -61,6 +61,7 @@ RENAMES: Final[Mapping[str, Mapping[str, str]]] = {
         "volume": "volumes",
         "volume.host_path": "host.sourcePath",
         "volume.configure_at_launch": "configuredAtLaunch",
+        "inference_accelerator": "inferenceAccelerators",
     },
     "aws_ecs_service": {
         "name": "serviceName",
@@ -74,6 +75,10 @@ RENAMES: Final[Mapping[str, Mapping[str, str]]] = {
         "deployment_circuit_breaker": "deploymentConfiguration.deploymentCircuitBreaker",
         "alarms": "deploymentConfiguration.alarms",
         "volume_configuration": "volumeConfigurations",
+        "volume_configuration.managed_ebs_volume.size_in_gb": "sizeInGiB",
+        "volume_configuration.managed_ebs_volume.file_system_type": "filesystemType",
+        "service_connect_configuration.service": "services",
+        "service_connect_configuration.service.client_alias": "clientAliases",
         "vpc_lattice_configurations": "vpcLatticeConfigurations",
     },
     "aws_ecs_cluster": {
@@ -316,6 +321,8 @@ def _members(
                 continue
             converted = _value(dotted, key, value, found[1], renames, here, member_path, origins, issues, notes)
             if converted is not None:
+                if isinstance(holder.get(last), dict) and isinstance(converted, dict):
+                    converted = {**converted, **holder[last]}  # deployment_configuration beside deployment_*
                 holder[last] = converted
                 origins[member_path] = here
 

@@ -84,6 +84,10 @@ events.put_targets(Rule="etl-nightly", Targets=[{
     "EcsParameters": {"TaskDefinitionArn": etl["taskDefinitionArn"], "TaskCount": 1, "LaunchType": "FARGATE",
                       "NetworkConfiguration": {"awsvpcConfiguration": {"Subnets": [subnet],
                                                                        "AssignPublicIp": "DISABLED"}}}}])
+events.put_rule(Name="etl-weekly", ScheduleExpression="rate(7 days)", State="DISABLED")
+events.put_targets(Rule="etl-weekly", Targets=[{
+    "Id": "etl", "Arn": cluster["clusterArn"], "RoleArn": "arn:aws:iam::123456789012:role/ecsEventsRole",
+    "EcsParameters": {"TaskDefinitionArn": etl["taskDefinitionArn"], "LaunchType": "FARGATE"}}])
 print("seeded")
 """
 
@@ -193,6 +197,7 @@ def test_import_from_moto_applies_and_the_service_reaches_a_steady_state(
     out = tmp_path / "manifests"
     proc = _import(moto, "-o", str(out))
     assert proc.returncode == 0, proc.stderr
+    assert "events rule etl-weekly target etl: the rule is DISABLED: skipped" in proc.stderr, proc.stderr
     manifests = {p.name: yaml.safe_load(p.read_text()) for p in sorted(out.glob("*.yaml"))}
     assert sorted(manifests) == [
         "ecscluster-shop.yaml",

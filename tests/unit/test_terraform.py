@@ -153,3 +153,50 @@ def test_an_unparsable_container_definitions_string_is_reported() -> None:
     assert [p.path for p in caught.value.problems] == [
         "planned_values.root_module.resources[1].values.container_definitions"
     ]
+
+
+def test_blocks_the_provider_names_differently_map_to_ecs_members() -> None:
+    plan = json.loads((DATA / "api-plan.json").read_text())
+    service, task_definition = (r["values"] for r in plan["planned_values"]["root_module"]["resources"])
+    service["service_connect_configuration"] = [
+        {
+            "enabled": True,
+            "namespace": "shop",
+            "service": [
+                {"port_name": "http", "discovery_name": "api", "client_alias": [{"port": 80, "dns_name": "api"}]}
+            ],
+        }
+    ]
+    service["volume_configuration"] = [
+        {"name": "data", "managed_ebs_volume": [{"role_arn": "arn:aws:iam::123456789012:role/ebs", "size_in_gb": 30,
+                                                   "file_system_type": "ext4"}]}
+    ]  # fmt: skip
+    service["deployment_maximum_percent"] = 150
+    service["deployment_configuration"] = [{"strategy": "ROLLING"}]
+    task_definition["container_definitions"] = json.dumps(
+        [
+            {
+                "name": "api",
+                "image": "busybox:1.36",
+                "essential": True,
+                "portMappings": [{"containerPort": 8080, "name": "http"}],
+            }
+        ]
+    )
+    task_definition["ephemeral_storage"] = [{"size_in_gib": 30}]
+    task_definition["proxy_configuration"] = [
+        {"type": "APPMESH", "container_name": "api", "properties": {"AppPorts": "8080", "IgnoredUID": "1337"}}
+    ]
+    found = {m["kind"]: m["spec"] for m in convert([_source("api-plan.json", plan)]).manifests}
+    connect = found["ECSService"]["serviceConnectConfiguration"]
+    assert connect["services"] == [
+        {"portName": "http", "discoveryName": "api", "clientAliases": [{"port": 80, "dnsName": "api"}]}
+    ]
+    ebs = found["ECSService"]["volumeConfigurations"][0]["managedEBSVolume"]
+    assert (ebs["sizeInGiB"], ebs["filesystemType"]) == (30, "ext4")
+    assert found["ECSService"]["deploymentConfiguration"] == {"maximumPercent": 150, "strategy": "ROLLING"}
+    assert found["TaskDefinition"]["ephemeralStorage"] == {"sizeInGiB": 30}
+    assert found["TaskDefinition"]["proxyConfiguration"]["properties"] == [
+        {"name": "AppPorts", "value": "8080"},
+        {"name": "IgnoredUID", "value": "1337"},
+    ]
