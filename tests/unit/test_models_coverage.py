@@ -25,8 +25,6 @@ from ecs_operator.models import (
     ECSTaskSpec,
     SpecError,
     TaskDefinitionSpec,
-    parse_service,
-    parse_task,
     parse_task_definition,
 )
 from ecs_operator.models.base import UNSUPPORTED_MARK, ECSModel
@@ -214,12 +212,6 @@ def test_unsupported_members_are_rejected_with_their_reason(key: str) -> None:
             },
             "volumes[0].s3filesVolumeConfiguration",
         ),
-        "CreateServiceRequest.clientToken": (
-            parse_service,
-            {"taskDefinition": "web", "desiredCount": 1, "clientToken": "abc"},
-            "clientToken",
-        ),
-        "RunTaskRequest.clientToken": (parse_task, {"taskDefinition": "web", "clientToken": "abc"}, "clientToken"),
     }
     parse, document, path = documents[key]
     with pytest.raises(SpecError) as caught:

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from ecs_operator.convert import ConvertError, Source, convert
-from ecs_operator.models import parse_task_definition
+from ecs_operator.models import SpecError, parse_service, parse_task, parse_task_definition
 from ecs_operator.preview import Preview, preview
 from ecs_operator.vocabulary import ANNOTATION_FORCE_DEPLOYMENT
 
@@ -261,3 +261,42 @@ def test_update_service_problems_name_the_members_of_the_file() -> None:
     found = [str(p) for p in caught.value.problems]
     assert "update.json: taskDefinition: is required" in found
     assert any(p.startswith("update.json: service: ") and "letters, digits" in p for p in found), found
+
+
+# -- clientToken ------------------------------------------------------------------------------------
+
+API_CREATE_SERVICE = "https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_CreateService.html"
+API_RUN_TASK = "https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_RunTask.html"
+
+
+def test_client_token_is_accepted_and_not_kept() -> None:
+    """CreateService takes clientToken, "up to 36 ASCII characters in the range of 33-126" (API_CreateService),
+    RunTask up to 64 (API_RunTask); create-service files carry it. Applying a named object is idempotent
+    already, so the models accept the token and keep it out of the spec they dump."""
+    assert API_CREATE_SERVICE and API_RUN_TASK
+    service = {"serviceName": "web", "taskDefinition": "web", "desiredCount": 2, "clientToken": "deploy-2026-12-02"}
+    task = {"taskDefinition": "web", "count": 1, "clientToken": "t" * 64}
+    result = render(**{"service.json": service, "task.json": task, "web.json": WEB_TASK_DEFINITION})
+    kinds = {o["kind"] for o in result.objects}
+    assert {"Deployment", "Pod"} <= kinds, kinds
+    assert parse_service(service).dump() == {"serviceName": "web", "taskDefinition": "web", "desiredCount": 2}
+    assert "clientToken" not in parse_task(task).dump()
+
+
+@pytest.mark.parametrize(
+    ("parse", "document", "message"),
+    [
+        (
+            parse_service,
+            {"taskDefinition": "web", "desiredCount": 1, "clientToken": "t" * 37},
+            "at most 36",
+        ),
+        (parse_task, {"taskDefinition": "web", "clientToken": "t" * 65}, "at most 64"),
+        (parse_task, {"taskDefinition": "web", "clientToken": "with space"}, "ASCII characters 33-126"),
+    ],
+)
+def test_client_token_keeps_ecs_limits(parse: Any, document: dict[str, Any], message: str) -> None:
+    with pytest.raises(SpecError) as caught:
+        parse(document)
+    assert [issue.path for issue in caught.value.issues] == ["clientToken"]
+    assert message in caught.value.issues[0].message

@@ -256,7 +256,7 @@ SERVICE_CASES: list[tuple[str, dict[str, Any], str, str]] = [
     ("scheduled-action-cron", service(autoScaling={"minCapacity": 1, "maxCapacity": 3, "scheduledActions": [
         {"schedule": "cron(0 8 * * *)", "scalableTargetAction": {"minCapacity": 2}}]}),
      "autoScaling.scheduledActions[0].schedule", "cron() needs 6 fields"),
-    ("client-token", service(clientToken="abc"), "clientToken", "idempotency token"),
+    ("client-token-too-long", service(clientToken="t" * 37), "clientToken", "at most 36 characters"),
     ("cluster-reference", service(cluster="arn:aws:ecs:us-east-1:123456789012:service/prod/web"),
      "cluster", "must be a cluster name or a cluster ARN"),
     ("managed-tags-spelling", service(enableEcsManagedTags=True),

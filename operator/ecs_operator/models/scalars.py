@@ -18,6 +18,8 @@ from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import core_schema
 
 __all__ = [
+    "ClientToken36",
+    "ClientToken64",
     "ContainerName",
     "EcsInt",
     "EcsName",
@@ -167,3 +169,10 @@ class _EcsStringAnnotation:
 
 
 EcsString = Annotated[str, _EcsStringAnnotation]
+
+
+_TOKEN_RULE = "must be ASCII characters 33-126 (no spaces)"
+ClientToken36 = Annotated[str, TextPattern(r"^[\x21-\x7e]+$", _TOKEN_RULE, 36)]
+"""CreateService's clientToken: up to 36 printable ASCII characters."""
+ClientToken64 = Annotated[str, TextPattern(r"^[\x21-\x7e]+$", _TOKEN_RULE, 64)]
+"""RunTask's clientToken: up to 64 printable ASCII characters."""

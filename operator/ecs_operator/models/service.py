@@ -13,7 +13,7 @@ from typing import Annotated, Literal
 from pydantic import Field, StrictBool
 
 from .autoscaling import ServiceAutoScaling
-from .base import ECSModel, unsupported_field
+from .base import ECSModel
 from .common import (
     CapacityProviderStrategy,
     LaunchType,
@@ -33,10 +33,9 @@ from .references import (
     cluster_name,
     parse_task_definition_ref,
 )
-from .scalars import ContainerName, EcsName, IntOrString, NonNegativeInt, PortNumber, ReplicaCount
+from .scalars import ClientToken36, ContainerName, EcsName, IntOrString, NonNegativeInt, PortNumber, ReplicaCount
 from .service_connect import ServiceConnectConfiguration
 from .traffic import DnsLabel, ServiceIngress, traffic_problems
-from .unsupported import reason
 
 __all__ = [
     "AdvancedConfiguration",
@@ -172,7 +171,10 @@ class ECSServiceSpec(ECSModel):
     load_balancers: list[LoadBalancer] | None = Field(default=None, max_length=5)
     service_registries: list[ServiceRegistry] | None = Field(default=None, max_length=10)
     desired_count: ReplicaCount | None = None
-    client_token: str | None = unsupported_field(reason("CreateServiceRequest.clientToken"))
+    # ECS's idempotency token: "Up to 36 ASCII characters in the range of 33-126 (inclusive)"
+    # (https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_CreateService.html). Accepted and
+    # not kept: applying an object of one name is idempotent already (the ECS API keeps it as an annotation).
+    client_token: ClientToken36 | None = Field(default=None, exclude=True)
     launch_type: LaunchType | None = None
     capacity_provider_strategy: CapacityProviderStrategy | None = None
     platform_version: str | None = None

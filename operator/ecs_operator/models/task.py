@@ -13,7 +13,7 @@ from typing import Annotated, Literal
 from pydantic import Field, StrictBool
 
 from .autoscaling import Timezone
-from .base import ECSModel, unsupported_field
+from .base import ECSModel
 from .common import (
     CapacityProviderStrategy,
     EnvironmentFile,
@@ -36,10 +36,9 @@ from .references import (
     cluster_name,
     parse_task_definition_ref,
 )
-from .scalars import ContainerName, NonNegativeInt, PositiveInt, TaskCount, TextPattern
+from .scalars import ClientToken64, ContainerName, NonNegativeInt, PositiveInt, TaskCount, TextPattern
 from .schedule import ScheduleExpression
 from .units import TaskCpu, TaskMemory, parse_cpu_units, parse_memory_mib
-from .unsupported import reason
 
 __all__ = ["ContainerOverride", "DesiredStatus", "ECSTaskSpec", "InferenceAcceleratorOverride", "TaskOverride"]
 
@@ -126,7 +125,9 @@ class ECSTaskSpec(ECSModel):
     started_by: StartedBy | None = None
     tags: Tags | None = None
     task_definition: TaskDefinitionReference
-    client_token: str | None = unsupported_field(reason("RunTaskRequest.clientToken"))
+    # "Up to 64 characters ... in the range of 33-126, inclusive"
+    # (https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_RunTask.html): accepted, not kept.
+    client_token: ClientToken64 | None = Field(default=None, exclude=True)
     volume_configurations: list[TaskVolumeConfiguration] | None = Field(default=None, max_length=10)
     schedule: ScheduleExpression | None = None
     timezone: Timezone | None = None

@@ -12,18 +12,11 @@ from typing import Final
 
 __all__ = ["UNSUPPORTED_MEMBERS", "reason"]
 
-_IDEMPOTENCY = (
-    "clientToken is an idempotency token for the ECS API; a Kubernetes object's name already makes "
-    "creation idempotent, so remove it"
-)
-
 UNSUPPORTED_MEMBERS: Final[dict[str, str]] = {
     "Volume.s3filesVolumeConfiguration": (
         "S3 Files volumes have no Kubernetes equivalent; use efsVolumeConfiguration "
         "(a shared ReadWriteMany volume) or dockerVolumeConfiguration instead"
     ),
-    "CreateServiceRequest.clientToken": _IDEMPOTENCY,
-    "RunTaskRequest.clientToken": _IDEMPOTENCY,
 }
 """``"BotocoreShape.member"`` -> reason shown to the user."""
 
