@@ -46,9 +46,16 @@ def template(text: str, *parameters: tuple[str, str]) -> ConvertResult:
     return convert([Source("template.yaml", text, "template")], ConvertOptions(parameters=parameters))
 
 
-def test_there_are_at_least_six_fixtures() -> None:
+def test_the_fixtures_cover_six_shapes() -> None:
     names = {path.name for path in FIXTURES}
-    assert {"fargate-alb.yaml", "ec2-placement.yaml", "efs-volume.json", "conditions.yaml"} <= names
+    shapes = {
+        "fargate-alb.yaml",
+        "ec2-placement.yaml",
+        "efs-volume.json",
+        "conditions.yaml",
+        "shared-cluster-imports.yaml",
+    }
+    assert shapes <= names
     assert "CheckoutStack.template.json" in names
 
 
@@ -114,6 +121,30 @@ def test_unresolvable_values_are_kept_and_the_note_names_the_template_path() -> 
         for note in notes
     )
     assert any("Resources.TaskDefinition.Properties.ExecutionRoleArn: !GetAtt ExecutionRole.Arn" in n for n in notes)
+
+
+def test_values_from_other_stacks_are_placeholders_and_an_unknown_cluster_is_left_out() -> None:
+    result = run("shared-cluster-imports.yaml")
+    (task_definition,) = by_kind(result, "TaskDefinition")
+    (service,) = by_kind(result, "ECSService")
+    container = task_definition["containerDefinitions"][0]
+    assert container["secrets"] == [{"name": "DB_PASSWORD", "valueFrom": "${DbSecret}"}]
+    assert container["environment"] == [{"name": "QUEUE_URL", "value": "${ImportValue:orders-queue-url}"}]
+    assert container["image"] == "123456789012.dkr.ecr.us-east-1.amazonaws.com/billing:7"
+    assert "cluster" not in service
+    assert service["networkConfiguration"]["awsvpcConfiguration"]["securityGroups"] == [
+        "${ImportValue:shared-service-sg}"
+    ]
+    label = str(DATA / "shared-cluster-imports.yaml")
+    assert (
+        f"{label}: Resources.BillingService.Properties.Cluster: ${{ImportValue:shared-cluster-name}} is not a "
+        "cluster of this template; left out, so the service is in the default cluster "
+        "(set spec.cluster to the ECSCluster's clusterName)"
+    ) in result.notes
+    assert (
+        f"{label}: Resources.BillingTaskDefinition.Properties.ContainerDefinitions[0].Secrets[0].ValueFrom: "
+        '!Ref DbSecret is not an ECS resource (AWS::SecretsManager::Secret); kept as "${DbSecret}"'
+    ) in result.notes
 
 
 def test_ec2_placement_and_getatt_references() -> None:

@@ -150,6 +150,18 @@ def translate(data: Mapping[str, Any], given: Mapping[str, str], stack_name: str
         resolved = resolver.resolve(properties, f"{where}.Properties")
         if resolved is NO_VALUE:
             resolved = {}
+        cluster = resolved.get("Cluster") if kind == "ECSService" else None
+        if isinstance(cluster, str) and "${" in cluster:
+            # A cluster this template does not define (another stack's export): ECS names a
+            # service's cluster by name, and a placeholder is not one.
+            resolved = {k: v for k, v in resolved.items() if k != "Cluster"}
+            result.warnings.append(
+                TemplateIssue(
+                    f"{where}.Properties.Cluster",
+                    f"{cluster} is not a cluster of this template; left out, so the service is in the "
+                    "default cluster (set spec.cluster to the ECSCluster's clusterName)",
+                )
+            )
         renamed = ecs_members(resolved, _MODEL[kind], f"{where}.Properties")
         result.warnings.extend(TemplateIssue(path, f"left out: {why}") for path, why in renamed.dropped)
         spec: dict[str, Any] = dict(renamed.value)
