@@ -8,7 +8,7 @@ from collections import Counter
 from typing import Any
 
 import pytest
-from kube_helpers import get_json, wait_for
+from kube_helpers import admission_webhook_expected, get_json, wait_for
 from manifests import API, ecs_service, task_definition
 
 from ecs_operator.localcluster.cluster import ClusterHandle
@@ -140,7 +140,10 @@ def test_invalid_fargate_size_is_rejected_with_ecs_message(cluster: ClusterHandl
     )
     result = cluster.kubectl("apply", "-n", namespace, "-f", "-", input=json.dumps(td), check=False)
     message = result.stderr
-    if result.returncode == 0:  # not expressible in the CRD: the operator must say it
+    if admission_webhook_expected():  # not expressible in the CRD: the operator's webhook refuses it
+        assert result.returncode != 0 and "denied the request" in message
+        assert "memory: No Fargate configuration exists" in message  # the field, then ECS's words
+    elif result.returncode == 0:  # no webhook: the operator must say it on status
 
         def invalid():
             status = get_json(cluster, "taskdefinition", "too-big", "-n", namespace).get("status") or {}
@@ -157,11 +160,24 @@ def test_invalid_fargate_size_is_rejected_with_ecs_message(cluster: ClusterHandl
         cpu="256",
         memory="4096",
     )
-    cluster.apply([plain], "-n", namespace)
-    cluster.apply([ecs_service("plain-big", "plain-big", 1, launchType="FARGATE")], "-n", namespace)
+    service = ecs_service("plain-big", "plain-big", 1, launchType="FARGATE")
+    if admission_webhook_expected():
+        cluster.apply([plain], "-n", namespace)
+        refused = cluster.kubectl("apply", "-n", namespace, "-f", "-", input=json.dumps(service), check=False)
+        assert refused.returncode != 0 and "taskDefinition plain-big:1: " in refused.stderr, refused.stderr
+        assert "No Fargate configuration exists for given values: 256 CPU, 4096 memory" in refused.stderr
+        # On status: a service admitted before its TaskDefinition existed (nothing to render then).
+        service = ecs_service("late-big", "late-big", 1, launchType="FARGATE")
+        early = cluster.kubectl("apply", "-n", namespace, "-f", "-", input=json.dumps(service))
+        assert "TaskDefinition late-big not found" in early.stderr  # the webhook's warning
+        late = {**plain, "metadata": {"name": "late-big"}, "spec": {**plain["spec"], "family": "late-big"}}
+        cluster.apply([late], "-n", namespace)
+    else:
+        cluster.apply([plain], "-n", namespace)
+        cluster.apply([service], "-n", namespace)
 
     def reported():
-        status = get_json(cluster, "ecsservice", "plain-big", "-n", namespace).get("status") or {}
+        status = get_json(cluster, "ecsservice", service["metadata"]["name"], "-n", namespace).get("status") or {}
         problem = status.get("problem") or ""
         return problem if "Fargate" in problem else None
 

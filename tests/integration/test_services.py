@@ -9,7 +9,7 @@ import time
 from typing import Any
 
 import pytest
-from kube_helpers import get_json, wait_for
+from kube_helpers import admission_webhook_expected, get_json, wait_for
 from manifests import ecs_service, task_definition
 
 from ecs_operator.localcluster.cluster import ClusterHandle
@@ -410,6 +410,39 @@ def test_invalid_spec_is_reported_and_fixing_it_recovers(cluster: ClusterHandle,
         ],
     )
     result = cluster.kubectl("apply", "-n", namespace, "-f", "-", input=json.dumps(bad), check=False)
+    if admission_webhook_expected():
+        # The CRD admits it (each value is valid alone); the operator's webhook refuses it at apply,
+        # naming the field, with the message status would show.
+        assert result.returncode != 0 and "denied the request" in result.stderr, result.stderr
+        assert "containerDefinitions[0].dependsOn: dependsOn has a cycle: app -> app" in result.stderr
+        # The status path: a service admitted before its TaskDefinition, which then cannot run on the
+        # service's launch type (Fargate's table), reports the problem; fixing the TaskDefinition recovers.
+        cluster.apply([ecs_service("shaky", "shaky", 1, launchType="FARGATE")], "-n", namespace)
+        too_big = task_definition(
+            "shaky",
+            containers=[{"name": "app", "image": "app:1", "essential": True}],
+            networkMode="awsvpc",
+            cpu="256",
+            memory="4096",
+        )
+        cluster.apply([too_big], "-n", namespace)
+
+        def problem():
+            status = _status(cluster, namespace, "shaky")
+            return status if "No Fargate configuration" in (status.get("problem") or "") else None
+
+        assert "taskDefinition shaky:1: " in wait_for(problem, timeout=30, message="the service problem")["problem"]
+        fixed = task_definition(
+            "shaky",
+            containers=[{"name": "app", "image": "app:1", "essential": True}],
+            networkMode="awsvpc",
+            cpu="256",
+            memory="512",
+        )
+        cluster.apply([fixed], "-n", namespace)
+        _steady(cluster, namespace, "shaky", 1)
+        assert operator.alive()
+        return
     if result.returncode != 0:
         pytest.fail(
             "applying a TaskDefinition that only breaks a cross-field ECS rule (a container that dependsOn "

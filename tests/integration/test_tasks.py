@@ -7,7 +7,7 @@ import time
 from typing import Any
 
 import pytest
-from kube_helpers import get_json, wait_for
+from kube_helpers import admission_webhook_expected, get_json, wait_for
 from manifests import API, task_definition
 
 from ecs_operator.localcluster.cluster import ClusterHandle
@@ -358,12 +358,24 @@ def test_scheduled_task_runs_on_its_schedule(cluster: ClusterHandle, namespace: 
 
 
 def test_invalid_schedule_is_rejected_naming_schedule(cluster: ClusterHandle, namespace: str) -> None:
-    cluster.apply([batch_definition("monthly")], "-n", namespace)
-    cluster.apply([ecs_task("month-end", "monthly", schedule="cron(0 23 L * ? *)")], "-n", namespace)
+    task = ecs_task("month-end", "monthly", schedule="cron(0 23 L * ? *)")
+    if admission_webhook_expected():
+        # refused at apply by the operator's webhook, with the message status would show
+        cluster.apply([batch_definition("monthly")], "-n", namespace)
+        refused = cluster.kubectl("apply", "-n", namespace, "-f", "-", input=json.dumps(task), check=False)
+        assert refused.returncode != 0 and "denied the request: schedule: " in refused.stderr, refused.stderr
+        assert "'L'" in refused.stderr
+        # on status: a task admitted before its TaskDefinition existed (nothing to render then)
+        task = {**task, "spec": {**task["spec"], "taskDefinition": "later"}}
+        cluster.apply([task], "-n", namespace)  # its TaskDefinition "later" does not exist yet
+        cluster.apply([batch_definition("later")], "-n", namespace)
+    else:
+        cluster.apply([batch_definition("monthly")], "-n", namespace)
+        cluster.apply([task], "-n", namespace)
 
     def reported():
         status = _status(cluster, namespace, "month-end")
-        return status if status.get("problem") else None
+        return status if (status.get("problem") or "").startswith("schedule: ") else None
 
     status = wait_for(reported, timeout=30, message="the schedule problem to be reported")
     assert status["problem"].startswith("schedule: ") and "'L'" in status["problem"]
