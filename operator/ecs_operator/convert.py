@@ -364,7 +364,7 @@ def _terraform_bodies(data: Mapping[str, Any], label: str, notes: list[str]) -> 
     except TerraformError as exc:
         raise ConvertError(Problem(label, issue.path, issue.message) for issue in exc.issues) from None
     notes.extend(f"{label}: {note}" for note in found_notes)
-    return [_Body(r.kind, r.spec, renames=r.renames) for r in resources]
+    return [_Body(r.kind, r.spec, locate=r.locate) for r in resources]
 
 
 def _template_bodies(

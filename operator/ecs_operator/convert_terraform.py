@@ -21,21 +21,13 @@ import json
 import re
 import types
 import typing
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Final, Union
 
 from pydantic import BaseModel
 
-from .models import (
-    ECSClusterSpec,
-    ECSServiceSpec,
-    SpecError,
-    TaskDefinitionSpec,
-    parse_cluster,
-    parse_service,
-    parse_task_definition,
-)
+from .models import ECSClusterSpec, ECSServiceSpec, TaskDefinitionSpec
 from .models.introspect import field_by_alias, model_in
 
 __all__ = [
@@ -113,11 +105,6 @@ DEFAULTS: Final[Mapping[str, Any]] = {
 
 _SERVICE_LINKED_ROLE = re.compile(r"(^|/)aws-service-role(/|$)")
 _CAMEL = re.compile(r"(?<=[a-z0-9])([A-Z])")
-_SPEC_PARSERS: Final[Mapping[str, Callable[[Mapping[str, Any]], object]]] = {
-    "TaskDefinition": parse_task_definition,
-    "ECSService": parse_service,
-    "ECSCluster": parse_cluster,
-}
 _MODELS: Final[Mapping[str, type[BaseModel]]] = {
     "TaskDefinition": TaskDefinitionSpec,
     "ECSService": ECSServiceSpec,
@@ -143,13 +130,17 @@ class TerraformError(ValueError):
 
 @dataclass
 class TerraformResource:
-    """One custom resource: its kind, its spec in ECS's members, and where each top-level member
-    came from in the document (``renames``: member -> document path)."""
+    """One custom resource: its kind, its spec in ECS's members (not yet validated: convert does
+    that), and where each member came from (``origins``: ECS path -> document path)."""
 
     kind: str
     spec: dict[str, Any]
     address: str
-    renames: dict[str, str] = field(default_factory=dict)
+    origins: dict[str, str] = field(default_factory=dict)
+
+    def locate(self, path: str) -> str:
+        """The document path of a spec path (a model issue's): its attribute, plus the rest."""
+        return _origin(self.origins, path)
 
 
 def is_terraform(data: Any) -> bool:
@@ -162,7 +153,8 @@ def is_terraform(data: Any) -> bool:
 
 
 def terraform_resources(data: Mapping[str, Any]) -> tuple[list[TerraformResource], list[str]]:
-    """Every aws_ecs_* resource as a validated spec, and notes; TerraformError lists all problems."""
+    """Every aws_ecs_* resource as a spec in ECS's members, and notes; TerraformError lists every
+    attribute that has no ECS shape (the models' own rules are checked by convert, at ``locate``)."""
     issues: list[TerraformIssue] = []
     notes: list[str] = []
     found: list[TerraformResource] = []
@@ -176,16 +168,8 @@ def terraform_resources(data: Mapping[str, Any]) -> tuple[list[TerraformResource
             found.append(resource)
     for address, path, attributes in providers:
         _merge_capacity_providers(found, address, path, attributes, issues, notes)
-    for resource in found:
-        origins = resource.renames
-        try:
-            _SPEC_PARSERS[resource.kind](resource.spec)
-        except SpecError as exc:
-            issues.extend(TerraformIssue(_origin(origins, issue.path), issue.message) for issue in exc.issues)
     if issues:
         raise TerraformError(issues)
-    for resource in found:  # convert.py needs only the top-level members' paths
-        resource.renames = {k: v for k, v in resource.renames.items() if "." not in k and "[" not in k}
     return found, notes
 
 
@@ -244,7 +228,7 @@ def _resource(
     resource = TerraformResource(kind, {}, address)
     before = len(issues)
     _members(
-        _MODELS[kind], attributes, RENAMES[kind_type], "", path, "", resource.spec, resource.renames, issues, notes
+        _MODELS[kind], attributes, RENAMES[kind_type], "", path, "", resource.spec, resource.origins, issues, notes
     )
     if len(issues) > before:
         return None
@@ -403,7 +387,7 @@ def _merge_capacity_providers(
         path,
         "",
         cluster.spec,
-        cluster.renames,
+        cluster.origins,
         issues,
         notes,
     )
@@ -414,20 +398,14 @@ def _merge_capacity_providers(
 
 def _origin(origins: Mapping[str, str], ecs_path: str) -> str:
     """The document path of a model issue: the longest member path it starts with, plus the rest."""
-    best = ""
-    for candidate in origins:
-        if (ecs_path == candidate or ecs_path.startswith((f"{candidate}.", f"{candidate}["))) and len(candidate) > len(
-            best
-        ):
-            best = candidate
-    if not best:
+    starts = [c for c in origins if ecs_path == c or ecs_path.startswith((f"{c}.", f"{c}["))]
+    if not starts:
         return ecs_path
+    best = max(starts, key=len)
     rest = ecs_path[len(best) :]
-    return (
-        origins[best] + _CAMEL.sub(lambda m: "_" + m.group(1).lower(), rest)
-        if "container_definitions" not in (origins[best])
-        else origins[best] + rest
-    )
+    if "container_definitions" in origins[best]:
+        return origins[best] + rest  # inside the JSON string, whose members are ECS's own
+    return origins[best] + _CAMEL.sub(lambda m: "_" + m.group(1).lower(), rest)
 
 
 def _alias(model: type[BaseModel], key: str) -> str | None:
