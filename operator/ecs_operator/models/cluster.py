@@ -107,6 +107,8 @@ class CapacityProviderProfile(ECSModel):
         implicit = self.name in IMPLICIT_PROVIDERS
         if implicit and self.type != self.name:
             yield Issue("type", f"the {self.name} provider must have type {self.name}")
+        # CreateCapacityProvider: "The name can't be prefixed with "aws", "ecs", or "fargate"."
+        # https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_CreateCapacityProvider.html
         if not implicit and self.name.lower().startswith(_RESERVED_PREFIXES):
             yield Issue("name", "a capacity provider name can't start with aws, ecs or fargate")
         if self.type != "MANAGED_NODEGROUP":

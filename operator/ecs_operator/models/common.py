@@ -100,6 +100,8 @@ class ResourceRequirement(ECSModel):
     sharing_strategy: SharingStrategy | None = None
 
     def problems(self) -> Iterator[Issue]:
+        # https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_ResourceRequirement.html: for GPU, value is
+        # "the number of physical GPUs".
         if self.value is None:
             # ECS lets a GPU requirement name a sharingStrategy instead of a count; GPU sharing
             # has no Kubernetes equivalent here, so a count is needed in every case.
@@ -130,6 +132,9 @@ class CapacityProviderStrategyItem(ECSModel):
 
 
 def _check_strategy(items: list[CapacityProviderStrategyItem]) -> list[CapacityProviderStrategyItem]:
+    # https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_CapacityProviderStrategyItem.html: "Only one
+    # capacity provider in a capacity provider strategy
+    # can have a base defined"; "at least one capacity provider must have a weight greater than zero".
     issues: list[Issue] = []
     seen: dict[str, int] = {}
     for index, item in enumerate(items):
@@ -159,6 +164,10 @@ class PlacementConstraint(ECSModel):
     expression: str | None = Field(default=None, max_length=2000)
 
     def problems(self) -> Iterator[Issue]:
+        # https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_PlacementConstraint.html: the expression is
+        # for memberOf ("The expression can have a
+        # maximum length of 2000 characters. You can't specify an expression if the constraint type is
+        # distinctInstance").
         if self.type == "memberOf" and not self.expression:
             yield Issue("expression", "is required when type is memberOf")
         if self.type == "distinctInstance" and self.expression:
@@ -176,6 +185,9 @@ class PlacementStrategy(ECSModel):
     field: str | None = Field(default=None, max_length=255)
 
     def problems(self) -> Iterator[Issue]:
+        # https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_PlacementStrategy.html: binpack's field is cpu
+        # or memory, spread's an instance attribute;
+        # "This field is not valid for the random placement strategy".
         if self.type == "binpack" and self.field not in ("cpu", "memory"):
             yield Issue("field", f"binpack needs field cpu or memory, got {self.field!r}")
         if self.type == "spread" and not self.field:

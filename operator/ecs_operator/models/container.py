@@ -91,6 +91,9 @@ class PortMapping(ECSModel):
     container_port_range: str | None = Field(default=None, max_length=11)
 
     def problems(self) -> Iterator[Issue]:
+        # https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_PortMapping.html: a mapping without
+        # containerPort is refused ("Invalid 'containerPort' setting for container"); containerPortRange
+        # replaces it, takes no hostPort, first < last, 1-65535.
         if self.container_port is None and self.container_port_range is None:
             yield Issue("containerPort", "is required (or give containerPortRange)")
         if self.container_port is not None and self.container_port_range is not None:
@@ -149,6 +152,8 @@ class KernelCapabilities(ECSModel):
     drop: list[str] | None = None
 
     def problems(self) -> Iterator[Issue]:
+        # https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_KernelCapabilities.html lists the names, upper
+        # case without CAP_ (and ALL).
         for member, names in (("add", self.add), ("drop", self.drop)):
             for index, name in enumerate(names or ()):
                 if not re.fullmatch(r"[A-Z_]+", name):
@@ -205,6 +210,8 @@ class Ulimit(ECSModel):
     hard_limit: EcsInt
 
     def problems(self) -> Iterator[Issue]:
+        # Docker refuses a soft limit above the hard one when it creates the container (setrlimit's rule);
+        # ECS would only fail the task at launch.
         if self.soft_limit > self.hard_limit:
             yield Issue("softLimit", f"must not exceed hardLimit ({self.hard_limit})")
 
@@ -320,6 +327,10 @@ class ContainerDefinition(ECSModel):
         yield from self._memory_problems()
 
     def _memory_problems(self) -> Iterator[Issue]:
+        # ContainerDefinition.memory (https://docs.aws.amazon.com/AmazonECS/latest/APIReference/
+        # API_ContainerDefinition.html): "The Docker 20.10.0 or later daemon reserves a minimum of 6 MiB
+        # ... don't specify less than 6 MiB"; "If you specify both, memory must be greater than
+        # memoryReservation".
         for member, value in (("memory", self.memory), ("memoryReservation", self.memory_reservation)):
             if value is not None and value < DOCKER_MIN_MEMORY_MIB:
                 yield Issue(member, f"must be at least {DOCKER_MIN_MEMORY_MIB} MiB (Docker's minimum), got {value}")

@@ -119,6 +119,9 @@ class DeploymentConfiguration(ECSModel):
     early_success_criteria: DeploymentEarlySuccessCriteria | None = None
 
     def problems(self) -> Iterator[Issue]:
+        # https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_DeploymentConfiguration.html: the percents
+        # bound one rolling step (minimum healthy below
+        # the maximum); linearConfiguration / canaryConfiguration belong to the LINEAR / CANARY strategies.
         if self.minimum_healthy_percent > self.maximum_percent:
             yield Issue(
                 "minimumHealthyPercent",

@@ -3,7 +3,8 @@
 Fargate only runs tasks whose task-level cpu and memory pair is one of a fixed set. The operator
 keeps the rule so a definition that says ``requiresCompatibilities: [FARGATE]`` is checked the way
 ECS checks it, with ECS's words ("Invalid 'cpu' setting for task", "No Fargate configuration
-exists for given values").
+exists for given values"); the table is
+https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task_definition_parameters.html#task_size.
 """
 
 from __future__ import annotations

@@ -200,6 +200,9 @@ class ECSServiceSpec(ECSModel):
     service_discovery_name: DnsLabel | None = None
 
     def problems(self) -> Iterator[Issue]:
+        # https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_CreateService.html: "If a
+        # capacityProviderStrategy is specified, the launchType parameter
+        # must be omitted"; desiredCount "is required if schedulingStrategy is REPLICA or isn't specified".
         if self.launch_type is not None and self.capacity_provider_strategy is not None:
             yield Issue("launchType", "cannot be given together with capacityProviderStrategy")
         if self.is_daemon:
@@ -211,6 +214,9 @@ class ECSServiceSpec(ECSModel):
         # Application Auto Scaling, the autoscaler moves it into range (the HPA owns the count).
 
     def _daemon_problems(self) -> Iterator[Issue]:
+        # CreateService.schedulingStrategy: "Tasks using the Fargate launch type or the CODE_DEPLOY or
+        # EXTERNAL deployment controller types don't support the DAEMON scheduling strategy"; "task
+        # placement strategies are not supported with the DAEMON scheduling strategy" (placementStrategy).
         if self.launch_type == "FARGATE":
             yield Issue("launchType", "the DAEMON scheduling strategy does not support FARGATE")
         if self.placement_strategy:

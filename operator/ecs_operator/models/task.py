@@ -62,6 +62,7 @@ class ContainerOverride(ECSModel):
     resource_requirements: list[ResourceRequirement] | None = Field(default=None, max_length=10)
 
     def problems(self) -> Iterator[Issue]:
+        # As in the container definition: memory must be greater than memoryReservation (API_ContainerOverride).
         if self.memory is not None and self.memory_reservation is not None and self.memory_reservation >= self.memory:
             yield Issue("memoryReservation", f"must be less than memory ({self.memory})")
 
@@ -134,6 +135,10 @@ class ECSTaskSpec(ECSModel):
     desired_status: DesiredStatus = "RUNNING"
 
     def problems(self) -> Iterator[Issue]:
+        # https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_RunTask.html: launchType "If a
+        # launchType is specified, the capacityProviderStrategy parameter must be omitted"; propagateTags
+        # "An error will be received if you specify the SERVICE option when running a task". timezone is
+        # this operator's (schedule) extension.
         if self.launch_type is not None and self.capacity_provider_strategy is not None:
             yield Issue("launchType", "cannot be given together with capacityProviderStrategy")
         if self.propagate_tags == "SERVICE":

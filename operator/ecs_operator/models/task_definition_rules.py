@@ -2,7 +2,11 @@
 
 Each check is a small generator of Issues with paths relative to the task definition, so one
 bad document reports every problem at once. Messages use ECS's wording where ECS has one
-("Fargate only supports network mode 'awsvpc'") and name the field otherwise.
+("Fargate only supports network mode 'awsvpc'") and name the field otherwise. Each check says
+which ECS rule it mirrors: the task definition parameters page
+(https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task_definition_parameters.html)
+and the API reference (https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_ContainerDefinition.html,
+API_RegisterTaskDefinition.html).
 """
 
 from __future__ import annotations
@@ -51,6 +55,7 @@ def _at(index: int, member: str = "") -> str:
 
 
 def _container_names(spec: TaskDefinitionSpec) -> Iterator[Issue]:
+    # ContainerDefinition.name: "used to link containers ... must be unique within the task definition".
     seen: set[str] = set()
     for index, container in enumerate(spec.container_definitions):
         if container.name in seen:
@@ -61,11 +66,17 @@ def _container_names(spec: TaskDefinitionSpec) -> Iterator[Issue]:
 
 
 def _essential(spec: TaskDefinitionSpec) -> Iterator[Issue]:
+    # ContainerDefinition.essential: "All tasks must have at least one essential container."
     if not any(container.essential for container in spec.container_definitions):
         yield Issue("containerDefinitions", "a task definition must have at least one essential container")
 
 
 def _memory(spec: TaskDefinitionSpec) -> Iterator[Issue]:
+    # ContainerDefinition.memory: without task memory (EC2, external) "you must specify a non-zero integer
+    # for one or both of memory or memoryReservation" (ClientException: "At least one of 'memory' or
+    # 'memoryReservation' must be specified"); with it, ECS refuses "The 'memory' setting for container
+    # '...' is greater than for the task", and "the total amount of memory reserved for all containers
+    # within a task must be lower than the task memory value".
     task_memory = spec.memory_mib
     containers = spec.container_definitions
     if task_memory is None:
@@ -92,6 +103,9 @@ def _memory(spec: TaskDefinitionSpec) -> Iterator[Issue]:
 
 
 def _cpu(spec: TaskDefinitionSpec) -> Iterator[Issue]:
+    # Task cpu on EC2 / external: "Supported values are between 128 CPU units (0.125 vCPUs) and 196608 CPU
+    # units (192 vCPUs)" (task_definition_parameters.html#task_size); the containers' cpu may not add up to
+    # more than the task's (ContainerDefinition.cpu).
     task_cpu = spec.cpu_units
     if task_cpu is None:
         return
@@ -108,6 +122,9 @@ def _cpu(spec: TaskDefinitionSpec) -> Iterator[Issue]:
 
 
 def _network(spec: TaskDefinitionSpec) -> Iterator[Issue]:
+    # ContainerDefinition.hostname: "not supported if you're using the awsvpc network mode"; PortMapping:
+    # in awsvpc or host mode "hostPort can either be left blank or set to the same value as the
+    # containerPort"; containerPortRange needs bridge or awsvpc; port names are unique within the task.
     mode = spec.effective_network_mode
     port_names: dict[str, str] = {}
     for index, container in enumerate(spec.container_definitions):
@@ -132,6 +149,7 @@ def _network(spec: TaskDefinitionSpec) -> Iterator[Issue]:
 
 
 def _volumes(spec: TaskDefinitionSpec) -> Iterator[Issue]:
+    # Volume.name is what mountPoints' sourceVolume refers to, so it is unique.
     seen: set[str] = set()
     for index, volume in enumerate(spec.volumes or ()):
         if volume.name in seen:
@@ -140,6 +158,8 @@ def _volumes(spec: TaskDefinitionSpec) -> Iterator[Issue]:
 
 
 def _mount_references(spec: TaskDefinitionSpec) -> Iterator[Issue]:
+    # MountPoint.sourceVolume "must match the name of one of the volumes in the task definition";
+    # VolumeFrom.sourceContainer names another container of the task.
     volumes = {volume.name for volume in spec.volumes or ()}
     names = {container.name for container in spec.container_definitions}
     for index, container in enumerate(spec.container_definitions):
@@ -158,6 +178,9 @@ def _mount_references(spec: TaskDefinitionSpec) -> Iterator[Issue]:
 
 
 def _dependencies(spec: TaskDefinitionSpec) -> Iterator[Issue]:
+    # ContainerDependency (API_ContainerDependency.html): COMPLETE and SUCCESS "can't be set on an essential
+    # container"; HEALTHY "requires that the dependent container has health checks configured"; a
+    # dependency names a container of the task, and a cycle would never start.
     by_name = {container.name: container for container in spec.container_definitions}
     for index, container in enumerate(spec.container_definitions):
         for number, dependency in enumerate(container.depends_on or ()):
@@ -210,6 +233,8 @@ def dependency_cycle(containers: list[ContainerDefinition]) -> list[str]:
 
 
 def _links(spec: TaskDefinitionSpec) -> Iterator[Issue]:
+    # ContainerDefinition.links: "only supported if the network mode of a task definition is bridge";
+    # each names a container of the task (name:alias).
     names = {container.name for container in spec.container_definitions}
     for index, container in enumerate(spec.container_definitions):
         if container.links and spec.effective_network_mode != "bridge":
@@ -222,6 +247,7 @@ def _links(spec: TaskDefinitionSpec) -> Iterator[Issue]:
 
 
 def _proxy(spec: TaskDefinitionSpec) -> Iterator[Issue]:
+    # ProxyConfiguration.containerName: "The name of the container that will serve as the App Mesh proxy."
     proxy = spec.proxy_configuration
     if proxy is not None and spec.container(proxy.container_name) is None:
         yield Issue(
@@ -230,6 +256,12 @@ def _proxy(spec: TaskDefinitionSpec) -> Iterator[Issue]:
 
 
 def _fargate(spec: TaskDefinitionSpec) -> Iterator[Issue]:
+    # Fargate's task definition rules
+    # (https://docs.aws.amazon.com/AmazonECS/latest/developerguide/fargate-tasks-services.html#fargate-task-defs):
+    # awsvpc only,
+    # task cpu and memory required, no ipcMode, pidMode task only, no host sourcePath or Docker volumes,
+    # no privileged containers, no devices / sharedMemorySize / tmpfs / maxSwap / swappiness, and only
+    # SYS_PTRACE may be added to the capabilities.
     if not spec.is_fargate:
         return
     if spec.network_mode != "awsvpc":

@@ -46,6 +46,8 @@ class DockerVolumeConfiguration(ECSModel):
     labels: dict[str, str] | None = None
 
     def problems(self) -> Iterator[Issue]:
+        # https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_DockerVolumeConfiguration.html: autoprovision
+        # "is only used if the scope is shared".
         if self.autoprovision and self.scope != "shared":
             yield Issue("autoprovision", "is only supported when scope is shared")
 
@@ -67,6 +69,10 @@ class EFSVolumeConfiguration(ECSModel):
     authorization_config: EFSAuthorizationConfig | None = None
 
     def problems(self) -> Iterator[Issue]:
+        # https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_EFSVolumeConfiguration.html and
+        # API_EFSAuthorizationConfig.html: an access point or IAM
+        # authorization needs transit encryption ENABLED; with an access point, rootDirectory "must either
+        # be omitted or set to /"; transitEncryptionPort is the port of encrypted transit.
         auth = self.authorization_config
         encrypted = self.transit_encryption == "ENABLED"
         if auth is not None and auth.access_point_id and not encrypted:
@@ -118,6 +124,9 @@ class Volume(ECSModel):
     configured_at_launch: StrictBool | None = None
 
     def problems(self) -> Iterator[Issue]:
+        # https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_Volume.html: a volume has one source (host,
+        # Docker, EFS, FSx), and configuredAtLaunch
+        # means the source comes with CreateService / RunTask instead.
         given = [alias for attribute, alias in _SOURCES if getattr(self, attribute) is not None]
         if len(given) > 1:
             yield Issue(given[1], f"a volume takes one source; {given[0]} is already given")
