@@ -72,3 +72,68 @@ def test_ecs_api_is_installed_by_kustomize_and_hardened() -> None:
     assert container["args"][0] == "api" and pod["serviceAccountName"] == "ecs-api"
     assert container["readinessProbe"]["httpGet"]["path"] == "/healthz"
     assert container["securityContext"]["readOnlyRootFilesystem"] is True
+
+
+WEBHOOK = DEPLOY / "webhook"
+
+
+def _webhook_docs(name: str) -> list[dict]:
+    return list(yaml.safe_load_all((WEBHOOK / name).read_text()))
+
+
+def test_webhook_is_a_component_beside_the_base() -> None:
+    """deploy/ alone stays installable without cert-manager; deploy/webhook adds admission to it."""
+    component = yaml.safe_load((WEBHOOK / "kustomization.yaml").read_text())
+    assert component["kind"] == "Component"
+    assert sorted(component["resources"]) == ["certificate.yaml", "service.yaml", "webhook.yaml"]
+    assert "webhook" not in str(yaml.safe_load((DEPLOY / "kustomization.yaml").read_text()).get("resources"))
+
+
+def test_webhook_configuration_covers_the_four_kinds_and_fails_open() -> None:
+    from ecs_operator.vocabulary import PLURALS
+
+    (config,) = _webhook_docs("webhook.yaml")
+    assert config["kind"] == "ValidatingWebhookConfiguration"
+    plurals = sorted(PLURALS[k] for k in ("ECSCluster", "TaskDefinition", "ECSService", "ECSTask"))
+    assert sorted(w["rules"][0]["resources"][0] for w in config["webhooks"]) == plurals
+    (service,) = _webhook_docs("service.yaml")
+    for webhook in config["webhooks"]:
+        plural = webhook["rules"][0]["resources"][0]
+        ref = webhook["clientConfig"]["service"]
+        # the path is the kopf handler id handlers/admission.py registers
+        assert ref["path"] == f"/validate-{plural}"
+        assert (ref["name"], ref["namespace"]) == (service["metadata"]["name"], service["metadata"]["namespace"])
+        assert ref["port"] == service["spec"]["ports"][0]["port"]
+        assert webhook["failurePolicy"] == "Ignore", "the documented policy: admit while the operator is down"
+        assert webhook["sideEffects"] == "None", "dry runs must be checked too"
+        assert set(webhook["rules"][0]["operations"]) == {"CREATE", "UPDATE"}
+        assert webhook["timeoutSeconds"] <= 10
+
+
+def test_webhook_certificate_reaches_the_operator_and_the_ca_bundle() -> None:
+    from ecs_operator.settings import ENVIRONMENT, WEBHOOK_PORT
+
+    (config,) = _webhook_docs("webhook.yaml")
+    issuer, certificate = _webhook_docs("certificate.yaml")
+    (service,) = _webhook_docs("service.yaml")
+    meta = certificate["metadata"]
+    assert config["metadata"]["annotations"]["cert-manager.io/inject-ca-from"] == f"{meta['namespace']}/{meta['name']}"
+    assert certificate["spec"]["issuerRef"]["name"] == issuer["metadata"]["name"]
+    svc = service["metadata"]
+    assert f"{svc['name']}.{svc['namespace']}.svc" in certificate["spec"]["dnsNames"]
+    patch = yaml.safe_load((WEBHOOK / "deployment-patch.yaml").read_text())
+    base = yaml.safe_load((DEPLOY / "deployment.yaml").read_text())
+    assert patch["metadata"]["name"] == base["metadata"]["name"]
+    pod = patch["spec"]["template"]["spec"]
+    (container,) = pod["containers"]
+    assert container["name"] == base["spec"]["template"]["spec"]["containers"][0]["name"]
+    env = {e["name"]: e["value"] for e in container["env"]}
+    assert env[ENVIRONMENT["webhook"]] == "on"
+    assert int(env[ENVIRONMENT["webhook_port"]]) == WEBHOOK_PORT == container["ports"][0]["containerPort"]
+    assert service["spec"]["ports"][0]["targetPort"] == container["ports"][0]["name"]
+    mount = next(m for m in container["volumeMounts"] if m["name"] == "webhook-tls")
+    assert env[ENVIRONMENT["webhook_cert_dir"]] == mount["mountPath"]
+    volume = next(v for v in pod["volumes"] if v["name"] == "webhook-tls")
+    assert volume["secret"]["secretName"] == certificate["spec"]["secretName"]
+    # the Service selects the operator's pods
+    assert service["spec"]["selector"].items() <= base["spec"]["template"]["metadata"]["labels"].items()
