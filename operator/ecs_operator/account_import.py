@@ -279,6 +279,11 @@ def _services(ecs: JsonClient, cluster: str) -> list[dict[str, Any]]:
             "DescribeServices", {"cluster": cluster, "services": arns[start : start + 10], "include": ["TAGS"]}
         )
         services.extend(s for s in answer.get("services", []) if s.get("status", "ACTIVE") == "ACTIVE")
+    for service in services:
+        if "/aws-service-role/" in str(service.get("roleArn", "")):
+            # ECS's service-linked role, which ECS reports when the service names none
+            # (https://docs.aws.amazon.com/AmazonECS/latest/developerguide/using-service-linked-roles.html)
+            del service["roleArn"]
     return services
 
 
