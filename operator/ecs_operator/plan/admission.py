@@ -43,6 +43,7 @@ from ..render.schedule import ScheduleError
 from ..render.service import render_service
 from ..render.task import render_task
 from ..render.warnings import RenderWarning
+from ..vocabulary import API_VERSION
 from .resolve import Resolved, cluster_spec_of, reference, resolve_revision
 from .task_definition import family_of
 from .types import Problem, Reason, Revision
@@ -150,7 +151,7 @@ def admit_workload(
         cluster_spec = _cluster_spec(facts.cluster, spec.cluster_name, namespace)
     except Problem as problem:
         return [problem.message]
-    owner = _owner(body)
+    owner = _owner(body, kind)
     try:
         if isinstance(spec, ECSServiceSpec):
             warnings = render_service(
@@ -225,12 +226,12 @@ def _labels_if_needed(
     return node_labels() if any(c.expression for c in constraints) else []
 
 
-def _owner(body: Mapping[str, Any]) -> dict[str, Any]:
+def _owner(body: Mapping[str, Any], kind: str) -> dict[str, Any]:
     metadata = dict(body.get("metadata") or {})
     metadata.setdefault("namespace", "default")
     if not metadata.get("uid"):
         metadata["uid"] = PLACEHOLDER_UID
-    return {**body, "metadata": metadata}
+    return {"apiVersion": API_VERSION, "kind": kind, **body, "metadata": metadata}
 
 
 def _warning_lines(warnings: Sequence[RenderWarning]) -> list[str]:
