@@ -231,3 +231,34 @@ def test_apply_rejects_with_field_named(
 
 def test_enough_rules_are_enforced_by_the_api_server() -> None:
     assert len(BROKEN) >= 12
+
+
+# Inputs ECS accepts that the models and CRDs once refused (tests/unit/test_models_leniency.py has
+# the ECS sources): kubectl apply takes them, and the models agree.
+ECS_ACCEPTS: list[tuple[str, str, dict[str, Any]]] = [
+    ("health-exec-form", "TaskDefinition", _container(healthCheck={"command": ["/healthcheck", "--live"]})),
+    ("health-none", "TaskDefinition", _container(healthCheck={"command": ["NONE"]})),
+    ("user-name", "TaskDefinition", _container(user="www-data:www-data")),
+    ("service-client-token", "ECSService", {"taskDefinition": "web", "desiredCount": 1, "clientToken": "deploy-42"}),
+    ("task-client-token", "ECSTask", {"taskDefinition": "web", "clientToken": "t" * 64}),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("kind", "spec"), [pytest.param(*case[1:], id=case[0]) for case in ECS_ACCEPTS])
+def test_inputs_ecs_accepts_apply(
+    cluster: ClusterHandle, crds: list[str], namespace: str, kind: str, spec: dict[str, Any]
+) -> None:
+    result = apply(cluster, namespace, manifest(kind, "lenient", copy.deepcopy(spec)))
+    assert result.returncode == 0, result.stderr
+    assert get_spec(cluster, namespace, f"{kind.lower()}/lenient") == spec
+    PARSERS[kind](spec)  # the models agree
+
+
+def test_null_members_are_pruned_like_absent_ones(cluster: ClusterHandle, crds: list[str], namespace: str) -> None:
+    spec = _container(essential=None, memoryReservation=None, healthCheck=None) | {"ipcMode": None}
+    result = apply(cluster, namespace, manifest("TaskDefinition", "nulls", spec))
+    assert result.returncode == 0, result.stderr
+    stored = get_spec(cluster, namespace, "td/nulls")
+    assert "ipcMode" not in stored
+    assert stored["containerDefinitions"][0] == {"name": "web", "image": "nginx", "memory": 512}
+    assert parse_task_definition(spec).dump() == stored  # the models read a null as an absent member too

@@ -12,7 +12,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
+from ecs_operator.cli import main
 from ecs_operator.convert import ConvertError, Source, convert
 from ecs_operator.models import SpecError, parse_service, parse_task, parse_task_definition
 from ecs_operator.preview import Preview, preview
@@ -300,3 +302,26 @@ def test_client_token_keeps_ecs_limits(parse: Any, document: dict[str, Any], mes
         parse(document)
     assert [issue.path for issue in caught.value.issues] == ["clientToken"]
     assert message in caught.value.issues[0].message
+
+
+# -- through the command line -----------------------------------------------------------------------
+
+
+def test_cli_converts_and_renders_update_service_input(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    update = tmp_path / "update.json"
+    update.write_text(json.dumps(UPDATE_SERVICE))
+    agent = tmp_path / "web.json"
+    agent.write_text(json.dumps({**WEB_TASK_DEFINITION, "containerDefinitions": [
+        {**WEB_TASK_DEFINITION["containerDefinitions"][0], "healthCheck": {"command": ["/healthcheck"]}}
+    ]}))  # fmt: skip
+    assert main(["convert", str(update)]) == 0
+    out, err = capsys.readouterr()
+    (manifest,) = [doc for doc in yaml.safe_load_all(out) if doc]
+    assert manifest["kind"] == "ECSService" and manifest["spec"]["serviceName"] == "web"
+    assert "forceNewDeployment: dropped" in err
+    assert main(["render", str(update), str(agent)]) == 0
+    out, err = capsys.readouterr()
+    (deployment,) = [doc for doc in yaml.safe_load_all(out) if doc and doc["kind"] == "Deployment"]
+    probe = deployment["spec"]["template"]["spec"]["containers"][0]["readinessProbe"]
+    assert probe["exec"]["command"] == ["/healthcheck"]
+    assert "'/healthcheck' is run directly" in err

@@ -13,7 +13,10 @@ do not count. Kubernetes splits that one idea in three probes:
   ``startTimeout`` bounds how long it may take to become healthy.
 
 ``["CMD", arg...]`` runs the arguments directly; ``["CMD-SHELL", "text"]`` runs the text with
-``/bin/sh -c``, as Docker does. ECS defaults: interval 30, timeout 5, retries 3, startPeriod off.
+``/bin/sh -c``, as Docker does. ECS also registers a command whose first element is neither (vendor
+task definitions write ``["/healthcheck"]``): the whole list is run as the exec form, with a warning;
+``["NONE"]`` (Docker's HEALTHCHECK NONE) gives no probes, with a warning. ECS defaults: interval 30,
+timeout 5, retries 3, startPeriod off.
 """
 
 from __future__ import annotations
