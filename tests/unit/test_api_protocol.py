@@ -188,3 +188,21 @@ def test_index_keeps_the_newest_copy_and_honours_deletes() -> None:
     index.observe("ADDED", _obj("a", 12))
     assert index.get("ns", "a") is not None
     assert [o["metadata"]["name"] for o in index.in_namespace("ns")] == ["a"] and index.in_namespace("x") == []
+
+
+def test_index_secondary_keys_follow_every_change() -> None:
+    index = Index({"cluster": lambda o: o["spec"].get("cluster", "default")})
+
+    def svc(name: str, cluster: str, version: int) -> dict:
+        return {**_obj(name, version), "spec": {"cluster": cluster}}
+
+    index.observe("ADDED", svc("a", "prod", 1))
+    index.observe("ADDED", svc("b", "prod", 2))
+    assert sorted(o["metadata"]["name"] for o in index.by("cluster", "ns", "prod")) == ["a", "b"]
+    index.observe("MODIFIED", svc("a", "dev", 3))  # moved: no longer under its old key
+    assert [o["metadata"]["name"] for o in index.by("cluster", "ns", "prod")] == ["b"]
+    assert [o["metadata"]["name"] for o in index.by("cluster", "ns", "dev")] == ["a"]
+    index.observe("DELETED", svc("b", "prod", 4))
+    assert index.by("cluster", "ns", "prod") == [] and index.by("cluster", "other", "dev") == []
+    index.replace([svc("c", "dev", 5)])
+    assert [o["metadata"]["name"] for o in index.by("cluster", "ns", "dev")] == ["c"]

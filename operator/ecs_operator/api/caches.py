@@ -8,10 +8,14 @@ namespace (the only Secrets the API server reads).
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from ..kube import Kube
 from ..kube.informer import Index, Informer
+from ..plan.cluster import cluster_name, cluster_reference
+from ..plan.task_definition import family_of
 from ..vocabulary import (
     API_VERSION,
     KIND_CLUSTER,
@@ -20,6 +24,7 @@ from ..vocabulary import (
     KIND_TASK_DEFINITION,
     LABEL_API_KEY,
     LABEL_COMPONENT,
+    LABEL_FAMILY,
     LABEL_MANAGED_BY,
     MANAGED_BY,
 )
@@ -32,13 +37,23 @@ __all__ = ["ApiCaches", "REVISION_COMPONENT"]
 REVISION_COMPONENT = "task-definition-revision"
 
 
+def _service_key(obj: Mapping[str, Any]) -> str:
+    """``<cluster>/<serviceName>``: how ECS names a service."""
+    return f"{cluster_reference(obj)}/{(obj.get('spec') or {}).get('serviceName') or obj['metadata']['name']}"
+
+
+def _family_label(obj: Mapping[str, Any]) -> str | None:
+    value = ((obj.get("metadata") or {}).get("labels") or {}).get(LABEL_FAMILY)
+    return str(value) if value else None
+
+
 @dataclass
 class ApiCaches:
-    clusters: Index = field(default_factory=Index)
-    services: Index = field(default_factory=Index)
+    clusters: Index = field(default_factory=lambda: Index({"name": cluster_name}))
+    services: Index = field(default_factory=lambda: Index({"cluster": cluster_reference, "service": _service_key}))
     tasks: Index = field(default_factory=Index)  # ECSTask objects
-    task_definitions: Index = field(default_factory=Index)
-    revisions: Index = field(default_factory=Index)  # ControllerRevisions: one per registered revision
+    task_definitions: Index = field(default_factory=lambda: Index({"family": family_of}))
+    revisions: Index = field(default_factory=lambda: Index({"family": _family_label}))  # one per revision
     pods: StoppedPodsIndex = field(default_factory=StoppedPodsIndex)  # the operator's pods (and lately deleted ones)
     nodes: Index = field(default_factory=Index)  # container instances
     keys: Index = field(default_factory=Index)  # Secrets holding API keys

@@ -13,10 +13,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..kube.informer import Index
-from ..plan.cluster import cluster_name, cluster_reference
-from ..plan.task_definition import family_of
 from ..render.names import dns_label, short_hash
-from ..vocabulary import API_FIELD_MANAGER, API_VERSION, KIND_CLUSTER, LABEL_FAMILY, LABEL_REVISION
+from ..vocabulary import API_FIELD_MANAGER, API_VERSION, KIND_CLUSTER, LABEL_REVISION
 from .arns import short_name
 from .context import Call
 from .errors import ClusterNotFoundException, InvalidParameterException
@@ -63,7 +61,7 @@ def cluster_param(call: Call, member: str = "cluster") -> str:
 
 
 def find_cluster(call: Call, name: str) -> Obj | None:
-    found = [c for c in call.caches.clusters.in_namespace(call.namespace) if cluster_name(c) == name]
+    found = call.caches.clusters.by("name", call.namespace, name)
     found.sort(key=lambda c: c["metadata"]["name"] != name)  # the object named so first
     return found[0] if found else None
 
@@ -90,7 +88,7 @@ def service_name(obj: Mapping[str, Any]) -> str:
 
 
 def services_in(call: Call, cluster: str) -> list[Obj]:
-    return call.caches.services.select(call.namespace, lambda s: cluster_reference(s) == cluster)
+    return call.caches.services.by("cluster", call.namespace, cluster)
 
 
 def find_service(call: Call, cluster: str, reference: str) -> Obj | None:
@@ -100,12 +98,12 @@ def find_service(call: Call, cluster: str, reference: str) -> Obj | None:
         if len(parts) == 2:
             cluster = parts[0]
         reference = parts[-1] if parts else reference
-    found = [s for s in services_in(call, cluster) if service_name(s) == reference]
-    return found[0] if found else None
+    found = call.caches.services.by("service", call.namespace, f"{cluster}/{reference}")
+    return min(found, key=lambda s: s["metadata"]["name"]) if found else None
 
 
 def find_task_definition(call: Call, family: str) -> Obj | None:
-    found = [t for t in call.caches.task_definitions.in_namespace(call.namespace) if family_of(t) == family]
+    found = call.caches.task_definitions.by("family", call.namespace, family)
     found.sort(key=lambda t: t["metadata"]["name"] != family)
     return found[0] if found else None
 
@@ -117,9 +115,7 @@ def revision_number(revision: Mapping[str, Any]) -> int:
 
 def revisions_of(call: Call, family: str) -> list[Obj]:
     """The family's ControllerRevisions in the caller's namespace, oldest first."""
-    found = call.caches.revisions.select(
-        call.namespace, lambda r: ((r.get("metadata") or {}).get("labels") or {}).get(LABEL_FAMILY) == family
-    )
+    found = call.caches.revisions.by("family", call.namespace, family)
     return sorted(found, key=revision_number)
 
 

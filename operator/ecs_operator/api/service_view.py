@@ -15,6 +15,8 @@ state as stable.
 
 from __future__ import annotations
 
+import functools
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -138,7 +140,20 @@ def _last_write(obj: Mapping[str, Any]) -> float | None:
 
 
 def _parsed_spec(spec: Mapping[str, Any]) -> dict[str, Any]:
-    """The spec with ECS's types (``"60"`` -> 60), or as written when the models refuse it."""
+    """The spec with ECS's types (``"60"`` -> 60), or as written when the models refuse it.
+
+    Validating a spec costs far more than the rest of a DescribeServices answer, and specs change
+    rarely: the answer is memoised by the spec's JSON (a pure function of it)."""
+    result: dict[str, Any] = json.loads(_parsed_spec_json(json.dumps(spec, sort_keys=True, default=str)))
+    return result
+
+
+@functools.lru_cache(maxsize=4096)
+def _parsed_spec_json(text: str) -> str:
+    return json.dumps(_parse_spec(json.loads(text)))
+
+
+def _parse_spec(spec: Mapping[str, Any]) -> dict[str, Any]:
     try:
         model = parse_service(spec)
     except SpecError:

@@ -30,13 +30,44 @@ def _version(obj: Mapping[str, Any]) -> int:
     return int(raw) if raw.isdigit() else 0
 
 
-class Index:
-    """The objects of one kind by (namespace, name); safe to share between threads."""
+KeyFn = Callable[[Mapping[str, Any]], "str | None"]
 
-    def __init__(self) -> None:
+
+class Index:
+    """The objects of one kind by (namespace, name), and by any secondary keys; thread-safe.
+
+    ``keys`` names functions of an object (``{"cluster": cluster_reference}``): :meth:`by` then
+    answers "the objects of namespace N whose key is K" from a dict, not a scan, which is what
+    keeps a DescribeServices of 10 names cheap among thousands of services.
+    """
+
+    def __init__(self, keys: Mapping[str, KeyFn] | None = None) -> None:
         self._lock = threading.Lock()
         self._items: dict[tuple[str, str], Obj] = {}
         self._gone: dict[tuple[str, str], int] = {}  # deleted at this version: older events are stale
+        self._key_fns = dict(keys or {})
+        self._by: dict[str, dict[tuple[str, str], dict[str, Obj]]] = {k: {} for k in self._key_fns}
+
+    def _unlink(self, key: tuple[str, str]) -> None:
+        old = self._items.pop(key, None)
+        if old is None:
+            return
+        for name, fn in self._key_fns.items():
+            value = fn(old)
+            if value is None:
+                continue
+            bucket = self._by[name].get((key[0], value))
+            if bucket is not None:
+                bucket.pop(key[1], None)
+                if not bucket:
+                    del self._by[name][(key[0], value)]
+
+    def _link(self, key: tuple[str, str], obj: Obj) -> None:
+        self._items[key] = obj
+        for name, fn in self._key_fns.items():
+            value = fn(obj)
+            if value is not None:
+                self._by[name].setdefault((key[0], value), {})[key[1]] = obj
 
     def observe(self, event_type: str, obj: Mapping[str, Any]) -> None:
         meta = obj.get("metadata") or {}
@@ -47,13 +78,14 @@ class Index:
             if current is not None and _version(current) > version:
                 return
             if event_type == "DELETED":
-                self._items.pop(key, None)
+                self._unlink(key)
                 self._gone[key] = version
                 return
             if self._gone.get(key, -1) >= version:
                 return
             self._gone.pop(key, None)
-            self._items[key] = dict(obj)
+            self._unlink(key)
+            self._link(key, dict(obj))
 
     def remember(self, obj: Mapping[str, Any]) -> None:
         """A copy the API server just returned for a write."""
@@ -64,18 +96,26 @@ class Index:
         meta = obj.get("metadata") or {}
         key = (str(meta.get("namespace") or ""), str(meta.get("name")))
         with self._lock:
-            self._items.pop(key, None)
+            self._unlink(key)
             self._gone[key] = max(_version(obj), self._gone.get(key, 0))
 
     def replace(self, objects: list[Obj]) -> None:
         """A fresh LIST: exactly these objects exist now."""
         with self._lock:
-            self._items = {(str(o["metadata"].get("namespace") or ""), str(o["metadata"]["name"])): o for o in objects}
+            self._items = {}
+            self._by = {k: {} for k in self._key_fns}
+            for o in objects:
+                self._link((str(o["metadata"].get("namespace") or ""), str(o["metadata"]["name"])), o)
             self._gone.clear()
 
     def get(self, namespace: str, name: str) -> Obj | None:
         with self._lock:
             return self._items.get((namespace, name))
+
+    def by(self, key: str, namespace: str, value: str) -> list[Obj]:
+        """The objects of ``namespace`` whose secondary key ``key`` is ``value``."""
+        with self._lock:
+            return list(self._by[key].get((namespace, value), {}).values())
 
     def in_namespace(self, namespace: str) -> list[Obj]:
         with self._lock:
