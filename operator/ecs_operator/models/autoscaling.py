@@ -4,6 +4,12 @@ On AWS this is a scalable target plus policies registered with another service; 
 on the ECSService as ``autoScaling`` and renders as a HorizontalPodAutoscaler aimed at the
 service's scale subresource. Target tracking maps to HPA metrics, cooldowns to stabilization
 windows, disableScaleIn to a disabled scale-down policy.
+
+Its rules are Application Auto Scaling's: a scalable target's minCapacity may not exceed its
+maxCapacity (https://docs.aws.amazon.com/autoscaling/application/APIReference/API_RegisterScalableTarget.html),
+a target tracking policy takes one metric specification and ALBRequestCountPerTarget needs a
+resourceLabel (https://docs.aws.amazon.com/autoscaling/application/APIReference/API_PredefinedMetricSpecification.html),
+and policy names are unique per target.
 """
 
 from __future__ import annotations

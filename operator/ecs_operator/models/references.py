@@ -4,6 +4,9 @@
 Services and tasks name the task definition the way ECS does. Without a revision they follow
 the family's latest revision; an ARN is reduced to ``family:revision`` (and a cluster ARN to the
 cluster's name) because the operator keeps everything per namespace, not per account and region.
+The forms are CreateService's and RunTask's taskDefinition ("The family and revision
+(family:revision) or full ARN of the task definition ... If a revision isn't specified, the latest
+ACTIVE revision is used", https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_CreateService.html).
 """
 
 from __future__ import annotations

@@ -4,6 +4,12 @@ ECS scheduled tasks are EventBridge rules: ``rate(5 minutes)`` or a six-field
 ``cron(minutes hours day-of-month month day-of-week year)``, where one of the two day fields must
 be ``?``. Application Auto Scaling scheduled actions also take ``at(2025-01-31T12:00:00)``.
 Converting to a Kubernetes CronJob is render's business; this module only parses.
+
+The rules are EventBridge's (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-scheduled-rule-pattern.html):
+"If the value is equal to 1, then the unit must be singular ... greater than 1, the unit must be
+plural"; cron has six fields and "you can't specify the Day-of-month and Day-of-week fields in the
+same cron expression" (one of them is ``?``); and Application Auto Scaling's for ``at()``
+(https://docs.aws.amazon.com/autoscaling/application/APIReference/API_PutScheduledAction.html).
 """
 
 from __future__ import annotations

@@ -56,6 +56,8 @@ def traffic_problems(spec: ECSServiceSpec) -> Iterator[Issue]:
     balancers = spec.load_balancers or []
     if ingress is not None:
         if not balancers:
+            # ingress and serviceDiscoveryName are this operator's extensions, so these rules are ours:
+            # each points at the ECS member (loadBalancers, serviceRegistries) it builds on.
             yield Issue("ingress", "needs a loadBalancers entry to route to")
         elif (ingress.container_name is not None or ingress.container_port is not None) and not any(
             (ingress.container_name in (None, lb.container_name))
