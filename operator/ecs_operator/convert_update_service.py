@@ -1,6 +1,7 @@
 """``aws ecs update-service --cli-input-json`` input -> the CreateService members of an ECSService.
 
-UpdateService names the service ``service`` (CreateService says ``serviceName``) and takes the
+UpdateService names the service ``service`` (CreateService says ``serviceName``; a service ARN
+gives its name, and its cluster when ``cluster`` is not given) and takes the
 members it changes; everything else it takes is a CreateService member of the same name and shape
 (https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_UpdateService.html). An ECSService
 states the whole service, so the converted spec is what the document says: ``taskDefinition`` and
@@ -40,6 +41,17 @@ class UpdateServiceInput:
     notes: list[str] = field(default_factory=list)
 
 
+def _service_name(value: str, data: Mapping[str, Any], spec: dict[str, Any]) -> str:
+    """The service's name; an ARN (``arn:...:service/<cluster>/<name>``) gives its name, and its cluster
+    when the document names none."""
+    if not value.startswith("arn:") or "/" not in value:
+        return value
+    parts = value.split(":", 5)[-1].split("/")
+    if len(parts) == 3 and "cluster" not in data:
+        spec["cluster"] = parts[1]
+    return parts[-1]
+
+
 def is_update_service(data: Mapping[str, Any]) -> bool:
     """UpdateService input names its service with a string ``service`` (describe-services and
     create-service output carry a ``service`` object instead)."""
@@ -52,7 +64,7 @@ def update_service_input(data: Mapping[str, Any]) -> UpdateServiceInput:
     notes: list[str] = []
     for key, value in data.items():
         if key == SERVICE_MEMBER:
-            spec["serviceName"] = value
+            spec["serviceName"] = _service_name(value, data, spec)
         elif key == FORCE_MEMBER:
             if value is not False:
                 notes.append(

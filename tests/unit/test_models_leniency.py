@@ -325,3 +325,14 @@ def test_cli_converts_and_renders_update_service_input(tmp_path: Path, capsys: p
     probe = deployment["spec"]["template"]["spec"]["containers"][0]["readinessProbe"]
     assert probe["exec"]["command"] == ["/healthcheck"]
     assert "'/healthcheck' is run directly" in err
+
+
+def test_update_service_may_name_the_service_by_arn() -> None:
+    document = {
+        "service": "arn:aws:ecs:us-east-1:123456789012:service/prod/web",
+        "taskDefinition": "web",
+        "desiredCount": 1,
+    }
+    (item,) = convert([Source("update.json", json.dumps(document), "update")]).items
+    assert item.name == "web"
+    assert item.manifest["spec"]["serviceName"] == "web" and item.manifest["spec"]["cluster"] == "prod"
