@@ -28,6 +28,7 @@ from .caches import ApiCaches
 from .context import Call
 from .errors import (
     AccessDeniedException,
+    ClientException,
     ConflictException,
     EcsError,
     InvalidParameterException,
@@ -144,6 +145,14 @@ async def _read_body(request: web.Request) -> bytes:
         chunks.append(chunk)
 
 
+def _admission_denial(message: str) -> str | None:
+    """The reason a validating webhook gave (``admission webhook "x" denied the request: ...``)."""
+    marker = "denied the request: "
+    if "admission webhook" not in message or marker not in message:
+        return None
+    return message.split(marker, 1)[1].strip() or None
+
+
 def _run(handler: Callable[[Call], dict[str, Any]], call: Call) -> dict[str, Any]:
     """A handler, with what the API server says mapped to ECS's errors."""
     try:
@@ -153,6 +162,9 @@ def _run(handler: Callable[[Call], dict[str, Any]], call: Call) -> dict[str, Any
             f"User: {call.access_key_id} is not authorized to perform: ecs:{call.action} ({exc.message})"
         ) from exc
     except Invalid as exc:
+        denied = _admission_denial(exc.message)
+        if denied is not None:  # the operator's webhook: the models' rules, as ECS's ClientException
+            raise ClientException(denied) from exc
         raise InvalidParameterException(exc.message) from exc
     except Conflict as exc:
         raise ConflictException(f"A concurrent change conflicted with this call; retry it. ({exc.message})") from exc

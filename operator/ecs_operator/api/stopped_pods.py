@@ -19,17 +19,32 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..kube.informer import Index
+from ..vocabulary import ANNOTATION_ECSTASK, LABEL_SERVICE, LABEL_TASK
 
 __all__ = ["StoppedPodsIndex"]
 
 Obj = dict[str, Any]
 
 
+def _service_of(pod: Mapping[str, Any]) -> str | None:
+    labels = (pod.get("metadata") or {}).get("labels") or {}
+    return str(labels[LABEL_SERVICE]) if LABEL_SERVICE in labels else None
+
+
+def _ecstask_of(pod: Mapping[str, Any]) -> str | None:
+    """The ECSTask a standalone task's pod belongs to (a service's pods have none)."""
+    meta = pod.get("metadata") or {}
+    labels = meta.get("labels") or {}
+    if LABEL_SERVICE in labels or LABEL_TASK not in labels:
+        return None
+    return str((meta.get("annotations") or {}).get(ANNOTATION_ECSTASK) or labels[LABEL_TASK])
+
+
 class StoppedPodsIndex(Index):
     """An :class:`Index` of pods that also answers :meth:`stopped` (pods deleted lately)."""
 
     def __init__(self, keep_seconds: float = 3600.0, most: int = 5000) -> None:
-        super().__init__()
+        super().__init__({"service": _service_of, "ecstask": _ecstask_of})
         self.keep_seconds = keep_seconds
         self.most = most
         self._stopped_lock = threading.Lock()

@@ -39,14 +39,12 @@ from ...render.names import dns_label, short_hash
 from ...render.revision import parse_reference
 from ...vocabulary import (
     ANNOTATION_CLIENT_TOKEN,
-    ANNOTATION_ECSTASK,
     ANNOTATION_REVISION_STATUS,
     ANNOTATION_STOP_TASK_PREFIX,
     API_FIELD_MANAGER,
     API_VERSION,
     KIND_TASK,
     LABEL_SERVICE,
-    LABEL_TASK,
 )
 from ..arns import uid_id
 from ..context import Call, Handler, Response
@@ -119,18 +117,6 @@ class _Finder:
 
     def __init__(self, call: Call) -> None:
         self.call = call
-        pods = call.caches.pods.in_namespace(call.namespace)
-        self.pods = {p["metadata"]["name"]: p for p in pods}
-        self.by_service: dict[str, list[Obj]] = {}
-        self.by_ecstask: dict[str, list[Obj]] = {}
-        for pod in pods:
-            meta = pod["metadata"]
-            labels = meta.get("labels") or {}
-            if LABEL_SERVICE in labels:
-                self.by_service.setdefault(str(labels[LABEL_SERVICE]), []).append(pod)
-            elif LABEL_TASK in labels:
-                owner = (meta.get("annotations") or {}).get(ANNOTATION_ECSTASK) or labels[LABEL_TASK]
-                self.by_ecstask.setdefault(str(owner), []).append(pod)
         self.gone: dict[str, list[tuple[float, Obj]]] = {}  # service -> its pods deleted lately
         for at, pod in call.caches.pods.stopped(call.namespace):
             service = (pod["metadata"].get("labels") or {}).get(LABEL_SERVICE)
@@ -161,11 +147,11 @@ class _Finder:
             if not task_id or task_id in seen:
                 continue
             seen.add(task_id)
-            pod = self.pods.get(str(record.get("podName")))
+            pod = self.call.caches.pods.get(self.call.namespace, str(record.get("podName")))
             if pod is not None and uid_id(str(pod["metadata"].get("uid", ""))) != task_id:
                 pod = None
             yield self._source(task_id, cluster, record, pod, ecstask)
-        for pod in self.by_ecstask.get(name, []):
+        for pod in self.call.caches.pods.by("ecstask", self.call.namespace, name):
             meta = pod["metadata"]
             task_id = uid_id(str(meta.get("uid", "")))
             if task_id and task_id not in seen:
@@ -198,8 +184,9 @@ class _Finder:
         name = service["metadata"]["name"]
         cluster = cluster_reference(service)
         deployments = (service.get("status") or {}).get("deployments") or []
-        live = {uid_id(str(p["metadata"].get("uid", ""))) for p in self.by_service.get(name, [])}
-        pods: list[tuple[float | None, Obj]] = [(None, p) for p in self.by_service.get(name, [])]
+        running = self.call.caches.pods.by("service", self.call.namespace, name)
+        live = {uid_id(str(p["metadata"].get("uid", ""))) for p in running}
+        pods: list[tuple[float | None, Obj]] = [(None, p) for p in running]
         pods += [(at, p) for at, p in self.gone.get(name, []) if uid_id(str(p["metadata"].get("uid", ""))) not in live]
         for gone_at, pod in pods:
             task_definition = task_definition_of(None, pod)
