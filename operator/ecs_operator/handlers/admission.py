@@ -17,6 +17,7 @@ reconcile checks it again.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Mapping
 from typing import Any
@@ -57,15 +58,19 @@ INVALID = 422
 """The HTTP code of a refusal: what the API server answers for objects its schema refuses."""
 
 
-def validate(*, body: kopf.Body, warnings: list[str], memo: Any, resource: kopf.Resource, **kwargs: Any) -> None:
-    """Refuse (AdmissionError) or admit, adding the warnings kubectl shows."""
+async def validate(*, body: kopf.Body, warnings: list[str], memo: Any, resource: kopf.Resource, **kwargs: Any) -> None:
+    """Refuse (AdmissionError) or admit, adding the warnings kubectl shows.
+
+    Async, with the look-ups in a thread of their own: the operator's own metadata patches pass
+    through here too, and must not queue behind kopf's handler threads.
+    """
     old: kopf.Body | None = kwargs.get("old")
     operation: str | None = kwargs.get("operation")
     if operation == "UPDATE" and spec_unchanged(old, body):
         return
     kind = _kind_of(resource.plural)
     try:
-        warnings.extend(_check(context_of(memo), kind, body, old))
+        warnings.extend(await asyncio.to_thread(_check, context_of(memo), kind, body, old))
     except Refused as refused:
         raise kopf.AdmissionError(refused.message, code=INVALID) from refused
     except Exception as exc:  # fail open, as the failure policy does: the reconcile checks it again
