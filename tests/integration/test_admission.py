@@ -241,3 +241,12 @@ def test_failure_policy_ignore_admits_while_the_operator_is_stopped(
     assert "No Fargate configuration exists for given values: 256 CPU, 4096 memory" in status["error"]
     # and the restored registration refuses again
     _assert_refused(cluster, namespace, {**FARGATE_TOO_BIG, "metadata": {"name": "too-big-2"}}, ["No Fargate"])
+
+
+def test_deploy_webhook_configuration_is_accepted_by_the_api_server(cluster: ClusterHandle) -> None:
+    """deploy/webhook's ValidatingWebhookConfiguration passes the API server's own validation
+    (fully qualified webhook names, sideEffects, service reference), checked with a server dry run."""
+    path = Path(__file__).resolve().parents[2] / "deploy" / "webhook" / "webhook.yaml"
+    result = cluster.kubectl("apply", "--dry-run=server", "-f", str(path), check=False)
+    assert result.returncode == 0, result.stderr
+    assert "validatingwebhookconfiguration.admissionregistration.k8s.io/ecs-operator created" in result.stdout
