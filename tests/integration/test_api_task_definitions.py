@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 import yaml
 from ecs_api import EcsClient
-from kube_helpers import get_json, wait_for
+from kube_helpers import admission_webhook_expected, get_json, wait_for
 from manifests import ecs_service, task_definition
 
 from ecs_operator.localcluster.cluster import ClusterHandle
@@ -185,6 +185,13 @@ def test_a_deregistered_revision_starts_no_new_service(
 ) -> None:
     ecs.ok("RegisterTaskDefinition", simple("old"))
     ecs.ok("DeregisterTaskDefinition", {"taskDefinition": "old:1"})
+    refusal = ecs.call("CreateService", {"serviceName": "api-late", "taskDefinition": "old:1", "desiredCount": 1})
+    assert refusal.error == "ClientException" and "INACTIVE" in refusal.body["message"], refusal.body
+    if admission_webhook_expected():  # the webhook refuses it at apply, with the message status would show
+        manifest = yaml.safe_dump(ecs_service("late", "old:1", desired=1))
+        applied = cluster.kubectl("apply", "-n", namespace, "-f", "-", input=manifest, check=False)
+        assert applied.returncode != 0 and "INACTIVE" in applied.stderr and "old:1" in applied.stderr
+        return
     cluster.apply([ecs_service("late", "old:1", desired=1)], "-n", namespace)
 
     def refused() -> str | None:
