@@ -8,6 +8,7 @@ are driven by tests/integration/aws_clients.py against the same endpoint.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import socket
@@ -23,7 +24,9 @@ from typing import Any
 
 import pytest
 
+from ecs_operator.api.keys import DEFAULT_KEYS_NAMESPACE, key_rbac, key_secret, new_key
 from ecs_operator.api.sigv4 import Credentials, SignedRequest, sign
+from ecs_operator.kube import Kube, connect
 
 TARGET = "AmazonEC2ContainerServiceV20141113"
 REGION = "us-east-1"
@@ -86,8 +89,19 @@ class ApiProcess:
                 self.proc.kill()
 
 
-def create_key(kubeconfig: Path, namespace: str) -> Credentials:
-    """`ecs-operator api-key create --namespace NS`, parsed from its two output lines."""
+def create_key(kubeconfig: Path, namespace: str, *, via_cli: bool = False) -> Credentials:
+    """A key for ``namespace``: what `ecs-operator api-key create --namespace NS` stores.
+
+    In-process by default (one per test; a CLI process costs a second of start-up each);
+    ``via_cli`` runs the command and parses its two output lines, as users do.
+    """
+    if not via_cli:
+        kube = _kube_for(str(kubeconfig))
+        key = new_key(namespace)
+        keys_home = {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": DEFAULT_KEYS_NAMESPACE}}
+        for obj in [keys_home, *key_rbac(key), key_secret(key)]:
+            kube.apply(obj)
+        return Credentials(key.access_key_id, key.secret_access_key)
     out = subprocess.run(
         [sys.executable, "-m", "ecs_operator.cli", "api-key", "create", "--namespace", namespace],
         env={**os.environ, "KUBECONFIG": str(kubeconfig)},
@@ -98,7 +112,13 @@ def create_key(kubeconfig: Path, namespace: str) -> Credentials:
     lines = out.strip().splitlines()
     assert len(lines) == 2, out
     values = dict(line.split("=", 1) for line in lines)
+    assert set(values) == {"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"}, out
     return Credentials(values["AWS_ACCESS_KEY_ID"], values["AWS_SECRET_ACCESS_KEY"])
+
+
+@functools.cache
+def _kube_for(kubeconfig: str) -> Kube:
+    return connect(kubeconfig)
 
 
 @dataclass

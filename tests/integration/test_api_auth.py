@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime, timedelta
 
-from ecs_api import TARGET, EcsClient
+from ecs_api import TARGET, EcsClient, create_key
 
 from ecs_operator.api.sigv4 import Credentials, SignedRequest, sign
 
@@ -83,3 +83,10 @@ def test_action_ecs_has_but_this_server_does_not(ecs: EcsClient) -> None:
     answer = ecs.call("SubmitAttachmentStateChanges")
     assert (answer.status, answer.error) == (400, "UnsupportedFeatureException")
     assert "SubmitAttachmentStateChanges" in answer.body["message"]
+
+
+def test_api_key_create_prints_two_lines_that_sign(ecs: EcsClient, cluster, namespace: str) -> None:
+    credentials = create_key(cluster.kubeconfig, namespace, via_cli=True)
+    assert credentials.access_key_id.startswith("AKIA") and len(credentials.access_key_id) == 20
+    answer = EcsClient(ecs.endpoint, credentials, namespace).call("ListClusters")
+    assert answer.status == 200, answer.body

@@ -91,8 +91,8 @@ def run_fuzz(ecs: EcsClient, ecs_api: ApiProcess, count: int, budget_s: float) -
 
 
 def test_fuzzed_bodies_never_get_a_5xx(ecs: EcsClient, ecs_api: ApiProcess) -> None:
-    count = int(os.environ.get("ECS_OPERATOR_API_FUZZ_COUNT", "4000"))
-    run_fuzz(ecs, ecs_api, count, budget_s=40)
+    count = int(os.environ.get("ECS_OPERATOR_API_FUZZ_COUNT", "2000"))
+    run_fuzz(ecs, ecs_api, count, budget_s=20)
 
 
 def test_the_same_seed_makes_the_same_bodies() -> None:
