@@ -219,9 +219,5 @@ def ecs_api(cluster: ClusterHandle, crds: list[str], tmp_path_factory: pytest.Te
 @pytest.fixture
 def ecs(ecs_api: ApiProcess, cluster: ClusterHandle, namespace: str) -> EcsClient:
     """A signed ECS client whose key is confined to the test's namespace."""
-    client = EcsClient(ecs_api.endpoint, create_key(cluster.kubeconfig, namespace), namespace)
-    # The API server learns of a new key through its watch of the keys' Secrets: wait until it has.
-    deadline = time.monotonic() + 15
-    while client.call("ListClusters").error == "UnrecognizedClientException" and time.monotonic() < deadline:
-        time.sleep(0.05)
-    return client
+    # Used at once: the API server reads a key its watch has not brought yet (test_api_auth shows it).
+    return EcsClient(ecs_api.endpoint, create_key(cluster.kubeconfig, namespace), namespace)

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+import time
 from datetime import UTC, datetime, timedelta
 
 from ecs_api import TARGET, EcsClient, create_key
 
+from ecs_operator.api.keys import DEFAULT_KEYS_NAMESPACE, secret_name
 from ecs_operator.api.sigv4 import Credentials, SignedRequest, sign
 
 
@@ -90,3 +92,18 @@ def test_api_key_create_prints_two_lines_that_sign(ecs: EcsClient, cluster, name
     assert credentials.access_key_id.startswith("AKIA") and len(credentials.access_key_id) == 20
     answer = EcsClient(ecs.endpoint, credentials, namespace).call("ListClusters")
     assert answer.status == 200, answer.body
+
+
+def test_new_key_signs_at_once_and_a_deleted_key_is_refused(ecs: EcsClient, cluster, namespace: str) -> None:
+    # Pipelines use a key the moment `api-key create` returns, before the API server's watch has it.
+    for _ in range(5):
+        credentials = create_key(cluster.kubeconfig, namespace)
+        answer = EcsClient(ecs.endpoint, credentials, namespace).call("ListClusters")
+        assert answer.status == 200, answer.body
+    cluster.kubectl("delete", "secret", "-n", DEFAULT_KEYS_NAMESPACE, secret_name(credentials.access_key_id))
+    deadline = time.monotonic() + 15
+    revoked = EcsClient(ecs.endpoint, credentials, namespace)
+    while revoked.call("ListClusters").status == 200 and time.monotonic() < deadline:
+        time.sleep(0.1)
+    answer = revoked.call("ListClusters")
+    assert (answer.status, answer.error) == (403, "UnrecognizedClientException")

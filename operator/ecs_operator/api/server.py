@@ -22,6 +22,7 @@ from aiohttp import web
 
 from ..kube import Kube
 from ..kube.errors import ApiError, Conflict, Forbidden, Invalid, KubeError
+from ..vocabulary import LABEL_API_KEY
 from .actions import ACTIONS
 from .arns import Arns
 from .caches import ApiCaches
@@ -35,9 +36,10 @@ from .errors import (
     RequestEntityTooLargeException,
     ServerException,
     UnknownOperationException,
+    UnrecognizedClientException,
     UnsupportedFeatureException,
 )
-from .keys import ApiKey, key_from_secret, secret_name
+from .keys import DEFAULT_KEYS_NAMESPACE, ApiKey, key_from_secret, secret_name
 from .operations import ECS_ACTIONS
 from .params import Params
 from .protocol import CONTENT_TYPE, MAX_BODY_BYTES, action_of, decode_body, encode
@@ -51,14 +53,20 @@ READ_PREFIXES = ("Describe", "List")
 """Actions that only read the watch caches (ECS's Describe* and List*), never the API server."""
 
 
+UNKNOWN_KEY_RETRY_SECONDS = 5.0
+MAX_REMEMBERED_MISSES = 4096
+
+
 @dataclass
 class ApiServer:
     kube: Kube
     caches: ApiCaches
     arns: Arns = field(default_factory=Arns)
     workers: int = 16
+    keys_namespace: str = DEFAULT_KEYS_NAMESPACE
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
     _pool: ThreadPoolExecutor = field(init=False)
+    _misses: dict[str, float] = field(init=False, default_factory=dict)  # key id -> when a GET found nothing
 
     def __post_init__(self) -> None:
         self._pool = ThreadPoolExecutor(self.workers, thread_name_prefix="ecs-api")
@@ -70,12 +78,31 @@ class ApiServer:
         return app
 
     def key(self, access_key_id: str) -> ApiKey | None:
-        for secret in self.caches.keys.all():
-            if secret["metadata"]["name"] == secret_name(access_key_id):
-                key = key_from_secret(secret)
-                if key is not None and key.access_key_id == access_key_id:
-                    return key
-        return None
+        secret = self.caches.keys.get(self.keys_namespace, secret_name(access_key_id))
+        key = key_from_secret(secret) if secret is not None else None
+        return key if key is not None and key.access_key_id == access_key_id else None
+
+    def read_key(self, access_key_id: str) -> None:
+        """Read a key's Secret from the API server into the cache, when the watch has not brought it.
+
+        ``api-key create`` answers as soon as the Secret exists; a pipeline that uses the key at once
+        can be faster than the watch event. One GET per unknown key id, off the event loop; a
+        revoked key stays revoked, because the watch's later DELETED event wins by resourceVersion.
+        """
+        last_miss = self._misses.get(access_key_id)
+        if last_miss is not None and time.monotonic() - last_miss < UNKNOWN_KEY_RETRY_SECONDS:
+            return  # made-up key ids cost one GET per few seconds, not one per request
+        try:
+            secret = self.kube.get_or_none("v1", "Secret", self.keys_namespace, secret_name(access_key_id))
+        except KubeError:
+            return
+        labels = (secret or {}).get("metadata", {}).get("labels") or {}
+        if secret is not None and labels.get(LABEL_API_KEY) == "true":
+            self.caches.keys.remember(secret)
+            return
+        if len(self._misses) >= MAX_REMEMBERED_MISSES:
+            self._misses.clear()
+        self._misses[access_key_id] = time.monotonic()
 
     async def _healthz(self, _: web.Request) -> web.Response:
         ready = self.caches.synced()
@@ -90,7 +117,11 @@ class ApiServer:
             raw = await _read_body(request)
             signed = SignedRequest(request.method, request.path, request.query_string, dict(request.headers), raw)
             now = self.clock()
-            key_id = verify(signed, self._secret_for, self.arns.region, now)
+            try:
+                key_id = verify(signed, self._secret_for, self.arns.region, now)
+            except UnrecognizedClientException:
+                await asyncio.get_running_loop().run_in_executor(self._pool, self.read_key, _claimed_key_id(signed))
+                key_id = verify(signed, self._secret_for, self.arns.region, now)
             key = self.key(key_id)
             assert key is not None  # verify found its secret
             namespace = key.namespace
@@ -135,6 +166,12 @@ class ApiServer:
     def _secret_for(self, access_key_id: str) -> str | None:
         key = self.key(access_key_id)
         return key.secret_access_key if key else None
+
+
+def _claimed_key_id(request: SignedRequest) -> str:
+    """The access key id an Authorization header names (verify has checked its form already)."""
+    authorization = {k.lower(): v for k, v in request.headers.items()}.get("authorization", "")
+    return authorization.partition("Credential=")[2].partition("/")[0]
 
 
 async def _read_body(request: web.Request) -> bytes:
