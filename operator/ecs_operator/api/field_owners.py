@@ -29,10 +29,16 @@ from .applied_intent import owned_intent
 from .context import Call
 from .objects import Obj, apply
 
-__all__ = ["ATTEMPTS", "BACKOFF_SECONDS", "owned_spec_members", "apply_spec"]
+__all__ = ["ATTEMPTS", "BACKOFF_SECONDS", "backoff", "owned_spec_members", "apply_spec"]
 
 ATTEMPTS = 10
 BACKOFF_SECONDS = 0.02
+MAX_BACKOFF_SECONDS = 0.5
+
+
+def backoff(attempt: int) -> float:
+    """A random pause that doubles with each try, capped: a dozen racing writers spread out within a few tries."""
+    return random.uniform(0, min(MAX_BACKOFF_SECONDS, BACKOFF_SECONDS * 2**attempt))
 
 
 def owned_spec_members(obj: Mapping[str, Any], manager: str = API_FIELD_MANAGER) -> set[str]:
@@ -80,7 +86,7 @@ def apply_spec(
         try:
             return apply(call, _body(current, change(current)), index)
         except Conflict:
-            time.sleep(random.uniform(0, BACKOFF_SECONDS * attempt))  # racing writers spread out
+            time.sleep(backoff(attempt))  # racing writers spread out
             meta = obj["metadata"]
             current = call.kube.get(obj["apiVersion"], obj["kind"], meta["namespace"], meta["name"])
             index.remember(current)

@@ -25,7 +25,6 @@ API_UntagResource.html, API_ListTagsForResource.html (same directory).
 from __future__ import annotations
 
 import json
-import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -44,7 +43,7 @@ from ..errors import (
     InvalidParameterException,
     ResourceNotFoundException,
 )
-from ..field_owners import ATTEMPTS, BACKOFF_SECONDS, apply_spec
+from ..field_owners import ATTEMPTS, apply_spec, backoff
 from ..objects import Obj, find_cluster, find_service, is_deleting, revision_number, revisions_of
 from ..tag_rules import check_keys, check_tags, merge_tags, remove_tags
 from ..task_definition_view import revision_tags
@@ -164,7 +163,7 @@ def _write_revision(call: Call, revision: Obj, change: Callable[[list[dict[str, 
     path = resource_for("apps/v1", "ControllerRevision").path(meta["namespace"], meta["name"])
     for attempt in range(ATTEMPTS):
         if attempt:
-            time.sleep(random.uniform(0, BACKOFF_SECONDS * attempt))
+            time.sleep(backoff(attempt))
         current = call.kube.request("GET", path)
         annotations = current.setdefault("metadata", {}).setdefault("annotations", {})
         annotations[ANNOTATION_TAGS] = json.dumps(change(revision_tags(current)), separators=(",", ":"))
