@@ -126,7 +126,7 @@ def _cmd_api(args: argparse.Namespace) -> int:
     if args.tls_cert:
         tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
         tls.load_cert_chain(args.tls_cert, args.tls_key)
-    server = ApiServer(kube, caches, Arns(args.region, args.account_id), keys_namespace=args.keys_namespace)
+    server = ApiServer(kube, caches, Arns(args.region, args.account_id))
     with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(serve(server, args.address, args.port, tls))
     return 0

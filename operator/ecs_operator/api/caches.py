@@ -57,10 +57,12 @@ class ApiCaches:
     pods: StoppedPodsIndex = field(default_factory=StoppedPodsIndex)  # the operator's pods (and lately deleted ones)
     nodes: Index = field(default_factory=Index)  # container instances
     keys: Index = field(default_factory=Index)  # Secrets holding API keys
+    keys_namespace: str = DEFAULT_KEYS_NAMESPACE  # where those Secrets live (set by start)
     deleted_services: Tombstones = field(default_factory=Tombstones)  # INACTIVE after DeleteService
     informers: list[Informer] = field(default_factory=list)
 
     def start(self, kube: Kube, keys_namespace: str = DEFAULT_KEYS_NAMESPACE) -> ApiCaches:
+        self.keys_namespace = keys_namespace
         managed = f"{LABEL_MANAGED_BY}={MANAGED_BY}"
         wanted = [
             (API_VERSION, KIND_CLUSTER, self.clusters, None),

@@ -39,11 +39,11 @@ from .errors import (
     UnrecognizedClientException,
     UnsupportedFeatureException,
 )
-from .keys import DEFAULT_KEYS_NAMESPACE, ApiKey, key_from_secret, secret_name
+from .keys import ApiKey, key_from_secret, secret_name
 from .operations import ECS_ACTIONS
 from .params import Params
 from .protocol import CONTENT_TYPE, MAX_BODY_BYTES, action_of, decode_body, encode
-from .sigv4 import SignedRequest, verify
+from .sigv4 import SignedRequest, claimed_key_id, verify
 
 __all__ = ["ApiServer", "serve"]
 
@@ -63,7 +63,6 @@ class ApiServer:
     caches: ApiCaches
     arns: Arns = field(default_factory=Arns)
     workers: int = 16
-    keys_namespace: str = DEFAULT_KEYS_NAMESPACE
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
     _pool: ThreadPoolExecutor = field(init=False)
     _misses: dict[str, float] = field(init=False, default_factory=dict)  # key id -> when a GET found nothing
@@ -78,7 +77,7 @@ class ApiServer:
         return app
 
     def key(self, access_key_id: str) -> ApiKey | None:
-        secret = self.caches.keys.get(self.keys_namespace, secret_name(access_key_id))
+        secret = self.caches.keys.get(self.caches.keys_namespace, secret_name(access_key_id))
         key = key_from_secret(secret) if secret is not None else None
         return key if key is not None and key.access_key_id == access_key_id else None
 
@@ -93,7 +92,7 @@ class ApiServer:
         if last_miss is not None and time.monotonic() - last_miss < UNKNOWN_KEY_RETRY_SECONDS:
             return  # made-up key ids cost one GET per few seconds, not one per request
         try:
-            secret = self.kube.get_or_none("v1", "Secret", self.keys_namespace, secret_name(access_key_id))
+            secret = self.kube.get_or_none("v1", "Secret", self.caches.keys_namespace, secret_name(access_key_id))
         except KubeError:
             return
         labels = (secret or {}).get("metadata", {}).get("labels") or {}
@@ -120,7 +119,9 @@ class ApiServer:
             try:
                 key_id = verify(signed, self._secret_for, self.arns.region, now)
             except UnrecognizedClientException:
-                await asyncio.get_running_loop().run_in_executor(self._pool, self.read_key, _claimed_key_id(signed))
+                claimed = claimed_key_id(signed)
+                assert claimed is not None  # verify refuses a malformed header before it looks a key up
+                await asyncio.get_running_loop().run_in_executor(self._pool, self.read_key, claimed)
                 key_id = verify(signed, self._secret_for, self.arns.region, now)
             key = self.key(key_id)
             assert key is not None  # verify found its secret
@@ -166,12 +167,6 @@ class ApiServer:
     def _secret_for(self, access_key_id: str) -> str | None:
         key = self.key(access_key_id)
         return key.secret_access_key if key else None
-
-
-def _claimed_key_id(request: SignedRequest) -> str:
-    """The access key id an Authorization header names (verify has checked its form already)."""
-    authorization = {k.lower(): v for k, v in request.headers.items()}.get("authorization", "")
-    return authorization.partition("Credential=")[2].partition("/")[0]
 
 
 async def _read_body(request: web.Request) -> bytes:

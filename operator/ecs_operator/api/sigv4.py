@@ -20,7 +20,7 @@ from urllib.parse import parse_qsl, quote
 
 from .errors import InvalidSignatureException, MissingAuthenticationTokenException, UnrecognizedClientException
 
-__all__ = ["ALGORITHM", "MAX_SKEW", "Credentials", "SignedRequest", "verify", "sign"]
+__all__ = ["ALGORITHM", "MAX_SKEW", "Credentials", "SignedRequest", "verify", "claimed_key_id", "sign"]
 
 ALGORITHM = "AWS4-HMAC-SHA256"
 MAX_SKEW = timedelta(minutes=5)
@@ -50,6 +50,13 @@ class SignedRequest:
     query: str
     headers: Mapping[str, str]
     body: bytes
+
+
+def claimed_key_id(request: SignedRequest) -> str | None:
+    """The access key id ``request``'s Authorization header names, unverified (None: no such header)."""
+    authorization = {k.lower(): v for k, v in request.headers.items()}.get("authorization") or ""
+    match = _AUTH.match(authorization.strip())
+    return match["credential"].split("/")[0] if match else None
 
 
 def verify(
