@@ -17,7 +17,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -125,6 +125,7 @@ def _kube_for(kubeconfig: str) -> Kube:
 class Answer:
     status: int
     body: dict[str, Any]
+    headers: dict[str, str] = field(default_factory=dict)
 
     @property
     def error(self) -> str | None:
@@ -161,11 +162,11 @@ class EcsClient:
         request = urllib.request.Request(f"{self.endpoint}/", data=payload, headers=base, method="POST")
         try:
             with urllib.request.urlopen(request, timeout=30) as r:
-                return Answer(r.status, json.loads(r.read() or b"{}"))
+                return Answer(r.status, json.loads(r.read() or b"{}"), dict(r.headers))
         except urllib.error.HTTPError as exc:
             text = exc.read()
             try:
-                return Answer(exc.code, json.loads(text))
+                return Answer(exc.code, json.loads(text), dict(exc.headers))
             except ValueError:
                 return Answer(exc.code, {"__type": "?", "message": text.decode(errors="replace")})
 

@@ -107,3 +107,12 @@ def test_new_key_signs_at_once_and_a_deleted_key_is_refused(ecs: EcsClient, clus
         time.sleep(0.1)
     answer = revoked.call("ListClusters")
     assert (answer.status, answer.error) == (403, "UnrecognizedClientException")
+
+
+def test_answers_carry_a_request_id_and_the_server_time(ecs: EcsClient) -> None:
+    """x-amzn-RequestId as ECS sends it; Server-Timing so a client can tell handling from queueing."""
+    for answer in (ecs.call("ListClusters"), ecs.call("DescribeServices", {"services": []})):
+        assert len(answer.headers.get("x-amzn-RequestId", "")) == 36, answer.headers
+        name, duration = answer.headers["Server-Timing"].split(";dur=")
+        assert name == "handler" and 0 <= float(duration) < 30_000, answer.headers
+    assert answer.status == 400 and answer.headers.get("x-amzn-ErrorType") == answer.error

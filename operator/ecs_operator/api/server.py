@@ -159,7 +159,8 @@ class ApiServer:
             status, payload = error.status, error.body()
         elapsed = (time.perf_counter() - started) * 1000
         log.info("%s %s %d %.1fms", action, namespace, status, elapsed)
-        headers = {"x-amzn-RequestId": request_id}
+        # Server-Timing (W3C): what the handling cost here, so a client can tell it from queueing.
+        headers = {"x-amzn-RequestId": request_id, "Server-Timing": f"handler;dur={elapsed:.2f}"}
         if status >= 400:
             headers["x-amzn-ErrorType"] = str(payload.get("__type", ""))
         return web.Response(status=status, body=encode(payload), content_type=CONTENT_TYPE, headers=headers)
