@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from .convert import ConvertOptions, Source
     from .localcluster.cluster import ClusterHandle
+    from .metrics import Metrics
 
 __all__ = ["main"]
 
@@ -80,7 +81,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     if settings.kubeconfig:
         os.environ["KUBECONFIG"] = settings.kubeconfig  # kopf's own log-in reads it
-    ctx = create_context(settings)
+    metrics = _serve_metrics(args.metrics_port, per_service=args.per_service_metrics)
+    ctx = create_context(settings, metrics=metrics)
     registry = build_registry(admission_webhook=settings.webhook_enabled)
     if settings.local_fargate:
         from .localcluster.fargate_provisioner import register as register_fargate_provisioner
@@ -96,6 +98,19 @@ def _cmd_run(args: argparse.Namespace) -> int:
         liveness_endpoint=f"http://0.0.0.0:{args.health_port}/healthz" if args.health_port else None,
     )
     return 0
+
+
+def _serve_metrics(port: int, *, per_service: bool) -> Metrics:
+    """The operator's metrics, served on ``port`` (0: recorded, not served); a taken port fails start-up."""
+    import prometheus_client
+
+    from .metrics import Metrics
+
+    prometheus_client.disable_created_metrics()  # type: ignore[no-untyped-call]  # no *_created series
+    metrics = Metrics(per_service=per_service)
+    if port:
+        metrics.serve(port)
+    return metrics
 
 
 def _connect(kubeconfig: str | None) -> Any:
@@ -195,7 +210,19 @@ def _cmd_dev(args: argparse.Namespace) -> int:
         *[a for f in sorted((repo / "crds").glob("*.yaml")) if f.name != "kustomization.yaml" for a in ("-f", str(f))],
     )
     env = {**os.environ, "KUBECONFIG": str(handle.kubeconfig)}  # on the local cluster `run` plays Fargate
-    operator = subprocess.Popen([sys.executable, "-m", "ecs_operator.cli", "run", "--health-port", "0"], env=env)
+    operator = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "ecs_operator.cli",
+            "run",
+            "--health-port",
+            "0",
+            "--metrics-port",
+            str(args.metrics_port),
+        ],
+        env=env,
+    )
     api = subprocess.Popen(
         [sys.executable, "-m", "ecs_operator.cli", "api", "--port", str(args.api_port), "--quiet"], env=env
     )
@@ -225,6 +252,8 @@ def _cmd_dev(args: argparse.Namespace) -> int:
             print(f"  export {assignment}")
         print(f"  export AWS_ENDPOINT_URL_ECS=http://127.0.0.1:{args.api_port} AWS_DEFAULT_REGION=us-east-1")
         print("  aws ecs describe-services --services webserver")
+        if args.metrics_port:
+            print(f"The operator's metrics are on http://127.0.0.1:{args.metrics_port}/metrics")
         return operator.wait()
     except KeyboardInterrupt:
         operator.terminate()
@@ -569,7 +598,13 @@ def build_parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="run the operator against the current kubeconfig")
     run.add_argument("-n", "--namespace", action="append", help="watch only this namespace (repeatable)")
     run.add_argument("--kubeconfig", help="kubeconfig file (default: $KUBECONFIG, ~/.kube/config, in-cluster)")
-    run.add_argument("--health-port", type=int, default=8080, help="kopf liveness endpoint port (0: off)")
+    run.add_argument("--health-port", type=int, default=8081, help="kopf liveness endpoint port (default 8081; 0: off)")
+    run.add_argument("--metrics-port", type=int, default=8080, help="Prometheus /metrics port (default 8080; 0: off)")
+    run.add_argument(
+        "--per-service-metrics",
+        action="store_true",
+        help="also export task counts per ECSService (one series per service and state: mind the cardinality)",
+    )
     run.add_argument("--peering", default="", help="kopf peering name, for several replicas (default: standalone)")
     run.add_argument("-v", "--verbose", action="store_true")
     run.add_argument("-q", "--quiet", action="store_true", help="log warnings and errors only")
@@ -604,6 +639,7 @@ def build_parser() -> argparse.ArgumentParser:
     dev = sub.add_parser("dev", help="what `make run` does")
     dev.add_argument("--name", default="ecs-operator")
     dev.add_argument("--api-port", type=int, default=4566, help="port of the ECS API (default 4566)")
+    dev.add_argument("--metrics-port", type=int, default=0, help="the operator's /metrics port (default 0: off)")
     dev.set_defaults(func=_cmd_dev)
 
     convert = sub.add_parser(
