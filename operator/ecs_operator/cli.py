@@ -101,7 +101,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
 
 def _serve_metrics(port: int, *, per_service: bool) -> Metrics:
-    """The operator's metrics, served on ``port`` (0: recorded, not served); a taken port fails start-up."""
+    """This process's metrics, served on ``port`` (0: recorded, not served); a taken port fails start-up."""
     import prometheus_client
 
     from .metrics import Metrics
@@ -113,12 +113,12 @@ def _serve_metrics(port: int, *, per_service: bool) -> Metrics:
     return metrics
 
 
-def _connect(kubeconfig: str | None) -> Any:
+def _connect(kubeconfig: str | None, metrics: Metrics | None = None) -> Any:
     """A client for --kubeconfig, else $KUBECONFIG or ~/.kube/config, else (in a pod) its ServiceAccount."""
     from .kube import connect
 
     in_pod = bool(os.environ.get("KUBERNETES_SERVICE_HOST")) and not (kubeconfig or os.environ.get("KUBECONFIG"))
-    return connect(kubeconfig, in_cluster=in_pod)
+    return connect(kubeconfig, in_cluster=in_pod, metrics=metrics)
 
 
 def _cmd_api(args: argparse.Namespace) -> int:
@@ -132,7 +132,7 @@ def _cmd_api(args: argparse.Namespace) -> int:
 
     level = logging.DEBUG if args.verbose else logging.WARNING if args.quiet else logging.INFO
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    kube = _connect(args.kubeconfig)
+    kube = _connect(args.kubeconfig, _serve_metrics(args.metrics_port, per_service=False))  # requests, watches
     caches = ApiCaches().start(kube, args.keys_namespace)
     if not caches.wait_synced(60):
         print("ecs-operator api: watch caches did not sync within 60s", file=sys.stderr)
@@ -619,6 +619,9 @@ def build_parser() -> argparse.ArgumentParser:
     api.add_argument("--account-id", default="123456789012", help="account id in ARNs (default 123456789012)")
     api.add_argument("--kubeconfig", help="kubeconfig file (default: $KUBECONFIG, ~/.kube/config, in-cluster)")
     api.add_argument("--keys-namespace", default="ecs-operator-system", help="where API keys are kept")
+    api.add_argument(
+        "--metrics-port", type=int, default=0, help="Prometheus /metrics port: API requests, watch restarts (0: off)"
+    )
     api.add_argument("-v", "--verbose", action="store_true")
     api.add_argument("-q", "--quiet", action="store_true", help="log warnings and errors only")
     api.set_defaults(func=_cmd_api)
