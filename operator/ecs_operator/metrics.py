@@ -158,6 +158,10 @@ class Metrics:
         self.requests.labels(code, method, host).inc()
         self.request_duration.labels(method, host).observe(seconds)
 
+    def add_watch(self, resource: str) -> None:
+        """A watch of ``resource`` exists: its restart count starts at a visible zero."""
+        self.watch_restarts.labels(resource)
+
     def watch_restarted(self, resource: str) -> None:
         self.watch_restarts.labels(resource).inc()
 

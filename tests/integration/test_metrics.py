@@ -29,10 +29,10 @@ def _parse(text: str) -> Samples:
     return out
 
 
-def _sum(samples: Samples, name: str, **labels: str) -> float:
-    """The sum over every series of ``name`` whose labels include ``labels``."""
+def _sum(samples: Samples, metric: str, /, **labels: str) -> float:
+    """The sum over every series of ``metric`` whose labels include ``labels``."""
     wanted = set(labels.items())
-    return sum(v for (n, ls), v in samples.items() if n == name and wanted <= ls)
+    return sum(v for (n, ls), v in samples.items() if n == metric and wanted <= ls)
 
 
 class Scraper:
@@ -87,8 +87,8 @@ def test_metrics_follow_a_rollout_and_a_scale(cluster: ClusterHandle, namespace:
     assert _sum(rolled, "ecs_operator_tasks", state="desired") >= 3
     assert _sum(rolled, "ecs_operator_tasks", state="running") >= 3
 
-    def grew(name: str, **labels: str) -> float:
-        return _sum(rolled, name, **labels) - _sum(before, name, **labels)
+    def grew(metric: str, /, **labels: str) -> float:
+        return _sum(rolled, metric, **labels) - _sum(before, metric, **labels)
 
     assert grew("controller_runtime_reconcile_total", controller="ecsservice") >= 1
     assert grew("controller_runtime_reconcile_total", controller="ecsservice", result="error") == 0

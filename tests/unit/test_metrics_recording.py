@@ -240,7 +240,9 @@ class BrokenKube:
 
 def test_each_failed_watch_counts_a_restart() -> None:
     metrics = Metrics()
-    informer = Informer(cast(Kube, BrokenKube(metrics)), "v1", "Pod", Index(), retry_seconds=0.01).start()
+    informer = Informer(cast(Kube, BrokenKube(metrics)), "v1", "Pod", Index(), retry_seconds=0.01)
+    assert metrics.registry.get_sample_value("ecs_operator_watch_restarts_total", {"resource": "pods"}) == 0.0
+    informer.start()
     try:
         deadline = time.monotonic() + 2
         while value(metrics, "ecs_operator_watch_restarts_total", resource="pods") < 2:

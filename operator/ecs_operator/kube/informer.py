@@ -159,6 +159,8 @@ class Informer:
         self.synced = threading.Event()
         self.restarts = 0
         self._metrics = kube.metrics
+        if self._metrics is not None:
+            self._metrics.add_watch(self._resource.plural)
         self._stopping = threading.Event()
         self._thread = threading.Thread(target=self._run, name=f"informer-{kind}", daemon=True)
 
