@@ -320,7 +320,17 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         with open(workdir / "operator.log", "wb") as op_log, open(workdir / "api.log", "wb") as api_log:
             procs.append(
                 subprocess.Popen(
-                    [sys.executable, "-m", "ecs_operator.cli", "run", "--health-port", "0", "--quiet"],
+                    [
+                        sys.executable,
+                        "-m",
+                        "ecs_operator.cli",
+                        "run",
+                        "--health-port",
+                        "0",
+                        "--metrics-port",
+                        "0",
+                        "--quiet",
+                    ],
                     env=env,
                     stdout=op_log,
                     stderr=subprocess.STDOUT,

@@ -298,7 +298,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     env = {**os.environ, "KUBECONFIG": str(kubeconfig), "ECS_OPERATOR_LOG_LEVEL": "WARNING"}
     with open(workdir / "operator.log", "wb") as log_file:  # the operator process keeps its own descriptor
         operator = subprocess.Popen(
-            [sys.executable, "-m", "ecs_operator.cli", "run", "--health-port", "0", "--quiet"],
+            [sys.executable, "-m", "ecs_operator.cli", "run", "--health-port", "0", "--metrics-port", "0", "--quiet"],
             env=env,
             stdout=log_file,
             stderr=subprocess.STDOUT,

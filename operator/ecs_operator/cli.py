@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from .convert import ConvertOptions, Source
     from .localcluster.cluster import ClusterHandle
+    from .metrics import Metrics
 
 __all__ = ["main"]
 
@@ -80,7 +81,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     if settings.kubeconfig:
         os.environ["KUBECONFIG"] = settings.kubeconfig  # kopf's own log-in reads it
-    ctx = create_context(settings)
+    metrics = _serve_metrics(args.metrics_port, per_service=args.per_service_metrics)
+    ctx = create_context(settings, metrics=metrics)
     registry = build_registry(admission_webhook=settings.webhook_enabled)
     if settings.local_fargate:
         from .localcluster.fargate_provisioner import register as register_fargate_provisioner
@@ -98,12 +100,25 @@ def _cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _connect(kubeconfig: str | None) -> Any:
+def _serve_metrics(port: int, *, per_service: bool) -> Metrics:
+    """This process's metrics, served on ``port`` (0: recorded, not served); a taken port fails start-up."""
+    import prometheus_client
+
+    from .metrics import Metrics
+
+    prometheus_client.disable_created_metrics()  # type: ignore[no-untyped-call]  # no *_created series
+    metrics = Metrics(per_service=per_service)
+    if port:
+        metrics.serve(port)
+    return metrics
+
+
+def _connect(kubeconfig: str | None, metrics: Metrics | None = None) -> Any:
     """A client for --kubeconfig, else $KUBECONFIG or ~/.kube/config, else (in a pod) its ServiceAccount."""
     from .kube import connect
 
     in_pod = bool(os.environ.get("KUBERNETES_SERVICE_HOST")) and not (kubeconfig or os.environ.get("KUBECONFIG"))
-    return connect(kubeconfig, in_cluster=in_pod)
+    return connect(kubeconfig, in_cluster=in_pod, metrics=metrics)
 
 
 def _cmd_api(args: argparse.Namespace) -> int:
@@ -117,7 +132,7 @@ def _cmd_api(args: argparse.Namespace) -> int:
 
     level = logging.DEBUG if args.verbose else logging.WARNING if args.quiet else logging.INFO
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    kube = _connect(args.kubeconfig)
+    kube = _connect(args.kubeconfig, _serve_metrics(args.metrics_port, per_service=False))  # requests, watches
     caches = ApiCaches().start(kube, args.keys_namespace)
     if not caches.wait_synced(60):
         print("ecs-operator api: watch caches did not sync within 60s", file=sys.stderr)
@@ -195,7 +210,19 @@ def _cmd_dev(args: argparse.Namespace) -> int:
         *[a for f in sorted((repo / "crds").glob("*.yaml")) if f.name != "kustomization.yaml" for a in ("-f", str(f))],
     )
     env = {**os.environ, "KUBECONFIG": str(handle.kubeconfig)}  # on the local cluster `run` plays Fargate
-    operator = subprocess.Popen([sys.executable, "-m", "ecs_operator.cli", "run", "--health-port", "0"], env=env)
+    operator = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "ecs_operator.cli",
+            "run",
+            "--health-port",
+            "0",
+            "--metrics-port",
+            str(args.metrics_port),
+        ],
+        env=env,
+    )
     api = subprocess.Popen(
         [sys.executable, "-m", "ecs_operator.cli", "api", "--port", str(args.api_port), "--quiet"], env=env
     )
@@ -225,6 +252,8 @@ def _cmd_dev(args: argparse.Namespace) -> int:
             print(f"  export {assignment}")
         print(f"  export AWS_ENDPOINT_URL_ECS=http://127.0.0.1:{args.api_port} AWS_DEFAULT_REGION=us-east-1")
         print("  aws ecs describe-services --services webserver")
+        if args.metrics_port:
+            print(f"The operator's metrics are on http://127.0.0.1:{args.metrics_port}/metrics")
         return operator.wait()
     except KeyboardInterrupt:
         operator.terminate()
@@ -569,7 +598,13 @@ def build_parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="run the operator against the current kubeconfig")
     run.add_argument("-n", "--namespace", action="append", help="watch only this namespace (repeatable)")
     run.add_argument("--kubeconfig", help="kubeconfig file (default: $KUBECONFIG, ~/.kube/config, in-cluster)")
-    run.add_argument("--health-port", type=int, default=8080, help="kopf liveness endpoint port (0: off)")
+    run.add_argument("--health-port", type=int, default=8081, help="kopf liveness endpoint port (default 8081; 0: off)")
+    run.add_argument("--metrics-port", type=int, default=8080, help="Prometheus /metrics port (default 8080; 0: off)")
+    run.add_argument(
+        "--per-service-metrics",
+        action="store_true",
+        help="also export task counts per ECSService (one series per service and state: mind the cardinality)",
+    )
     run.add_argument("--peering", default="", help="kopf peering name, for several replicas (default: standalone)")
     run.add_argument("-v", "--verbose", action="store_true")
     run.add_argument("-q", "--quiet", action="store_true", help="log warnings and errors only")
@@ -584,6 +619,9 @@ def build_parser() -> argparse.ArgumentParser:
     api.add_argument("--account-id", default="123456789012", help="account id in ARNs (default 123456789012)")
     api.add_argument("--kubeconfig", help="kubeconfig file (default: $KUBECONFIG, ~/.kube/config, in-cluster)")
     api.add_argument("--keys-namespace", default="ecs-operator-system", help="where API keys are kept")
+    api.add_argument(
+        "--metrics-port", type=int, default=0, help="Prometheus /metrics port: API requests, watch restarts (0: off)"
+    )
     api.add_argument("-v", "--verbose", action="store_true")
     api.add_argument("-q", "--quiet", action="store_true", help="log warnings and errors only")
     api.set_defaults(func=_cmd_api)
@@ -604,6 +642,7 @@ def build_parser() -> argparse.ArgumentParser:
     dev = sub.add_parser("dev", help="what `make run` does")
     dev.add_argument("--name", default="ecs-operator")
     dev.add_argument("--api-port", type=int, default=4566, help="port of the ECS API (default 4566)")
+    dev.add_argument("--metrics-port", type=int, default=0, help="the operator's /metrics port (default 0: off)")
     dev.set_defaults(func=_cmd_dev)
 
     convert = sub.add_parser(

@@ -86,18 +86,28 @@ def namespace(cluster: ClusterHandle, request: pytest.FixtureRequest) -> Iterato
 class OperatorProcess:
     """The operator as its own process (`ecs-operator run`), as users run it."""
 
-    def __init__(self, kubeconfig: Path, log_path: Path, extra_env: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        kubeconfig: Path,
+        log_path: Path,
+        extra_env: dict[str, str] | None = None,
+        args: tuple[str, ...] = (),
+    ) -> None:
+        """Free ports for health and metrics: several operators run side by side on one machine."""
         self.kubeconfig = kubeconfig
         self.log_path = log_path
         self.port = _free_port()
+        self.metrics_port = _free_port()
         env = {**os.environ, "KUBECONFIG": str(kubeconfig), **(extra_env or {})}
+        command = [sys.executable, "-m", "ecs_operator.cli", "run", "--health-port", str(self.port)]
+        command += ["--metrics-port", str(self.metrics_port), "--per-service-metrics", *args]
         with open(log_path, "wb") as log:  # the operator process keeps its own descriptor
-            self.proc = subprocess.Popen(
-                [sys.executable, "-m", "ecs_operator.cli", "run", "--health-port", str(self.port)],
-                env=env,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-            )
+            self.proc = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
+
+    def scrape(self) -> str:
+        """The operator's /metrics page (Prometheus text format)."""
+        with urllib.request.urlopen(f"http://127.0.0.1:{self.metrics_port}/metrics", timeout=5) as r:
+            return str(r.read().decode())
 
     def wait_ready(self, timeout: float = 60) -> None:
         deadline = time.monotonic() + timeout

@@ -10,9 +10,7 @@ session operator's registration back.
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -21,7 +19,7 @@ import pytest
 from kube_helpers import admission_webhook_expected, get_json, wait_for
 from manifests import API, ecs_service, task_definition
 
-from conftest import OperatorProcess, _free_port
+from conftest import OperatorProcess
 from ecs_operator.localcluster.cluster import ClusterHandle
 from ecs_operator.settings import LOCAL_WEBHOOK_CONFIGURATION
 
@@ -173,17 +171,7 @@ class _WebhookOperator(OperatorProcess):
     """An `ecs-operator run` of this test's own, watching only its namespace (the webhook is cluster-wide)."""
 
     def __init__(self, kubeconfig: Path, log_path: Path, namespace: str) -> None:
-        self.kubeconfig = kubeconfig
-        self.log_path = log_path
-        self.port = _free_port()
-        env = {**os.environ, "KUBECONFIG": str(kubeconfig)}
-        with open(log_path, "wb") as log:
-            self.proc = subprocess.Popen(
-                [sys.executable, "-m", "ecs_operator.cli", "run", "--health-port", str(self.port), "-n", namespace],
-                env=env,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-            )
+        super().__init__(kubeconfig, log_path, args=("-n", namespace))
 
 
 def _configuration(cluster: ClusterHandle) -> dict[str, Any]:

@@ -12,7 +12,6 @@ from __future__ import annotations
 import importlib.util
 import os
 import signal
-import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -58,22 +57,7 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
 
 
 class Operator(OperatorProcess):
-    """OperatorProcess with extra command-line arguments (e.g. --peering NAME)."""
-
-    def __init__(
-        self, kubeconfig: Path, log_path: Path, extra_env: dict[str, str] | None = None, args: tuple[str, ...] = ()
-    ) -> None:
-        self.kubeconfig = kubeconfig
-        self.log_path = log_path
-        self.port = _integration._free_port()
-        env = {**os.environ, "KUBECONFIG": str(kubeconfig), **(extra_env or {})}
-        with open(log_path, "wb") as log:  # the operator process keeps its own descriptor
-            self.proc = subprocess.Popen(
-                [sys.executable, "-m", "ecs_operator.cli", "run", "--health-port", str(self.port), *args],
-                env=env,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-            )
+    """OperatorProcess (extra command-line arguments, e.g. --peering NAME) that can be killed."""
 
     def kill(self) -> None:
         """SIGKILL: no clean-up, no goodbye to peers, exactly like a lost node or OOM kill."""

@@ -199,7 +199,7 @@ def test_steady_service_applies_its_objects_and_deletes_nothing() -> None:
     svc = service()
     plan = plan_service(snapshot(svc, [task(svc, "web-a"), task(svc, "web-b")]))
     assert plan.apply == svc.rendered.objects
-    assert plan.delete == [] and plan.delete_after_status == [] and plan.patch == []
+    assert plan.delete == [] and plan.delete_after_status == [] and plan.patch == [] and plan.stopped == []
     assert plan.status is not None
     assert (plan.status["runningCount"], plan.status["desiredCount"], plan.status["status"]) == (2, 2, "ACTIVE")
     assert primary(plan.status)["rolloutState"] == "COMPLETED"
@@ -238,6 +238,7 @@ def test_failed_task_is_deleted_reported_and_counted() -> None:
     svc = service()
     plan = plan_service(snapshot(svc, [task(svc, "web-a"), failing(svc, "web-b")]))
     assert plan.delete == [Deletion("v1", "Pod", "web-b", "uid-web-b")]
+    assert plan.stopped == ["EssentialContainerExited"]  # ecs_operator_stopped_tasks_total
     events = stop_events(plan)
     assert len(events) == 1
     assert events[0].message == (

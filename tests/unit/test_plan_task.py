@@ -141,6 +141,7 @@ def test_stop_task_records_user_initiated_and_deletes_pods_after_the_status(how:
         ("task etl-0 stopping: UserInitiated: Task stopped by user.", Severity.NORMAL),
         ("task etl-1 stopping: UserInitiated: Task stopped by user.", Severity.NORMAL),
     ]
+    assert plan.stopped == ["UserInitiated", "UserInitiated"]
 
 
 def test_essential_exit_stops_the_task_with_a_warning_after_the_status() -> None:
@@ -152,6 +153,11 @@ def test_essential_exit_stops_the_task_with_a_warning_after_the_status() -> None
     assert (record["stopCode"], record["exitCode"]) == ("EssentialContainerExited", 2)
     assert [e.severity for e in plan.events] == [Severity.WARNING]
     assert plan.requeue_after == 2.0  # look again soon for the pod to go
+    assert plan.stopped == ["EssentialContainerExited"]  # ecs_operator_stopped_tasks_total, once:
+    again = plan_task(
+        snapshot(body({"taskDefinition": "etl:3"}, status=plan.status), [pod(0, statuses=[exited("app", 2)])])
+    )
+    assert again.stopped == []
 
 
 CRONJOB_RUNNING = {"metadata": {"name": "etl"}, "spec": {"suspend": False}, "status": {}}

@@ -13,6 +13,7 @@ from __future__ import annotations
 import kopf
 
 from ..kube import Kube
+from ..metrics import Metrics
 from ..settings import Settings
 from ..vocabulary import KIND_CLUSTER, KIND_SERVICE, KIND_TASK, KIND_TASK_DEFINITION
 from . import admission, clusters, services, startup, taskdefinitions, tasks, watches
@@ -32,9 +33,9 @@ def build_registry(*, admission_webhook: bool = False) -> kopf.OperatorRegistry:
     return registry
 
 
-def create_context(settings: Settings, kube: Kube | None = None) -> OperatorContext:
+def create_context(settings: Settings, kube: Kube | None = None, metrics: Metrics | None = None) -> OperatorContext:
     """The operator context, with a work queue per kind, each running that kind's reconcile."""
-    ctx = OperatorContext.create(settings, kube)
+    ctx = OperatorContext.create(settings, kube, metrics)
     ctx.add_queue(KIND_SERVICE, services.reconcile_service)
     ctx.add_queue(KIND_TASK, tasks.reconcile_task)
     ctx.add_queue(KIND_CLUSTER, clusters.reconcile_cluster)

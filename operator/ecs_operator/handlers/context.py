@@ -2,7 +2,8 @@
 
 Handlers receive it through kopf's ``memo`` (:func:`context_of`); nothing in handlers/ keeps
 state at module level (a unit test scans for it). One context per operator process: its API
-connection, watch caches, applier and executor, the reconcile queues of each kind, settings.
+connection, watch caches, applier and executor, the reconcile queues of each kind, settings,
+and its metrics (a registry of its own, so two contexts never share a counter).
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ from ..kube.executor import Executor
 from ..kube.lookups import Lookups
 from ..kube.traffic import TrafficApplier
 from ..kube.workqueue import Scheduler, WorkQueue
+from ..metrics import Metrics
+from ..plan.fleet import fleet
 from ..settings import Settings
 from ..vocabulary import KIND_CLUSTER, KIND_SERVICE, KIND_TASK, KIND_TASK_DEFINITION
 
@@ -37,6 +40,7 @@ class OperatorContext:
     lookups: Lookups
     traffic: TrafficApplier
     scheduler: Scheduler
+    metrics: Metrics = field(default_factory=Metrics)
     dependencies: PodDependencies = field(init=False)
     queues: dict[str, WorkQueue] = field(default_factory=dict)
 
@@ -44,20 +48,27 @@ class OperatorContext:
         self.dependencies = PodDependencies(self.kube, self.wake)
 
     @classmethod
-    def create(cls, settings: Settings, kube: Kube | None = None) -> OperatorContext:
-        """Connect (a bad kubeconfig fails start-up, not the first reconcile) and wire everything."""
-        client = kube or connect(settings.kubeconfig, in_cluster=settings.in_cluster)
+    def create(cls, settings: Settings, kube: Kube | None = None, metrics: Metrics | None = None) -> OperatorContext:
+        """Connect (a bad kubeconfig fails start-up, not the first reconcile) and wire everything.
+
+        ``metrics`` records what this operator does (a fresh registry when none is given); a
+        ``kube`` passed in keeps its own metrics, if any.
+        """
+        metrics = metrics if metrics is not None else Metrics()
+        client = kube or connect(settings.kubeconfig, in_cluster=settings.in_cluster, metrics=metrics)
         caches = Caches()
         applier = Applier(client)
+        metrics.follow_services(lambda: fleet(caches.services_by_cluster.all(), each=metrics.per_service))
         return cls(
             settings=settings,
             kube=client,
             caches=caches,
             applier=applier,
-            executor=Executor(client, applier),
+            executor=Executor(client, applier, metrics),
             lookups=Lookups(client, caches),
             traffic=TrafficApplier(client, applier),
             scheduler=Scheduler(settings.reconcile_workers),
+            metrics=metrics,
         )
 
     def add_queue(self, kind: str, reconcile: ReconcileFn) -> WorkQueue:
@@ -66,7 +77,7 @@ class OperatorContext:
         def bound(namespace: str, name: str) -> float | None:
             return reconcile(self, namespace, name)
 
-        queue = WorkQueue(kind, bound, self.scheduler)
+        queue = WorkQueue(kind, bound, self.scheduler, self.metrics)
         self.queues[kind] = queue
         return queue
 

@@ -4,17 +4,24 @@ A thin JSON layer over the official client's connection handling (auth, TLS, pro
 objects in and out are plain dicts, exactly what `render` produces. Writes are
 server-side apply with one field manager, forced, so every reconcile states the whole
 desired object and drift is undone (DESIGN.md, reconciliation rules).
+
+Every request passes :meth:`Kube.request` or :meth:`Kube.watch_events`, so that is where
+client-go's ``rest_client_requests_total`` and ``rest_client_request_duration_seconds`` are
+recorded, when the client was given a :class:`..metrics.Metrics`.
 """
 
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator, Mapping
 from typing import Any
+from urllib.parse import urlsplit
 
 from kubernetes import client as k8s_client
 from kubernetes import config as k8s_config
 
+from ..metrics import NO_RESPONSE, Metrics
 from ..vocabulary import FIELD_MANAGER
 from .errors import ApiError, NotFound, api_error
 from .resources import resource_for
@@ -27,9 +34,17 @@ Obj = dict[str, Any]
 class Kube:
     """Requests against one cluster; safe to share between threads."""
 
-    def __init__(self, api_client: k8s_client.ApiClient, headers: Mapping[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        api_client: k8s_client.ApiClient,
+        headers: Mapping[str, str] | None = None,
+        *,
+        metrics: Metrics | None = None,
+    ) -> None:
         self._api = api_client
         self._headers: dict[str, str] = {"Accept": "application/json", **(headers or {})}
+        self.metrics = metrics
+        self._host = _host_of(str(getattr(getattr(api_client, "configuration", None), "host", "") or ""))
 
     def impersonating(self, user: str) -> Kube:
         """The same connection acting as ``user`` (Kubernetes impersonation): RBAC decides what it may do.
@@ -37,7 +52,11 @@ class Kube:
         A service account's groups (system:serviceaccounts, ...:<namespace>) are added by the API
         server when only the user is named.
         """
-        return Kube(self._api, {**self._headers, "Impersonate-User": user})
+        return Kube(self._api, {**self._headers, "Impersonate-User": user}, metrics=self.metrics)
+
+    def _record(self, method: str, code: str, started: float) -> None:
+        if self.metrics is not None:
+            self.metrics.requested(method, self._host, code, time.monotonic() - started)
 
     # -- transport -------------------------------------------------------------------------
     def request(
@@ -61,13 +80,17 @@ class Kube:
             header_params=headers,
             auth_settings=["BearerToken"],  # token / exec-plugin auth; certificates work at the TLS layer
         )
+        started, status = time.monotonic(), 0
         try:
-            response = self._api.call_api(method, url, header_params=hdrs, body=body, _request_timeout=timeout)
-            data = response.read()
-            status = response.status
-        except k8s_client.ApiException as exc:  # raised by the REST layer for non-2xx
-            data = exc.body or b""
-            status = exc.status or 0
+            try:
+                response = self._api.call_api(method, url, header_params=hdrs, body=body, _request_timeout=timeout)
+                data = response.read()
+                status = response.status
+            except k8s_client.ApiException as exc:  # raised by the REST layer for non-2xx
+                data = exc.body or b""
+                status = exc.status or 0
+        finally:  # no status: refused, reset or timed out before an answer
+            self._record(method, str(status) if status else NO_RESPONSE, started)
         if status >= 400:
             raise _error_from(status, data)
         return json.loads(data) if data else {}
@@ -82,10 +105,16 @@ class Kube:
             header_params=dict(self._headers),
             auth_settings=["BearerToken"],
         )
+        started = time.monotonic()
         try:
             response = self._api.call_api("GET", url, header_params=hdrs, _request_timeout=(10, timeout))
         except k8s_client.ApiException as exc:
+            self._record("GET", str(exc.status) if exc.status else NO_RESPONSE, started)
             raise _error_from(exc.status or 0, exc.body or b"") from exc
+        except BaseException:
+            self._record("GET", NO_RESPONSE, started)
+            raise
+        self._record("GET", str(response.status), started)
         raw = response.response
         try:
             if response.status >= 400:
@@ -225,8 +254,18 @@ def _error_from(status: int, data: bytes | str) -> ApiError:
         return api_error(status, "", text[:500])
 
 
+def _host_of(url: str) -> str:
+    """client-go's ``host`` label: the API server's host:port, without scheme or path."""
+    return urlsplit(url).netloc or url
+
+
 def connect(
-    kubeconfig: str | None = None, *, in_cluster: bool = False, context: str | None = None, qps_pool: int = 32
+    kubeconfig: str | None = None,
+    *,
+    in_cluster: bool = False,
+    context: str | None = None,
+    qps_pool: int = 32,
+    metrics: Metrics | None = None,
 ) -> Kube:
     """A Kube for a kubeconfig file (or ~/.kube/config), else, in a pod, its service account."""
     configuration = k8s_client.Configuration()
@@ -235,4 +274,4 @@ def connect(
     else:
         k8s_config.load_incluster_config(client_configuration=configuration)
     configuration.connection_pool_maxsize = qps_pool
-    return Kube(k8s_client.ApiClient(configuration))
+    return Kube(k8s_client.ApiClient(configuration), metrics=metrics)

@@ -4,7 +4,8 @@ Order matters and is fixed: create (a new revision, a task's pod), apply owned o
 merge-patch, delete what must go before the status is written (tasks a service replaces,
 pruned workloads), write the status, delete what the status had to record first (a stopped
 standalone task's pod), then post events. A create that loses its race drops the rest of the
-plan: the winner's watch event brings the object back for a fresh look.
+plan: the winner's watch event brings the object back for a fresh look. The tasks a plan stops
+count in ``ecs_operator_stopped_tasks_total`` once their deletions and status are written.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from ..metrics import Metrics
 from ..plan.types import Deletion, Plan
 from .applier import Applier
 from .client import Kube
@@ -35,9 +37,10 @@ class Outcome:
 
 
 class Executor:
-    def __init__(self, kube: Kube, applier: Applier) -> None:
+    def __init__(self, kube: Kube, applier: Applier, metrics: Metrics | None = None) -> None:
         self._kube = kube
         self._applier = applier
+        self._metrics = metrics
 
     def execute(self, owner: Mapping[str, Any], plan: Plan) -> Outcome:
         meta = owner["metadata"]
@@ -60,6 +63,8 @@ class Executor:
             except NotFound:
                 return Outcome(None, gone=True)
         self._delete(namespace, plan.delete_after_status)
+        if self._metrics is not None and plan.stopped:
+            self._metrics.tasks_stopped(plan.stopped)
         for event in plan.events:
             post_event(self._kube, owner, reason=event.reason.value, message=event.message, warning=event.warning)
         return Outcome(plan.requeue_after)

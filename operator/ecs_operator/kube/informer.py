@@ -4,7 +4,8 @@ An :class:`Informer` lists a kind once, then follows its watch from that resourc
 relisting when the server says the version is too old (410 Gone), as client-go's reflector
 does. Each event lands in an :class:`Index`. A writer that has the object the API server
 returned puts it in the index at once (:meth:`Index.remember`), so a read right after a
-write sees the write; an older watch event never replaces a newer copy.
+write sees the write; an older watch event never replaces a newer copy. Each relist after a
+failed watch counts in ``ecs_operator_watch_restarts_total`` when the client carries metrics.
 """
 
 from __future__ import annotations
@@ -157,6 +158,9 @@ class Informer:
         self._retry = retry_seconds
         self.synced = threading.Event()
         self.restarts = 0
+        self._metrics = kube.metrics
+        if self._metrics is not None:
+            self._metrics.add_watch(self._resource.plural)
         self._stopping = threading.Event()
         self._thread = threading.Thread(target=self._run, name=f"informer-{kind}", daemon=True)
 
@@ -174,12 +178,16 @@ class Informer:
                 self._watch(version)
             except (KubeError, OSError, ValueError) as exc:
                 log.warning("watch of %s failed (%s); relisting in %.0fs", self.kind, exc, self._retry)
-                self.restarts += 1
-                self._stopping.wait(self._retry)
+                self._restarted()
             except Exception:  # an unexpected error must not end the cache for good
                 log.exception("watch of %s crashed; relisting", self.kind)
-                self.restarts += 1
-                self._stopping.wait(self._retry)
+                self._restarted()
+
+    def _restarted(self) -> None:
+        self.restarts += 1
+        if self._metrics is not None:
+            self._metrics.watch_restarted(self._resource.plural)
+        self._stopping.wait(self._retry)
 
     def _list(self) -> str:
         body = self._kube.request("GET", self._resource.path(self._namespace), query={"labelSelector": self._selector})

@@ -7,7 +7,11 @@ events costs one extra reconcile, not one per event.
 
 Deferred reconciles (`later`) wait in one :class:`Scheduler` thread and run on a small,
 bounded worker pool: at hundreds of services, a thread per pending reconcile would thrash
-two cores and overflow the connection pool. This is client-go's work queue in spirit.
+two cores and overflow the connection pool. This is client-go's work queue in spirit, and it
+reports client-go's ``workqueue_*`` and controller-runtime's ``controller_runtime_reconcile_*``
+metrics (``metrics.py``): a reconcile becomes an "add" when it is due (a trigger, or a
+look-again whose time came), its queue time runs from then until it starts, and the depth is
+what is due but not started.
 """
 
 from __future__ import annotations
@@ -17,9 +21,11 @@ import itertools
 import logging
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
+from ..metrics import RESULT_ERROR, RESULT_REQUEUE, RESULT_SUCCESS, Metrics
 from .errors import Forbidden
 
 __all__ = ["Key", "Reconcile", "Scheduler", "WorkQueue", "FAILURE_RETRY_SECONDS"]
@@ -48,6 +54,7 @@ class Scheduler:
         self._seq = itertools.count()
         self._thread: threading.Thread | None = None
         self._stopped = False
+        self._ready: Counter[str] = Counter()  # handed to the pool, not started yet, by the key's first part
 
     def schedule(self, key: tuple[str, ...], delay: float, fn: Callable[[], object]) -> None:
         due = self._clock() + max(0.0, delay)
@@ -69,6 +76,11 @@ class Scheduler:
     def pending(self) -> int:
         with self._cond:
             return len(self._due)
+
+    def ready(self, first: str) -> int:
+        """Work whose key starts with ``first`` that is due and waits for a free worker."""
+        with self._cond:
+            return self._ready[first]
 
     def due_in(self, key: tuple[str, ...]) -> float | None:
         """Seconds until `key` runs, or None when nothing is pending for it."""
@@ -97,37 +109,78 @@ class Scheduler:
                 if self._due.get(key) != due:
                     continue  # cancelled, or superseded by an earlier request
                 del self._due[key]
+                self._ready[key[0]] += 1
             assert self._pool is not None
-            self._pool.submit(fn)
+            self._pool.submit(self._started, key[0], fn)
+
+    def _started(self, first: str, fn: Callable[[], object]) -> None:
+        with self._cond:
+            self._ready[first] -= 1
+        fn()
 
 
 class WorkQueue:
     """Serialise and coalesce reconciles of one kind of object, and requeue them later on request."""
 
-    def __init__(self, name: str, reconcile: Reconcile, scheduler: Scheduler) -> None:
+    def __init__(
+        self,
+        name: str,
+        reconcile: Reconcile,
+        scheduler: Scheduler,
+        metrics: Metrics | None = None,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.name = name
+        self.controller = name.lower()  # controller-runtime names a controller (and its queue) by its kind
         self._reconcile = reconcile
         self._scheduler = scheduler
+        self._metrics = metrics
+        self._clock = clock
         self._lock = threading.Lock()
         self._state: dict[Key, str] = {}  # "running" or "dirty"
+        self._dirty_since: dict[Key, float] = {}  # when a folded trigger arrived: its queue time starts
+        if metrics is not None:
+            metrics.add_controller(self.controller, self.depth)
 
-    def run(self, namespace: str, name: str, *, raise_errors: bool = False) -> float | None:
-        """Reconcile now in this thread, or fold into the run already in progress."""
+    def depth(self) -> int:
+        """Reconciles due and not started: waiting for a worker, or folded into a running one."""
+        with self._lock:
+            folded = len(self._dirty_since)
+        return folded + self._scheduler.ready(self.name)
+
+    def run(
+        self, namespace: str, name: str, *, raise_errors: bool = False, due_at: float | None = None
+    ) -> float | None:
+        """Reconcile now in this thread, or fold into the run already in progress.
+
+        ``due_at``: when a deferred run became due (its queue time counts from then).
+        """
         key = (namespace, name)
+        arrived = self._clock() if due_at is None else due_at
         with self._lock:
             if key in self._state:
-                self._state[key] = "dirty"
+                if self._state[key] != "dirty":
+                    self._state[key] = "dirty"
+                    self._dirty_since[key] = arrived
+                    self._added()
                 return None
             self._state[key] = "running"
+        self._added()
         requeue: float | None = None
+        waiting_since = arrived
         try:
             while True:
+                started = self._clock()
+                self._waited(started - waiting_since)
                 try:
                     requeue = self._reconcile(namespace, name)
                 except Exception as exc:
+                    self._done(started, RESULT_ERROR)
                     with self._lock:
                         rerun = self._state.get(key) == "dirty"
                         self._state[key] = "running"
+                        waiting_since = self._dirty_since.pop(key, started)
                     if raise_errors and not rerun:
                         raise
                     if rerun:
@@ -137,22 +190,41 @@ class WorkQueue:
                     else:
                         log.exception("%s %s/%s: reconcile failed", self.name, namespace, name)
                         requeue = FAILURE_RETRY_SECONDS
+                        if self._metrics is not None:
+                            self._metrics.queue_retried(self.controller)
                     break
+                self._done(started, RESULT_SUCCESS if requeue is None else RESULT_REQUEUE)
                 with self._lock:
                     if self._state.get(key) == "dirty":
                         self._state[key] = "running"
+                        waiting_since = self._dirty_since.pop(key, started)
                         continue
                 break
         finally:
             with self._lock:
                 self._state.pop(key, None)
+                self._dirty_since.pop(key, None)
         if requeue is not None:
             self.later(namespace, name, requeue)
         return requeue
 
     def later(self, namespace: str, name: str, delay: float) -> None:
         """Reconcile again after `delay` seconds (an earlier pending request wins)."""
-        self._scheduler.schedule((self.name, namespace, name), delay, lambda: self.run(namespace, name))
+        due = self._clock() + max(0.0, delay)
+        self._scheduler.schedule((self.name, namespace, name), delay, lambda: self.run(namespace, name, due_at=due))
 
     def forget(self, namespace: str, name: str) -> None:
         self._scheduler.cancel((self.name, namespace, name))
+
+    # -- metrics -------------------------------------------------------------------------------
+    def _added(self) -> None:
+        if self._metrics is not None:
+            self._metrics.queue_added(self.controller)
+
+    def _waited(self, seconds: float) -> None:
+        if self._metrics is not None:
+            self._metrics.queue_waited(self.controller, seconds)
+
+    def _done(self, started: float, result: str) -> None:
+        if self._metrics is not None:
+            self._metrics.reconciled(self.controller, result, self._clock() - started)

@@ -114,6 +114,7 @@ def _stop_tasks(snapshot: ServiceSnapshot, plan: Plan) -> _Stops:
         if not stop.started:
             throttle = throttle.failed_start(snapshot.now)
         plan.delete.append(Deletion("v1", "Pod", meta["name"], meta["uid"]))
+        plan.stopped.append(stop.stop_code)
         if stop.stop_code == StopCode.TASK_FAILED_TO_START and stop.started:  # never healthy in its grace period
             for text in unhealthy_target_messages(name, pod, snapshot.spec, snapshot.nodes):
                 listed = [*((snapshot.body.get("status") or {}).get("events") or []), *out.seen]

@@ -29,6 +29,7 @@ __all__ = [
     "TaskSnapshot",
     "desired_status",
     "launch_digest",
+    "newly_stopped",
     "plan_task",
     "stop_requests",
     "tasks_to_launch",
@@ -156,11 +157,18 @@ def plan_task(snapshot: TaskSnapshot) -> Plan:
             if p["metadata"]["name"] not in doomed and not p["metadata"].get("deletionTimestamp")
         ]
     plan.events = list(result.events)
+    plan.stopped = newly_stopped(previous.get("tasks") or (), status.get("tasks") or ())
     for message in problems:
         if message not in (previous.get("dependencyProblems") or []):
             plan.events.append(Event(Reason.TASK_DEPENDENCY_MISSING, message, Severity.WARNING))
     plan.requeue_after = _requeue(snapshot, result.delete, result.next_check)
     return plan
+
+
+def newly_stopped(before: Sequence[Mapping[str, Any]], after: Sequence[Mapping[str, Any]]) -> list[str]:
+    """The stopCode of each task record that has one now and had none before: each stop counts once."""
+    had = {r.get("podName") for r in before if r.get("stopCode")}
+    return [str(r["stopCode"]) for r in after if r.get("stopCode") and r.get("podName") not in had]
 
 
 def _requeue(snapshot: TaskSnapshot, deleted: Sequence[tuple[str, str]], next_check: datetime | None) -> float | None:

@@ -106,6 +106,7 @@ class Plan:
     status: Obj | None = None  # merge patch of the status subresource; None: unchanged
     delete_after_status: list[Deletion] = field(default_factory=list)  # once the status records why
     events: list[Event] = field(default_factory=list)
+    stopped: list[str] = field(default_factory=list)  # stopCode of each task this plan stops (for metrics)
     requeue_after: float | None = None  # seconds until the next look; None: only on a change
     requeue_on_conflict: float = 0.2  # a create lost its race: look again this soon
 
