@@ -50,9 +50,13 @@ e2e-kind: $(STAMP)
 	KUBECONFIG=.kind-kubeconfig kubectl apply --server-side -k deploy/
 	ECS_OPERATOR_EXTERNAL=1 ECS_OPERATOR_E2E_KUBECONFIG=$(CURDIR)/.kind-kubeconfig $(MAKE) e2e
 
-## crds: regenerate crds/ from the pydantic models
+## crds: regenerate crds/ from the pydantic models, and the Helm chart's copy of them
+##      (helm installs deploy/helm/ecs-operator/crds/ verbatim; a test keeps it byte-identical)
+CHART_CRDS := deploy/helm/ecs-operator/crds
 crds: $(STAMP)
 	$(VENV)/bin/ecs-operator crds --output crds
+	rm -f $(CHART_CRDS)/*.yaml
+	for f in crds/*.yaml; do [ "$${f##*/}" = kustomization.yaml ] || cp "$$f" $(CHART_CRDS)/; done
 
 ## bench: N ECSServices of M tasks vs N plain Deployments on the local control plane; prints figures
 N ?= 500

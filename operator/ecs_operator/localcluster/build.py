@@ -4,6 +4,9 @@ Why from source: this project may only reach package registries, and the Go modu
 proxy serves every component we need. Each binary lands in :func:`versions.bin_dir`;
 a binary already there is never rebuilt, so only the first run on a machine pays the
 build (tens of minutes on two cores) and progress is printed while it runs.
+
+helm (for the chart tests) is built the same way into :func:`versions.helm_bin_dir`,
+separately, because nothing but those tests needs it.
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
-from .versions import PINNED, Versions, bin_dir
+from .versions import PINNED, Versions, bin_dir, helm_bin_dir
 
 KUBERNETES_COMMANDS = (
     "kube-apiserver",
@@ -120,11 +123,38 @@ def _prepare_kwok(work: Path, versions: Versions) -> list[str]:
     return ["-ldflags", flags, *[f"sigs.k8s.io/kwok/cmd/{cmd}" for cmd in KWOK_COMMANDS]]
 
 
+def _helm_kube_version(work: Path, versions: Versions, env: dict[str, str]) -> tuple[str, str]:
+    """The Kubernetes version helm assumes without a cluster, read from its client-go (as helm's Makefile does)."""
+    info = json.loads(_go(["mod", "download", "-json", f"helm.sh/helm/v3@{versions.helm}"], work, env))
+    for line in Path(info["GoMod"]).read_text().splitlines():
+        parts = line.split()
+        if len(parts) >= 2 and parts[0] == "k8s.io/client-go":
+            _zero, minor, _patch = parts[1].lstrip("v").split(".")
+            return "1", minor
+    raise BuildError("found no k8s.io/client-go requirement in helm.sh/helm/v3 go.mod")
+
+
+def _prepare_helm(work: Path, versions: Versions) -> list[str]:
+    (work / "go.mod").write_text(
+        f"module ecsoperator.local/helm\n\ngo 1.26\n\nrequire helm.sh/helm/v3 {versions.helm}\n"
+    )
+    (work / "doc.go").write_text("package helm\n")
+    major, minor = _helm_kube_version(work, versions, _go_env())
+    flags = ["-s -w", f"-X helm.sh/helm/v3/internal/version.version={versions.helm}"]
+    flags += [
+        f"-X helm.sh/helm/v3/pkg/{pkg}.k8sVersion{part}={value}"
+        for pkg in ("lint/rules", "chartutil")
+        for part, value in (("Major", major), ("Minor", minor))
+    ]
+    return ["-ldflags", " ".join(flags), "helm.sh/helm/v3/cmd/helm"]
+
+
 COMPONENTS = (
     Component("etcd", ("etcd",), _prepare_etcd),
     Component("kwok", KWOK_COMMANDS, _prepare_kwok),
     Component("kubernetes", KUBERNETES_COMMANDS, _prepare_kubernetes),
 )
+HELM = Component("helm", ("helm",), _prepare_helm)
 
 
 def _go_env() -> dict[str, str]:
@@ -166,42 +196,64 @@ class _Progress:
         self._stop.set()
 
 
+def _require_go(what: str) -> None:
+    if shutil.which("go") is None:
+        raise BuildError(f"the Go toolchain is needed to build {what}; install Go >= 1.26")
+
+
+def _build(component: Component, versions: Versions, target: Path, out: TextIO) -> None:
+    """Build one component in a throwaway module and move its binaries into `target`."""
+    target.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix=f"ecs-operator-{component.name}-") as tmp:
+        work = Path(tmp)
+        with _Progress(component.name, out) as progress:
+            args = component.prepare(work, versions)
+            outdir = work / "out"
+            outdir.mkdir()
+            if "-o" not in args:
+                args = ["-o", str(outdir) + os.sep, *args]
+            else:
+                args = [str(outdir / a) if i and args[i - 1] == "-o" else a for i, a in enumerate(args)]
+            _go(["build", "-trimpath", *args], work, _go_env())
+            for name in component.binaries:
+                # Move into place atomically: a half-written binary must never look cached.
+                tmp_target = target / f".{name}.partial"
+                shutil.copy2(outdir / name, tmp_target)
+                os.replace(tmp_target, target / name)
+            print(f"  built {component.name} in {progress.elapsed():.0f}s", file=out, flush=True)
+
+
 def ensure_binaries(versions: Versions = PINNED, out: TextIO = sys.stderr) -> Path:
     """Build whatever is missing from the cache and return the bin directory."""
     target = bin_dir(versions)
     missing = set(missing_binaries(versions))
     if not missing:
         return target
-    if shutil.which("go") is None:
-        raise BuildError("the Go toolchain is needed to build the local control plane; install Go >= 1.26")
-    target.mkdir(parents=True, exist_ok=True)
+    _require_go("the local control plane")
     total = time.monotonic()
     print(f"ecs-operator: building {', '.join(sorted(missing))} into {target}", file=out, flush=True)
     for component in COMPONENTS:
-        if not missing.intersection(component.binaries):
-            continue
-        with tempfile.TemporaryDirectory(prefix=f"ecs-operator-{component.name}-") as tmp:
-            work = Path(tmp)
-            with _Progress(component.name, out) as progress:
-                args = component.prepare(work, versions)
-                outdir = work / "out"
-                outdir.mkdir()
-                if "-o" not in args:
-                    args = ["-o", str(outdir) + os.sep, *args]
-                else:
-                    args = [str(outdir / a) if i and args[i - 1] == "-o" else a for i, a in enumerate(args)]
-                _go(["build", "-trimpath", *args], work, _go_env())
-                for name in component.binaries:
-                    # Move into place atomically: a half-written binary must never look cached.
-                    tmp_target = target / f".{name}.partial"
-                    shutil.copy2(outdir / name, tmp_target)
-                    os.replace(tmp_target, target / name)
-                print(f"  built {component.name} in {progress.elapsed():.0f}s", file=out, flush=True)
+        if missing.intersection(component.binaries):
+            _build(component, versions, target, out)
     print(f"ecs-operator: build finished in {time.monotonic() - total:.0f}s", file=out, flush=True)
     return target
 
 
-def main() -> None:
+def ensure_helm(versions: Versions = PINNED, out: TextIO = sys.stderr) -> Path:
+    """Return the path of the pinned helm binary, building it first if the cache lacks it."""
+    helm = helm_bin_dir(versions) / "helm"
+    if not helm.is_file():
+        _require_go("helm")
+        print(f"ecs-operator: building helm {versions.helm} into {helm.parent}", file=out, flush=True)
+        _build(HELM, versions, helm.parent, out)
+    return helm
+
+
+def main(argv: list[str] | None = None) -> None:
+    """`python -m ecs_operator.localcluster.build [helm]`: the control plane, or helm alone."""
+    if (sys.argv[1:] if argv is None else argv) == ["helm"]:
+        print(ensure_helm())
+        return
     ensure_binaries()
     print(bin_dir())
 

@@ -1,4 +1,4 @@
-"""The one place where control-plane versions are pinned.
+"""The one place where control-plane (and helm) versions are pinned.
 
 Changing a version changes the cache directory, so old binaries are never mixed
 with new ones and nothing already built is rebuilt.
@@ -16,6 +16,7 @@ class Versions:
     kubernetes: str  # k8s.io/kubernetes tag; staging modules use v0.<minor>.<patch>
     etcd: str  # go.etcd.io/etcd/server/v3 tag
     kwok: str  # sigs.k8s.io/kwok tag
+    helm: str  # helm.sh/helm/v3 tag; only the chart tests need it, so it has its own cache dir
 
     @property
     def staging(self) -> str:
@@ -27,8 +28,12 @@ class Versions:
     def key(self) -> str:
         return f"k8s-{self.kubernetes}_etcd-{self.etcd}_kwok-{self.kwok}"
 
+    @property
+    def helm_key(self) -> str:
+        return f"helm-{self.helm}"
 
-PINNED = Versions(kubernetes="v1.36.3", etcd="v3.6.16", kwok="v0.8.0")
+
+PINNED = Versions(kubernetes="v1.36.3", etcd="v3.6.16", kwok="v0.8.0", helm="v3.22.0")
 
 
 def cache_root() -> Path:
@@ -41,3 +46,8 @@ def cache_root() -> Path:
 
 def bin_dir(versions: Versions = PINNED) -> Path:
     return cache_root() / versions.key / "bin"
+
+
+def helm_bin_dir(versions: Versions = PINNED) -> Path:
+    """Apart from bin_dir: bumping helm must not invalidate the (much slower) control-plane build."""
+    return cache_root() / versions.helm_key / "bin"
