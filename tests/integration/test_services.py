@@ -287,7 +287,8 @@ def test_essential_container_exit_replaces_the_task(cluster: ClusterHandle, name
 
     def replaced():
         status = _status(cluster, namespace, "ess")
-        stopped = [m for m in _messages(status) if f"(task {first})" in m]
+        # the operator deletes the task, then writes status: wait for the stop message itself
+        stopped = [m for m in _messages(status) if f"(task {first})" in m and "has stopped" in m]
         names = {p["metadata"]["name"] for p in _pods(cluster, namespace, "ess")}
         return stopped if stopped and first not in names and names else None
 
