@@ -30,7 +30,7 @@ integration: $(STAMP)
 	$(PYTEST) tests/integration
 
 ## reliability: faults injected into a running system (operator SIGKILLs, kube-apiserver restarts,
-##      concurrent writers, peering failover, EFS claim safety) and 10,000+ fuzzed ECS documents;
+##      concurrent writers, leader failovers, EFS claim safety) and 10,000+ fuzzed ECS documents;
 ##      slow, not part of `make test`. RELIABILITY_SEED=<n> replays a printed chaos seed.
 reliability: $(STAMP)
 	ECS_OPERATOR_FUZZ_EXAMPLES=$${ECS_OPERATOR_FUZZ_EXAMPLES:-10000} $(PYTEST) tests/reliability

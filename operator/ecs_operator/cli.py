@@ -63,10 +63,12 @@ def _cmd_build(args: argparse.Namespace) -> int:
 def _cmd_run(args: argparse.Namespace) -> int:
     """Run the operator in this process against the current kubeconfig."""
     import logging
+    import signal
 
     import kopf
 
     from .handlers import build_registry, create_context
+    from .plan.leadership import ElectionTiming
     from .settings import LOCAL_FARGATE, Settings
 
     settings = Settings.from_environ()
@@ -81,23 +83,95 @@ def _cmd_run(args: argparse.Namespace) -> int:
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     if settings.kubeconfig:
         os.environ["KUBECONFIG"] = settings.kubeconfig  # kopf's own log-in reads it
+    try:
+        timing = ElectionTiming(args.lease_duration, args.renew_deadline, args.retry_period)
+    except ValueError as exc:
+        print(f"ecs-operator run: {exc}", file=sys.stderr)
+        return 2
     metrics = _serve_metrics(args.metrics_port, per_service=args.per_service_metrics)
-    ctx = create_context(settings, metrics=metrics)
+    leader = _elect(args, settings, timing, metrics) if args.leader_elect else None
+    if args.leader_elect and leader is None:
+        return 0  # asked to stop while waiting for the lease
+    kube = None
+    if leader is not None:
+        from .handlers.leader import user_agent
+        from .kube import connect
+
+        unfenced = connect(settings.kubeconfig, in_cluster=settings.in_cluster, metrics=metrics)
+        kube = unfenced.fenced(leader.may_act, user_agent(leader.identity))
+    ctx = create_context(settings, kube=kube, metrics=metrics)
+    ctx.leader = leader
     registry = build_registry(admission_webhook=settings.webhook_enabled)
     if settings.local_fargate:
         from .localcluster.fargate_provisioner import register as register_fargate_provisioner
 
         register_fargate_provisioner(registry, ctx.kube)
-    kopf.run(
-        registry=registry,
-        memo=kopf.Memo(context=ctx),
-        clusterwide=not args.namespace,
-        namespaces=args.namespace or (),
-        standalone=not args.peering,
-        peering_name=args.peering or None,
-        liveness_endpoint=f"http://0.0.0.0:{args.health_port}/healthz" if args.health_port else None,
-    )
+    if leader is not None:
+        # kopf stops as on a SIGTERM (its own graceful path); a stop_flag would be waited for on an
+        # executor thread that keeps asyncio.run from returning
+        leader.keep(on_lost=lambda: os.kill(os.getpid(), signal.SIGTERM))
+    try:
+        kopf.run(
+            registry=registry,
+            memo=kopf.Memo(context=ctx),
+            clusterwide=not args.namespace,
+            namespaces=args.namespace or (),
+            standalone=True,
+            liveness_endpoint=f"http://0.0.0.0:{args.health_port}/healthz" if args.health_port else None,
+        )
+    except Exception:
+        if leader is None or not leader.lost.is_set():
+            raise  # a lost lease fails kopf's own fenced writes (webhook configuration): that is expected
+    if leader is not None and leader.lost.is_set():
+        print("ecs-operator run: lost the leader lease; exiting so this replica restarts as a standby", file=sys.stderr)
+        return 1
+    if leader is not None:
+        leader.release()
     return 0
+
+
+def _elect(args: argparse.Namespace, settings: Any, timing: Any, metrics: Any) -> Any:
+    """Wait for the leader Lease (``--leader-elect``); None when SIGTERM or SIGINT came first.
+
+    A waiting standby answers its liveness probe (``/healthz`` on ``health_port``: "standby"), so
+    Kubernetes keeps it; kopf serves that port once this replica leads. /metrics tells it by
+    ``leader_election_master_status``.
+    """
+    import signal
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    from .handlers.leader import replica_identity
+    from .kube import connect
+    from .kube.leader_election import LeaderElector
+
+    kube = connect(settings.kubeconfig, in_cluster=settings.in_cluster)
+    namespace = args.leader_election_namespace or os.environ.get("POD_NAMESPACE") or "ecs-operator-system"
+    elector = LeaderElector(
+        kube, namespace, args.leader_election_id, replica_identity(os.environ.get("POD_NAME")), timing
+    )
+    previous = {sig: signal.signal(sig, lambda *_: elector.stopping.set()) for sig in (signal.SIGTERM, signal.SIGINT)}
+
+    class Standby(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(200 if self.path == "/healthz" else 404)
+            self.end_headers()
+            self.wfile.write(b"standby")
+
+        def log_message(self, *_: Any) -> None:
+            pass  # probes every few seconds are not news
+
+    health = ThreadingHTTPServer(("0.0.0.0", args.health_port), Standby) if args.health_port else None
+    if health is not None:
+        threading.Thread(target=health.serve_forever, name="standby-health", daemon=True).start()
+    try:
+        return elector if elector.acquire() else None
+    finally:
+        if health is not None:
+            health.shutdown()
+            health.server_close()
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
 def _serve_metrics(port: int, *, per_service: bool) -> Metrics:
@@ -605,7 +679,18 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="also export task counts per ECSService (one series per service and state: mind the cardinality)",
     )
-    run.add_argument("--peering", default="", help="kopf peering name, for several replicas (default: standalone)")
+    run.add_argument(
+        "--leader-elect",
+        action="store_true",
+        help="act only while holding a coordination.k8s.io Lease (several replicas: one acts, the rest wait)",
+    )
+    run.add_argument("--leader-election-id", default="ecs-operator", help="the Lease's name (default ecs-operator)")
+    run.add_argument(
+        "--leader-election-namespace", help="the Lease's namespace (default: $POD_NAMESPACE, else ecs-operator-system)"
+    )
+    run.add_argument("--lease-duration", type=float, default=15.0, help="seconds a lease lasts unrenewed (15)")
+    run.add_argument("--renew-deadline", type=float, default=10.0, help="seconds the leader has to renew (10)")
+    run.add_argument("--retry-period", type=float, default=2.0, help="seconds between lease tries (2)")
     run.add_argument("-v", "--verbose", action="store_true")
     run.add_argument("-q", "--quiet", action="store_true", help="log warnings and errors only")
     run.set_defaults(func=_cmd_run)

@@ -123,6 +123,12 @@ class Metrics:
             ["stop_code"],
             registry=r,
         )
+        self.leader = Gauge(
+            "leader_election_master_status",
+            "1 while this replica holds the leader Lease named, 0 while it waits (client-go's name).",
+            ["name"],
+            registry=r,
+        )
 
     # -- reconciles and queues -----------------------------------------------------------------
     def add_controller(self, name: str, depth: Callable[[], int]) -> None:
@@ -166,6 +172,9 @@ class Metrics:
         self.watch_restarts.labels(resource).inc()
 
     # -- ECS -----------------------------------------------------------------------------------
+    def leading(self, lease: str, holds: bool) -> None:
+        self.leader.labels(lease).set(1 if holds else 0)
+
     def tasks_stopped(self, stop_codes: Iterable[str]) -> None:
         for code in stop_codes:
             self.stopped_tasks.labels(code or "unknown").inc()

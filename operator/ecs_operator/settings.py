@@ -32,8 +32,6 @@ ENVIRONMENT: dict[str, str] = {
     "kopf_workers": "ECS_OPERATOR_WORKERS",
     "fargate_provisioner": "ECS_OPERATOR_FARGATE_PROVISIONER",
     "stopped_task_retention": "ECS_OPERATOR_STOPPED_TASK_RETENTION",
-    "peering_priority": "ECS_OPERATOR_PEERING_PRIORITY",
-    "peering_lifetime": "ECS_OPERATOR_PEERING_LIFETIME",
     "webhook": "ECS_OPERATOR_WEBHOOK",
     "webhook_address": "ECS_OPERATOR_WEBHOOK_ADDRESS",
     "webhook_port": "ECS_OPERATOR_WEBHOOK_PORT",
@@ -53,8 +51,6 @@ class Settings:
     kopf_workers: int = 16  # kopf's executor threads for synchronous handlers
     fargate_provisioner: str | None = None  # "kwok": the operator binds Fargate tasks to kwok nodes
     stopped_task_retention: float = 3600.0  # seconds a stopped task stays in status (ECS keeps ~1 hour)
-    peering_priority: int | None = None  # kopf peering priority; None: a random one per replica
-    peering_lifetime: int | None = None  # kopf peering keep-alive seconds; None: kopf's 60
     webhook: bool | None = None  # serve the validating webhook; None: only against the local cluster
     webhook_address: str | None = None  # where it listens; None: 0.0.0.0 (127.0.0.1 on the local cluster)
     webhook_port: int | None = None  # None: 9443 (a free port on the local cluster); 0: a free port
@@ -100,8 +96,6 @@ class Settings:
             stopped_task_retention=max(
                 0.0, _number(env, "stopped_task_retention", float, defaults.stopped_task_retention)
             ),
-            peering_priority=_optional_int(env, "peering_priority"),
-            peering_lifetime=_optional_int(env, "peering_lifetime"),
             webhook=_switch(env, "webhook"),
             webhook_address=env.get(ENVIRONMENT["webhook_address"]) or None,
             webhook_port=_optional_int(env, "webhook_port"),

@@ -172,7 +172,12 @@ def test_default_render_installs_what_kustomize_installs(helm: str, kubectl: str
     _assert_same_install(chart, _without_namespace(kustomize))
     _assert_same_install(_render(helm, "namespace.create=true"), kustomize)
     container = _operator(chart)
-    assert container["args"] == ["run", "--health-port", "8081", "--metrics-port", "8080"]
+    assert container["args"] == ["run", "--leader-elect", "--health-port", "8081", "--metrics-port", "8080"]
+    assert [e["name"] for e in container["env"]] == ["POD_NAME", "POD_NAMESPACE"]
+    lease_rules = _one(chart, "Role", "ecs-operator-leader-election")["rules"]
+    assert lease_rules == [
+        {"apiGroups": ["coordination.k8s.io"], "resources": ["leases"], "verbs": ["get", "create", "update"]}
+    ]
     assert {p["name"]: p["containerPort"] for p in container["ports"]} == {"health": 8081, "metrics": 8080}
     assert container["livenessProbe"]["httpGet"]["port"] == "health"
     service = _one(chart, "Service", "ecs-operator-metrics")
@@ -204,13 +209,16 @@ def test_values_reach_the_operator(helm: str) -> None:
         "metrics.enabled=false",
         "metrics.serviceMonitor.enabled=true",
         "replicas=2",
+        "leaderElection.enabled=false",
         "image.repository=registry.example/ecs-operator,image.tag=1.2.3",
     )
     container = _operator(chart)
     assert container["args"] == ["run", "--health-port", "8081", "--metrics-port", "0", "-n", "team-a", "-n", "team-b"]
     assert [p["name"] for p in container["ports"]] == ["health"]
     assert container["image"] == "registry.example/ecs-operator:1.2.3"
-    assert _one(chart, "Deployment", "ecs-operator")["spec"]["replicas"] == 2
+    deployment = _one(chart, "Deployment", "ecs-operator")
+    assert deployment["spec"]["replicas"] == 2
+    assert deployment["spec"]["strategy"] == {"type": "Recreate"}  # no lease: never two pods at once
     assert not [o for o in chart if o["kind"] == "ServiceMonitor" or o["metadata"]["name"] == "ecs-operator-metrics"]
 
 

@@ -57,7 +57,7 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
 
 
 class Operator(OperatorProcess):
-    """OperatorProcess (extra command-line arguments, e.g. --peering NAME) that can be killed."""
+    """OperatorProcess (extra command-line arguments, e.g. --leader-elect) that can be killed."""
 
     def kill(self) -> None:
         """SIGKILL: no clean-up, no goodbye to peers, exactly like a lost node or OOM kill."""

@@ -36,9 +36,11 @@ def test_operator_never_deletes_claims_or_reads_secret_values() -> None:
 def test_deployment_is_hardened() -> None:
     deployment = yaml.safe_load((DEPLOY / "deployment.yaml").read_text())
     spec = deployment["spec"]
-    assert spec["replicas"] == 1 and spec["strategy"]["type"] == "Recreate"
     pod = spec["template"]["spec"]
     container = pod["containers"][0]
+    # a rolling update starts the new pod beside the old one: only safe because one holds the lease
+    assert spec["replicas"] == 1 and spec["strategy"]["type"] == "RollingUpdate"
+    assert container["args"][:2] == ["run", "--leader-elect"]
     assert pod["securityContext"]["runAsNonRoot"] is True
     assert container["securityContext"]["readOnlyRootFilesystem"] is True
     assert container["securityContext"]["allowPrivilegeEscalation"] is False

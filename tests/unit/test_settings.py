@@ -26,8 +26,6 @@ def test_values_are_parsed_and_bad_numbers_fall_back() -> None:
         "ECS_OPERATOR_WORKERS": "many",
         "ECS_OPERATOR_FARGATE_PROVISIONER": "kwok",
         "ECS_OPERATOR_STOPPED_TASK_RETENTION": "-5",
-        "ECS_OPERATOR_PEERING_PRIORITY": "7",
-        "ECS_OPERATOR_PEERING_LIFETIME": "x",
     }
     settings = Settings.from_environ(env)
     assert settings.kubeconfig == "/tmp/a.yaml"  # the first entry, as kubectl merges from the first
@@ -36,7 +34,6 @@ def test_values_are_parsed_and_bad_numbers_fall_back() -> None:
     assert settings.kopf_workers == 16
     assert settings.local_fargate
     assert settings.stopped_task_retention == 0.0
-    assert settings.peering_priority == 7 and settings.peering_lifetime is None
 
 
 def test_readme_lists_every_variable() -> None:

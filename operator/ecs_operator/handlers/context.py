@@ -17,6 +17,7 @@ from ..kube.applier import Applier
 from ..kube.cache import Caches
 from ..kube.dependencies import PodDependencies
 from ..kube.executor import Executor
+from ..kube.leader_election import LeaderElector
 from ..kube.lookups import Lookups
 from ..kube.traffic import TrafficApplier
 from ..kube.workqueue import Scheduler, WorkQueue
@@ -41,6 +42,7 @@ class OperatorContext:
     traffic: TrafficApplier
     scheduler: Scheduler
     metrics: Metrics = field(default_factory=Metrics)
+    leader: LeaderElector | None = None  # with --leader-elect: the lease that fences every write
     dependencies: PodDependencies = field(init=False)
     queues: dict[str, WorkQueue] = field(default_factory=dict)
 

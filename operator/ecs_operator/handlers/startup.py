@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import random
 from typing import Any
 
 import kopf
@@ -11,18 +10,24 @@ import kopf
 from ..vocabulary import FINALIZER, GROUP
 from . import admission
 from .context import context_of
+from .leader import fenced_session
 
 __all__ = ["register"]
 
-log = logging.getLogger("ecs_operator")
 
+async def login(memo: kopf.Memo, **kwargs: Any) -> kopf.ConnectionInfo | kopf.AiohttpSession | None:
+    """Log in from KUBECONFIG (or ~/.kube/config), else from the pod's service account.
 
-def login(memo: kopf.Memo, **kwargs: Any) -> kopf.ConnectionInfo | None:
-    """Log in from KUBECONFIG (or ~/.kube/config), else from the pod's service account."""
-    settings = context_of(memo).settings
-    if settings.in_cluster and not settings.kubeconfig:
-        return kopf.login_with_service_account(**kwargs)
-    return kopf.login_with_kubeconfig(**kwargs)
+    Under leader election kopf's writes are fenced by the lease, as the operator's own are.
+    """
+    ctx = context_of(memo)
+    if ctx.settings.in_cluster and not ctx.settings.kubeconfig:
+        info = kopf.login_with_service_account(**kwargs)
+    else:
+        info = kopf.login_with_kubeconfig(**kwargs)
+    if info is None or ctx.leader is None:
+        return info
+    return fenced_session(info, ctx.leader.may_act, ctx.leader.identity)
 
 
 def configure(settings: kopf.OperatorSettings, memo: kopf.Memo, **_: Any) -> None:
@@ -39,33 +44,15 @@ def configure(settings: kopf.OperatorSettings, memo: kopf.Memo, **_: Any) -> Non
     settings.watching.client_timeout = 90
     settings.watching.connect_timeout = 10
     settings.networking.request_timeout = 30
-    _peering(settings, ours.peering_priority, ours.peering_lifetime)
     admission.configure(settings, ours)
 
 
-def _peering(settings: kopf.OperatorSettings, priority: int | None, lifetime: int | None) -> None:
-    """Give each replica its own peering priority.
-
-    kopf pauses every replica that sees a live peer of the same priority, itself included, so
-    replicas started alike (one Deployment, `--peering NAME`) would all stand still. Unless
-    ECS_OPERATOR_PEERING_PRIORITY says otherwise, each process draws a random priority: the
-    highest acts, the others wait until its keep-alive expires (ECS_OPERATOR_PEERING_LIFETIME
-    seconds, kopf's 60 by default, after it stops renewing it).
-    """
-    if settings.peering.standalone:
-        return
-    if priority is not None:
-        settings.peering.priority = priority
-    elif settings.peering.priority == 0:
-        settings.peering.priority = random.SystemRandom().randint(1, 2**31 - 1)
-    if lifetime is not None:
-        settings.peering.lifetime = lifetime
-    log.info("peering %r with priority %d", settings.peering.name, settings.peering.priority)
-
-
 def shutdown(memo: kopf.Memo, **_: Any) -> None:
-    """Drop deferred work: a stopping operator must not act after kopf has stopped."""
-    context_of(memo).stop()
+    """Drop deferred work: a stopping operator must not act after kopf has stopped; hand the lease on."""
+    ctx = context_of(memo)
+    ctx.stop()
+    if ctx.leader is not None:
+        ctx.leader.release()
 
 
 def register(registry: kopf.OperatorRegistry) -> None:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -23,12 +23,14 @@ from kubernetes import config as k8s_config
 
 from ..metrics import NO_RESPONSE, Metrics
 from ..vocabulary import FIELD_MANAGER
-from .errors import ApiError, NotFound, api_error
+from .errors import ApiError, NotFound, NotLeader, api_error
 from .resources import resource_for
 
 __all__ = ["Kube", "FIELD_MANAGER", "connect"]
 
 Obj = dict[str, Any]
+
+_READS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 class Kube:
@@ -40,10 +42,14 @@ class Kube:
         headers: Mapping[str, str] | None = None,
         *,
         metrics: Metrics | None = None,
+        fence: Callable[[], bool] | None = None,
+        user_agent: str | None = None,
     ) -> None:
         self._api = api_client
         self._headers: dict[str, str] = {"Accept": "application/json", **(headers or {})}
         self.metrics = metrics
+        self._fence = fence
+        self._user_agent = user_agent  # set after the client's own default headers, which would replace it
         self._host = _host_of(str(getattr(getattr(api_client, "configuration", None), "host", "") or ""))
 
     def impersonating(self, user: str) -> Kube:
@@ -52,7 +58,33 @@ class Kube:
         A service account's groups (system:serviceaccounts, ...:<namespace>) are added by the API
         server when only the user is named.
         """
-        return Kube(self._api, {**self._headers, "Impersonate-User": user}, metrics=self.metrics)
+        return Kube(
+            self._api,
+            {**self._headers, "Impersonate-User": user},
+            metrics=self.metrics,
+            fence=self._fence,
+            user_agent=self._user_agent,
+        )
+
+    def fenced(self, may_write: Callable[[], bool], user_agent: str | None = None) -> Kube:
+        """The same connection, refusing every write while ``may_write()`` is false (leader election).
+
+        Reads and watches go on, so a standby's caches stay warm; ``user_agent`` names the replica
+        in the API server's audit log.
+        """
+        return Kube(self._api, self._headers, metrics=self.metrics, fence=may_write, user_agent=user_agent)
+
+    def _serialize(self, method: str, path: str, params: list[tuple[str, Any]], headers: dict[str, str]) -> Any:
+        serialized = self._api.param_serialize(
+            method=method,
+            resource_path=path,
+            query_params=params,
+            header_params=headers,
+            auth_settings=["BearerToken"],  # token / exec-plugin auth; certificates work at the TLS layer
+        )
+        if self._user_agent:
+            serialized[2]["User-Agent"] = self._user_agent
+        return serialized
 
     def _record(self, method: str, code: str, started: float) -> None:
         if self.metrics is not None:
@@ -69,17 +101,13 @@ class Kube:
         content_type: str = "application/json",
         timeout: float = 30,
     ) -> Obj:
+        if self._fence is not None and method not in _READS and not self._fence():
+            raise NotLeader(f"{method} {path}: this replica does not hold its leader lease")
         headers = dict(self._headers)
         if body is not None:
             headers["Content-Type"] = content_type  # the REST layer serialises JSON and +yaml bodies
         params = [(k, v) for k, v in (query or {}).items() if v is not None]
-        _, url, hdrs, _, _ = self._api.param_serialize(
-            method=method,
-            resource_path=path,
-            query_params=params,
-            header_params=headers,
-            auth_settings=["BearerToken"],  # token / exec-plugin auth; certificates work at the TLS layer
-        )
+        _, url, hdrs, _, _ = self._serialize(method, path, params, headers)
         started, status = time.monotonic(), 0
         try:
             try:
@@ -98,13 +126,7 @@ class Kube:
     def watch_events(self, path: str, *, query: Mapping[str, Any] | None = None, timeout: float = 330) -> Iterator[Obj]:
         """Stream a watch (``?watch=1``) as decoded events, one per line, until the server ends it."""
         params = [(k, v) for k, v in {**(query or {}), "watch": "1"}.items() if v is not None]
-        _, url, hdrs, _, _ = self._api.param_serialize(
-            method="GET",
-            resource_path=path,
-            query_params=params,
-            header_params=dict(self._headers),
-            auth_settings=["BearerToken"],
-        )
+        _, url, hdrs, _, _ = self._serialize("GET", path, params, dict(self._headers))
         started = time.monotonic()
         try:
             response = self._api.call_api("GET", url, header_params=hdrs, _request_timeout=(10, timeout))

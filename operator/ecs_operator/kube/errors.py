@@ -1,6 +1,7 @@
 """Errors from the API server, by what a caller does about them.
 
 KubeError
+├── NotLeader           this replica no longer holds its lease: the write was not sent
 └── ApiError            (status, reason, message from the Status body)
     ├── NotFound        404: the object or its kind is not there
     ├── Conflict        409: stale resourceVersion or field-manager conflict; retry
@@ -10,11 +11,15 @@ KubeError
 
 from __future__ import annotations
 
-__all__ = ["KubeError", "ApiError", "NotFound", "Conflict", "Invalid", "Forbidden", "api_error"]
+__all__ = ["KubeError", "NotLeader", "ApiError", "NotFound", "Conflict", "Invalid", "Forbidden", "api_error"]
 
 
 class KubeError(RuntimeError):
     """Anything that went wrong talking to the API server."""
+
+
+class NotLeader(KubeError):
+    """A write refused here, before it left: a replica that lost (or never won) its lease must not act."""
 
 
 class ApiError(KubeError):

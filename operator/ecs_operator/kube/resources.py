@@ -56,6 +56,7 @@ _TABLE = [
     Resource("networking.k8s.io/v1", "NetworkPolicy", "networkpolicies"),
     Resource("networking.k8s.io/v1", "Ingress", "ingresses"),
     Resource("discovery.k8s.io/v1", "EndpointSlice", "endpointslices"),
+    Resource("coordination.k8s.io/v1", "Lease", "leases"),
     Resource("rbac.authorization.k8s.io/v1", "Role", "roles"),
     Resource("rbac.authorization.k8s.io/v1", "RoleBinding", "rolebindings"),
     Resource("storage.k8s.io/v1", "StorageClass", "storageclasses", namespaced=False),
