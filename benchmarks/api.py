@@ -419,20 +419,15 @@ def summary(r: dict[str, Any]) -> str:
     lines.append(f"ecs api CPU per call  {r['load']['ecs_api_cpu_ms_per_call']} ms")
     moved = r.get("apiserver_requests_in_load") or {}
     lines.append("kube-apiserver calls  " + ", ".join(f"{k} {v}" for k, v in moved.items()))
-    other = r.get("compare")
-    if other:
-        lines.append(f"compare: api {other['api_args']}  {other['calls_per_s']} calls/s")
-        for action, _ in MIX:
-            f = other.get(action)
-            if f:
-                lines.append(f"  {action:<19} p50 {f['p50_ms']} ms, p99 {f['p99_ms']} ms, max {f['max_ms']} ms")
-    base = r.get("baseline_one_client")
-    if base:
-        lines.append(f"one client alone      {base['calls_per_s']} calls/s")
-        for action, _ in MIX:
-            f = base.get(action)
-            if f:
-                lines.append(f"  {action:<19} p50 {f['p50_ms']} ms, p99 {f['p99_ms']} ms")
+    for key, title in (("compare", f"compare: api {(r.get('compare') or {}).get('api_args')}"),
+                       ("baseline_one_client", "one client alone")):  # fmt: skip
+        other = r.get(key)
+        if other:
+            lines.append(f"{title:<21} {other['calls_per_s']} calls/s")
+            for action, _ in MIX:
+                f = other.get(action)
+                if f:
+                    lines.append(f"  {action:<19} p50 {f['p50_ms']} ms, p99 {f['p99_ms']} ms, max {f['max_ms']} ms")
     lines.append("target                p99 <= 50 ms for DescribeServices and ListTasks")
     return "\n".join(lines)
 

@@ -20,6 +20,8 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from .logs import FORMATS, configure_logging
+
 if TYPE_CHECKING:
     from .convert import ConvertOptions, Source
     from .localcluster.cluster import ClusterHandle
@@ -80,7 +82,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     if local:
         settings = settings.with_local_webhook()  # its kube-apiserver runs here: 127.0.0.1 reaches us
     level = logging.DEBUG if args.verbose else logging.WARNING if args.quiet else logging.INFO
-    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    configure_logging(level, args.log_format, verbose=args.verbose)
     if settings.kubeconfig:
         os.environ["KUBECONFIG"] = settings.kubeconfig  # kopf's own log-in reads it
     try:
@@ -205,7 +207,7 @@ def _cmd_api(args: argparse.Namespace) -> int:
     from .api import ApiCaches, ApiServer, Arns, serve
 
     level = logging.DEBUG if args.verbose else logging.WARNING if args.quiet else logging.INFO
-    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    configure_logging(level, args.log_format, verbose=args.verbose)
     kube = _connect(args.kubeconfig, _serve_metrics(args.metrics_port, per_service=False))  # requests, watches
     caches = ApiCaches().start(kube, args.keys_namespace)
     if not caches.wait_synced(60):
@@ -691,7 +693,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--lease-duration", type=float, default=15.0, help="seconds a lease lasts unrenewed (15)")
     run.add_argument("--renew-deadline", type=float, default=10.0, help="seconds the leader has to renew (10)")
     run.add_argument("--retry-period", type=float, default=2.0, help="seconds between lease tries (2)")
-    run.add_argument("-v", "--verbose", action="store_true")
+    run.add_argument("-v", "--verbose", action="store_true", help="debug lines, and kopf's line per handler call")
+    run.add_argument("--log-format", choices=FORMATS, default="text", help="text (default) or json, one object a line")
     run.add_argument("-q", "--quiet", action="store_true", help="log warnings and errors only")
     run.set_defaults(func=_cmd_run)
 
@@ -708,6 +711,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--metrics-port", type=int, default=0, help="Prometheus /metrics port: API requests, watch restarts (0: off)"
     )
     api.add_argument("-v", "--verbose", action="store_true")
+    api.add_argument("--log-format", choices=FORMATS, default="text", help="text (default) or json, one object a line")
     api.add_argument("-q", "--quiet", action="store_true", help="log warnings and errors only")
     api.set_defaults(func=_cmd_api)
 

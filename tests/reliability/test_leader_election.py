@@ -79,6 +79,15 @@ def _start(ops: Operators, namespace: str, *timing: str) -> Any:
     return ops.start("--leader-elect", "--leader-election-namespace", namespace, *timing)
 
 
+def _leader_and_standby(ops: Operators, namespace: str, *timing: str) -> tuple[Any, Any]:
+    """Two replicas, the first started leading before the second starts."""
+    first = _start(ops, namespace, *timing)
+    wait_until(lambda: _leader(ops), timeout=30, message="a leader")
+    second = _start(ops, namespace, *timing)
+    assert _leader(ops) is first and "became leader" not in second.log()
+    return first, second
+
+
 def _leader(ops: Operators) -> Any:
     """The replica that leads now (the last 'became leader' line among live replicas)."""
     leading = [op for op in ops.live() if LEADING.search(op.log())]
@@ -127,10 +136,7 @@ def test_sigkill_of_the_leader_mid_apply_hands_over_within_20s(audited, replicas
     local, handle = audited
     ops, namespace = replicas
     kube = kube_client(handle)
-    first = _start(ops, namespace)
-    wait_until(lambda: _leader(ops), timeout=30, message="a leader")
-    second = _start(ops, namespace)
-    assert _leader(ops) is first and "became leader" not in second.log()
+    first, second = _leader_and_standby(ops, namespace)
     ssa(kube, _small_task_definition(namespace))
     names = [f"svc-{i:03d}" for i in range(200)]
     done = threading.Event()
@@ -171,9 +177,7 @@ def test_a_leader_paused_past_its_lease_writes_nothing_after_it_resumes(audited,
     ops, namespace = replicas
     kube = kube_client(handle)
     timing = ("--lease-duration", "6", "--renew-deadline", "4", "--retry-period", "1")
-    first = _start(ops, namespace, *timing)
-    wait_until(lambda: _leader(ops), timeout=30, message="a leader")
-    second = _start(ops, namespace, *timing)
+    first, second = _leader_and_standby(ops, namespace, *timing)
     ssa(kube, _small_task_definition(namespace))
     ssa(kube, _service(namespace, "before"))
     wait_until(lambda: steady(kube.get(API, "ECSService", namespace, "before"), 1), timeout=120, message="before")
@@ -207,9 +211,7 @@ def test_sigterm_releases_the_lease_and_the_standby_leads_within_3s(audited, rep
     _, handle = audited
     ops, namespace = replicas
     kube = kube_client(handle)
-    first = _start(ops, namespace)
-    wait_until(lambda: _leader(ops), timeout=30, message="a leader")
-    second = _start(ops, namespace)
+    first, second = _leader_and_standby(ops, namespace)
     ssa(kube, _small_task_definition(namespace))
     terminated = time.monotonic()
     first.proc.send_signal(signal.SIGTERM)

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import logging
 import time
 from collections.abc import Mapping
 from typing import Any
 
+from ..logs import about
 from .client import Kube
 from .errors import KubeError
 
@@ -15,10 +17,25 @@ __all__ = ["post_event"]
 
 COMPONENT = "ecs-operator"
 
+log = logging.getLogger("ecs_operator.events")
+
 
 def post_event(kube: Kube, regarding: Mapping[str, Any], *, reason: str, message: str, warning: bool = False) -> None:
-    """Best effort: an Event that cannot be written must never fail a reconcile."""
+    """Best effort: an Event that cannot be written must never fail a reconcile.
+
+    Each one is also the operator's log line about it: ECS's own words, one per event.
+    """
     meta = regarding["metadata"]
+    kind = str(regarding.get("kind") or "")
+    log.log(
+        logging.WARNING if warning else logging.INFO,
+        "%s %s/%s: %s",
+        kind,
+        meta.get("namespace"),
+        meta["name"],
+        message,
+        extra=about(kind, meta.get("namespace"), meta["name"], reason),
+    )
     now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
     digest = hashlib.sha1(f"{meta.get('uid')}{reason}{message}{time.time_ns()}".encode()).hexdigest()[:10]
     body = {
