@@ -17,11 +17,9 @@ from collections.abc import Awaitable, Callable
 import aiohttp
 import kopf
 
-from ..kube.errors import NotLeader
+from ..kube.client import check_fence
 
 __all__ = ["replica_identity", "fenced_session", "user_agent"]
-
-_READS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 def replica_identity(pod_name: str | None = None) -> str:
@@ -39,8 +37,7 @@ def fenced_session(info: kopf.ConnectionInfo, may_write: Callable[[], bool], ide
     async def fence(
         request: aiohttp.ClientRequest, handler: Callable[[aiohttp.ClientRequest], Awaitable[aiohttp.ClientResponse]]
     ) -> aiohttp.ClientResponse:
-        if request.method not in _READS and not may_write():
-            raise NotLeader(f"{request.method} {request.url.path}: this replica does not hold its leader lease")
+        check_fence(request.method, request.url.path, may_write)
         return await handler(request)
 
     with warnings.catch_warnings():

@@ -26,11 +26,17 @@ from ..vocabulary import FIELD_MANAGER
 from .errors import ApiError, NotFound, NotLeader, api_error
 from .resources import resource_for
 
-__all__ = ["Kube", "FIELD_MANAGER", "connect"]
+__all__ = ["Kube", "FIELD_MANAGER", "check_fence", "connect"]
 
 Obj = dict[str, Any]
 
 _READS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def check_fence(method: str, path: str, may_write: Callable[[], bool] | None) -> None:
+    """Refuse a write (any method but a read) while ``may_write()`` is false: the leader-election fence."""
+    if may_write is not None and method not in _READS and not may_write():
+        raise NotLeader(f"{method} {path}: this replica does not hold its leader lease")
 
 
 class Kube:
@@ -101,8 +107,7 @@ class Kube:
         content_type: str = "application/json",
         timeout: float = 30,
     ) -> Obj:
-        if self._fence is not None and method not in _READS and not self._fence():
-            raise NotLeader(f"{method} {path}: this replica does not hold its leader lease")
+        check_fence(method, path, self._fence)
         headers = dict(self._headers)
         if body is not None:
             headers["Content-Type"] = content_type  # the REST layer serialises JSON and +yaml bodies
