@@ -4,7 +4,8 @@ Subcommands: `up`/`down` (local control plane), `crds` (regenerate crds/), `run`
 (the operator), `dev` (what `make run` does); and for people coming from ECS:
 `convert` (ECS JSON -> ECSCluster / TaskDefinition / ECSService / ECSTask YAML),
 `render` (the Kubernetes objects those become, without a cluster) and `status`
-(clusters, services and tasks as `aws ecs describe-*` shows them).
+(clusters, services and tasks as `aws ecs describe-*` shows them). `status` and `convert` are
+also `kubectl ecs status` / `convert` (kubectl_plugin.py), built by the same add_*_command.
 
 Exit codes: 0 ok, 1 runtime failure (cluster unreachable, output closed, ...),
 2 bad usage or bad input (every problem printed as `<file>: <JSON path>: <message>`).
@@ -27,7 +28,7 @@ if TYPE_CHECKING:
     from .localcluster.cluster import ClusterHandle
     from .metrics import Metrics
 
-__all__ = ["main"]
+__all__ = ["main", "build_parser", "add_convert_command", "add_status_command"]
 
 
 def _cmd_up(args: argparse.Namespace) -> int:
@@ -315,7 +316,9 @@ def _cmd_dev(args: argparse.Namespace) -> int:
             handle.kubectl("apply", "-R", "-f", str(examples))
         _wait_steady(handle, timeout=90)
         _cmd_status(
-            argparse.Namespace(all_namespaces=True, namespace=None, kubeconfig=str(handle.kubeconfig), output="table")
+            argparse.Namespace(
+                all_namespaces=True, namespace=None, kubeconfig=str(handle.kubeconfig), context=None, output="table"
+            )
         )
         print("the operator is running (Ctrl-C stops it). Next, in another shell:")
         print(f"  export KUBECONFIG={handle.kubeconfig}")
@@ -482,12 +485,14 @@ def _cmd_render(args: argparse.Namespace) -> int:
     return _print_objects(result.objects, [f"from {subject}" for subject in result.subjects], args.output)
 
 
-def _context_namespace(kubeconfig: str | None) -> str:
-    """The namespace of the kubeconfig's current context, as kubectl picks it; else `default`."""
+def _context_namespace(kubeconfig: str | None, context: str | None = None) -> str:
+    """The namespace of the named (else the current) kubeconfig context, as kubectl picks it; else `default`."""
     try:
         from kubernetes import config as k8s_config
 
-        _, active = k8s_config.list_kube_config_contexts(config_file=kubeconfig)
+        contexts, active = k8s_config.list_kube_config_contexts(config_file=kubeconfig)
+        if context:
+            active = next((c for c in contexts if c.get("name") == context), None)
         return str((active or {}).get("context", {}).get("namespace") or "default")
     except Exception:  # no kubeconfig (in-cluster) or no current context: kubectl's default
         return "default"
@@ -499,9 +504,11 @@ def _cmd_status(args: argparse.Namespace) -> int:
     from .settings import Settings
     from .vocabulary import API_VERSION
 
-    namespace = None if args.all_namespaces else (args.namespace or _context_namespace(args.kubeconfig))
+    namespace = None if args.all_namespaces else (args.namespace or _context_namespace(args.kubeconfig, args.context))
     try:
-        kube = connect(args.kubeconfig, in_cluster=Settings.from_environ().in_cluster)
+        # a named context means a kubeconfig, even in a pod
+        in_cluster = Settings.from_environ().in_cluster and not args.context
+        kube = connect(args.kubeconfig, in_cluster=in_cluster, context=args.context)
         found = {kind: kube.list(API_VERSION, kind, namespace) for kind in ("ECSCluster", "ECSService", "ECSTask")}
     except (KubeError, OSError) as exc:
         print(f"error: cannot read from the cluster: {exc}", file=sys.stderr)
@@ -651,6 +658,46 @@ def _input_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("-o", "--output", choices=("yaml", "json"), default="yaml")
 
 
+def add_convert_command(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> argparse.ArgumentParser:
+    """`convert` and its flags, one definition for `ecs-operator convert` and `kubectl ecs convert`."""
+    convert = sub.add_parser(
+        "convert",
+        help="ECS JSON (register-task-definition, create-service, run-task, create-cluster input, "
+        "describe-* output, containerDefinitions arrays, CloudFormation/CDK templates) -> custom resource YAML",
+    )
+    _input_arguments(convert)
+    convert.add_argument(
+        "--family", help="family for inputs without one (a bare containerDefinitions array; default: the file name)"
+    )
+    convert.add_argument(
+        "--kind",
+        choices=("ECSService", "ECSTask", "TaskDefinition", "ECSCluster"),
+        help="what an ambiguous object is (an object naming a taskDefinition is a service when it "
+        "has service-only members such as serviceName, else a task)",
+    )
+    convert.add_argument(
+        "--keep-revisions",
+        action="store_true",
+        help="keep family:N and ARNs in taskDefinition references (default: follow the latest "
+        "revision, since revisions start again at 1 on Kubernetes)",
+    )
+    _parameter_argument(convert)
+    convert.set_defaults(func=_cmd_convert)
+    return convert
+
+
+def add_status_command(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> argparse.ArgumentParser:
+    """`status` and its flags, one definition for `ecs-operator status` and `kubectl ecs status`."""
+    status = sub.add_parser("status", help="clusters, services and tasks, as `aws ecs describe-*` shows them")
+    status.add_argument("-n", "--namespace", help="namespace (default: the kubeconfig context's, else default)")
+    status.add_argument("-A", "--all-namespaces", action="store_true")
+    status.add_argument("-o", "--output", choices=("table", "json", "yaml"), default="table")
+    status.add_argument("--kubeconfig", help="kubeconfig file (default: $KUBECONFIG, ~/.kube/config, in-cluster)")
+    status.add_argument("--context", help="kubeconfig context to read through (default: its current-context)")
+    status.set_defaults(func=_cmd_status)
+    return status
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="ecs-operator", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -734,29 +781,7 @@ def build_parser() -> argparse.ArgumentParser:
     dev.add_argument("--metrics-port", type=int, default=0, help="the operator's /metrics port (default 0: off)")
     dev.set_defaults(func=_cmd_dev)
 
-    convert = sub.add_parser(
-        "convert",
-        help="ECS JSON (register-task-definition, create-service, run-task, create-cluster input, "
-        "describe-* output, containerDefinitions arrays, CloudFormation/CDK templates) -> custom resource YAML",
-    )
-    _input_arguments(convert)
-    convert.add_argument(
-        "--family", help="family for inputs without one (a bare containerDefinitions array; default: the file name)"
-    )
-    convert.add_argument(
-        "--kind",
-        choices=("ECSService", "ECSTask", "TaskDefinition", "ECSCluster"),
-        help="what an ambiguous object is (an object naming a taskDefinition is a service when it "
-        "has service-only members such as serviceName, else a task)",
-    )
-    convert.add_argument(
-        "--keep-revisions",
-        action="store_true",
-        help="keep family:N and ARNs in taskDefinition references (default: follow the latest "
-        "revision, since revisions start again at 1 on Kubernetes)",
-    )
-    _parameter_argument(convert)
-    convert.set_defaults(func=_cmd_convert)
+    add_convert_command(sub)
 
     imp = sub.add_parser(
         "import", help="a live AWS account's ECS clusters, services, auto scaling and scheduled tasks -> manifests"
@@ -781,12 +806,7 @@ def build_parser() -> argparse.ArgumentParser:
     _parameter_argument(render)
     render.set_defaults(func=_cmd_render)
 
-    status = sub.add_parser("status", help="clusters, services and tasks, as `aws ecs describe-*` shows them")
-    status.add_argument("-n", "--namespace", help="namespace (default: the kubeconfig context's, else default)")
-    status.add_argument("-A", "--all-namespaces", action="store_true")
-    status.add_argument("-o", "--output", choices=("table", "json", "yaml"), default="table")
-    status.add_argument("--kubeconfig", help="kubeconfig file (default: $KUBECONFIG, ~/.kube/config, in-cluster)")
-    status.set_defaults(func=_cmd_status)
+    add_status_command(sub)
     return parser
 
 
