@@ -91,28 +91,32 @@ def _cmd_run(args: argparse.Namespace) -> int:
     except ValueError as exc:
         print(f"ecs-operator run: {exc}", file=sys.stderr)
         return 2
+    if args.shards is not None and args.shards < 1:
+        print(f"ecs-operator run: --shards must be 1 or more, got {args.shards}", file=sys.stderr)
+        return 2
     metrics = _serve_metrics(args.metrics_port, per_service=args.per_service_metrics)
-    leader = _elect(args, settings, timing, metrics) if args.leader_elect else None
-    if args.leader_elect and leader is None:
-        return 0  # asked to stop while waiting for the lease
+    shards = _shard_elector(args, settings, timing, metrics)
     kube = None
-    if leader is not None:
+    if shards is not None:
         from .handlers.leader import user_agent
         from .kube import connect
 
         unfenced = connect(settings.kubeconfig, in_cluster=settings.in_cluster, metrics=metrics)
-        kube = unfenced.fenced(leader.may_act, user_agent(leader.identity))
+        kube = unfenced.fenced(shards.may_write, user_agent(shards.identity))
     ctx = create_context(settings, kube=kube, metrics=metrics)
-    ctx.leader = leader
+    ctx.shards = shards
     registry = build_registry(admission_webhook=settings.webhook_enabled)
     if settings.local_fargate:
         from .localcluster.fargate_provisioner import register as register_fargate_provisioner
 
-        register_fargate_provisioner(registry, ctx.kube)
-    if leader is not None:
+        register_fargate_provisioner(registry, ctx.kube, ctx.owns)
+    if shards is not None:
+        from .handlers.shards import adopt_shard
+
+        shards.on_gained = lambda index: adopt_shard(ctx, index, args.namespace or ())
         # kopf stops as on a SIGTERM (its own graceful path); a stop_flag would be waited for on an
         # executor thread that keeps asyncio.run from returning
-        leader.keep(on_lost=lambda: os.kill(os.getpid(), signal.SIGTERM))
+        shards.keep(on_lost=lambda: os.kill(os.getpid(), signal.SIGTERM))
     try:
         kopf.run(
             registry=registry,
@@ -123,58 +127,36 @@ def _cmd_run(args: argparse.Namespace) -> int:
             liveness_endpoint=f"http://0.0.0.0:{args.health_port}/healthz" if args.health_port else None,
         )
     except Exception:
-        if leader is None or not leader.lost.is_set():
-            raise  # a lost lease fails kopf's own fenced writes (webhook configuration): that is expected
-    if leader is not None and leader.lost.is_set():
-        print("ecs-operator run: lost the leader lease; exiting so this replica restarts as a standby", file=sys.stderr)
+        if shards is None or not shards.lost.is_set():
+            raise  # a lost lease fails kopf's own fenced writes: that is expected
+    if shards is not None and shards.lost.is_set():
+        print(
+            "ecs-operator run: lost a leader lease; exiting so this replica restarts with an empty queue",
+            file=sys.stderr,
+        )
         return 1
-    if leader is not None:
-        leader.release()
+    if shards is not None:
+        shards.release()
     return 0
 
 
-def _elect(args: argparse.Namespace, settings: Any, timing: Any, metrics: Any) -> Any:
-    """Wait for the leader Lease (``--leader-elect``); None when SIGTERM or SIGINT came first.
+def _shard_elector(args: argparse.Namespace, settings: Any, timing: Any, metrics: Any) -> Any:
+    """``--leader-elect`` (one Lease) or ``--shards N`` (N Leases over a hash of the namespace), else None.
 
-    A waiting standby answers its liveness probe (``/healthz`` on ``health_port``: "standby"), so
-    Kubernetes keeps it; kopf serves that port once this replica leads. /metrics tells it by
-    ``leader_election_master_status``.
+    Every replica runs kopf (its caches stay warm and it serves the webhook); it acts only on the
+    namespaces of the shards it holds. /metrics tells which: ``leader_election_master_status`` by
+    Lease and ``ecs_operator_shards_held``.
     """
-    import signal
-    import threading
-    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-
+    if not args.leader_elect and args.shards is None:
+        return None
     from .handlers.leader import replica_identity
     from .kube import connect
-    from .kube.leader_election import LeaderElector
+    from .kube.shard_election import ShardElector
 
     kube = connect(settings.kubeconfig, in_cluster=settings.in_cluster)
     namespace = args.leader_election_namespace or os.environ.get("POD_NAMESPACE") or "ecs-operator-system"
-    elector = LeaderElector(
-        kube, namespace, args.leader_election_id, replica_identity(os.environ.get("POD_NAME")), timing
-    )
-    previous = {sig: signal.signal(sig, lambda *_: elector.stopping.set()) for sig in (signal.SIGTERM, signal.SIGINT)}
-
-    class Standby(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            self.send_response(200 if self.path == "/healthz" else 404)
-            self.end_headers()
-            self.wfile.write(b"standby")
-
-        def log_message(self, *_: Any) -> None:
-            pass  # probes every few seconds are not news
-
-    health = ThreadingHTTPServer(("0.0.0.0", args.health_port), Standby) if args.health_port else None
-    if health is not None:
-        threading.Thread(target=health.serve_forever, name="standby-health", daemon=True).start()
-    try:
-        return elector if elector.acquire() else None
-    finally:
-        if health is not None:
-            health.shutdown()
-            health.server_close()
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
+    identity = replica_identity(os.environ.get("POD_NAME"))
+    return ShardElector(kube, namespace, args.leader_election_id, identity, args.shards or 1, timing, metrics=metrics)
 
 
 def _serve_metrics(port: int, *, per_service: bool) -> Metrics:
@@ -732,6 +714,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--leader-elect",
         action="store_true",
         help="act only while holding a coordination.k8s.io Lease (several replicas: one acts, the rest wait)",
+    )
+    run.add_argument(
+        "--shards",
+        type=int,
+        help="split the work over N Leases by a hash of the namespace; each replica acts on the shards it "
+        "holds, as many as is fair among the live replicas (implies leader election; see README)",
     )
     run.add_argument("--leader-election-id", default="ecs-operator", help="the Lease's name (default ecs-operator)")
     run.add_argument(

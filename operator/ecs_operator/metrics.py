@@ -129,6 +129,11 @@ class Metrics:
             ["name"],
             registry=r,
         )
+        self.shards = Gauge(
+            "ecs_operator_shards_held",
+            "Shards (of --shards N; 1 under --leader-elect) whose Lease this replica holds.",
+            registry=r,
+        )
 
     # -- reconciles and queues -----------------------------------------------------------------
     def add_controller(self, name: str, depth: Callable[[], int]) -> None:
@@ -174,6 +179,9 @@ class Metrics:
     # -- ECS -----------------------------------------------------------------------------------
     def leading(self, lease: str, holds: bool) -> None:
         self.leader.labels(lease).set(1 if holds else 0)
+
+    def shards_held(self, count: int) -> None:
+        self.shards.set(count)
 
     def tasks_stopped(self, stop_codes: Iterable[str]) -> None:
         for code in stop_codes:

@@ -79,7 +79,7 @@ def test_racing_for_a_free_lease_exactly_one_wins(kube: Kube, namespace: str) ->
 def test_a_holder_that_stops_renewing_is_fenced_before_another_takes_over(kube: Kube, namespace: str) -> None:
     a, b = _elector(kube, namespace, "a"), _elector(kube, namespace, "b")
     assert a.try_once()
-    fenced = kube.fenced(a.may_act, "ecs-operator/a")
+    fenced = kube.fenced(lambda _path: a.may_act(), "ecs-operator/a")
     config = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "while-leading", "namespace": namespace}}
     fenced.create(config)
     assert not b.try_once()  # b has now seen the record: its lease runs from here

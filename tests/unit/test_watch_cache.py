@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from ecs_operator.kube.cache import Store
+from ecs_operator.kube.cache import Generations, Store
+from ecs_operator.vocabulary import FINALIZER
 
 
 def obj(name: str, key: str, ns: str = "prod", rv: str = "1") -> dict:
@@ -22,3 +23,30 @@ def test_store_tracks_events_and_moves_objects_between_keys() -> None:
     store.observe("DELETED", obj("b", "x"))
     assert store.get("prod", "x") == [] and len(store.all()) == 1
     assert store.get("other", "y") == []  # namespaces are separate
+
+
+def ecs(generation: int, *, finalizers: tuple[str, ...] = (FINALIZER,), deleting: bool = False) -> dict:
+    meta: dict = {"name": "web", "namespace": "prod", "generation": generation, "finalizers": list(finalizers)}
+    if deleting:
+        meta["deletionTimestamp"] = "2026-12-02T00:00:00Z"
+    return {"metadata": meta}
+
+
+def test_generations_wake_a_reconcile_for_spec_changes_and_deletion_not_for_status_writes() -> None:
+    seen = Generations()
+    assert seen.changed("ECSService", None, ecs(1, finalizers=()))  # listed at start-up: resume it
+    assert seen.changed("ECSService", "MODIFIED", ecs(1, finalizers=()))  # still not adopted: look again
+    assert not seen.changed("ECSService", "MODIFIED", ecs(1))  # our finalizer arrived
+    assert not seen.changed("ECSService", "MODIFIED", ecs(1))  # a status write
+    assert seen.changed("ECSService", "MODIFIED", ecs(2))  # a spec change
+    assert seen.changed("ECSService", "MODIFIED", ecs(2, deleting=True))  # its deletion began
+    assert not seen.changed("ECSService", "MODIFIED", ecs(2, deleting=True))  # the drain's status writes
+    assert not seen.changed("ECSService", "DELETED", ecs(2, deleting=True))
+    assert seen.changed("ECSService", "ADDED", ecs(1))  # created again under the same name
+
+
+def test_generations_of_a_kind_without_our_finalizer_ignore_its_absence() -> None:
+    seen = Generations()
+    assert seen.changed("TaskDefinition", "ADDED", ecs(1, finalizers=()), finalized=False)
+    assert not seen.changed("TaskDefinition", "MODIFIED", ecs(1, finalizers=()), finalized=False)
+    assert seen.changed("ECSService", "MODIFIED", ecs(1, finalizers=()))  # kinds are separate

@@ -13,14 +13,14 @@ from typing import Any
 import kopf
 
 from ..kube import NotFound
+from ..kube.finalizers import has_finalizer
 from ..models import SpecError, parse_cluster
 from ..plan import plan_cluster, plan_invalid_cluster
 from ..plan.cluster import cluster_name, cluster_reference, plan_cluster_deletion
 from ..vocabulary import API_VERSION, GROUP, KIND_CLUSTER, KIND_SERVICE, KIND_TASK, LABEL_CLUSTER, PLURALS, VERSION
-from .changes import register_changes
+from .changes import adopt, register_changes, release
 from .clock import utcnow
 from .context import OperatorContext, context_of, namespaced
-from .errors import kopf_errors
 
 __all__ = ["reconcile_cluster", "register"]
 
@@ -34,7 +34,8 @@ def reconcile_cluster(ctx: OperatorContext, namespace: str, name: str) -> float 
     except NotFound:
         return None
     if body["metadata"].get("deletionTimestamp"):
-        return None  # DEPROVISIONING: cluster_deleted reports it until the cluster is empty
+        return _deprovision(ctx, body) if has_finalizer(body) else None
+    adopt(ctx, body)
     now = utcnow()
     try:
         spec = parse_cluster(body.get("spec") or {})
@@ -59,11 +60,12 @@ def _recount(ctx: OperatorContext, namespace: str | None = None, cluster: str | 
             ctx.clusters.later(meta["namespace"], meta["name"], RECOUNT_DELAY)
 
 
-@kopf_errors
-def cluster_deleted(body: kopf.Body, namespace: str | None, name: str, memo: kopf.Memo, **_: Any) -> None:
-    """DeleteCluster: held (DEPROVISIONING) while services or tasks still use the cluster."""
-    namespace = namespaced(namespace)
-    ctx = context_of(memo)
+def _deprovision(ctx: OperatorContext, body: dict[str, Any]) -> float | None:
+    """DeleteCluster: held (DEPROVISIONING) while services or tasks still use the cluster.
+
+    https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_DeleteCluster.html
+    """
+    namespace = body["metadata"]["namespace"]
     cluster = cluster_name(body)
     services, tasks = (
         [
@@ -73,10 +75,12 @@ def cluster_deleted(body: kopf.Body, namespace: str | None, name: str, memo: kop
         ]
         for kind in (KIND_SERVICE, KIND_TASK)
     )
-    plan, empty = plan_cluster_deletion(dict(body), services, tasks, utcnow())
-    ctx.executor.execute(dict(body), plan)
+    plan, empty = plan_cluster_deletion(body, services, tasks, utcnow())
+    ctx.executor.execute(body, plan)
     if not empty:
-        raise kopf.TemporaryError(str(plan.status and plan.status["problem"]), delay=DELETE_RECHECK_SECONDS)
+        return DELETE_RECHECK_SECONDS
+    release(ctx, KIND_CLUSTER, body)
+    return None
 
 
 async def cluster_seen(event: kopf.RawEvent, body: kopf.Body, memo: kopf.Memo, **_: Any) -> None:
@@ -96,8 +100,7 @@ async def cluster_task_event(namespace: str | None, labels: Mapping[str, str], m
 
 def register(registry: kopf.OperatorRegistry) -> None:
     plural = PLURALS[KIND_CLUSTER]
-    register_changes(registry, KIND_CLUSTER, "cluster_changed")
-    kopf.on.delete(GROUP, VERSION, plural, backoff=DELETE_RECHECK_SECONDS, registry=registry)(cluster_deleted)
+    register_changes(registry, KIND_CLUSTER)
     kopf.on.event(GROUP, VERSION, plural, registry=registry)(cluster_seen)
     kopf.on.event("", "v1", "nodes", registry=registry)(node_event)
     kopf.on.event("", "v1", "pods", labels={LABEL_CLUSTER: kopf.PRESENT}, registry=registry)(cluster_task_event)

@@ -14,11 +14,11 @@ from typing import Any
 
 from ..kube import Kube, connect
 from ..kube.applier import Applier
-from ..kube.cache import Caches
+from ..kube.cache import Caches, Generations
 from ..kube.dependencies import PodDependencies
 from ..kube.executor import Executor
-from ..kube.leader_election import LeaderElector
 from ..kube.lookups import Lookups
+from ..kube.shard_election import ShardElector
 from ..kube.traffic import TrafficApplier
 from ..kube.workqueue import Scheduler, WorkQueue
 from ..metrics import Metrics
@@ -42,7 +42,8 @@ class OperatorContext:
     traffic: TrafficApplier
     scheduler: Scheduler
     metrics: Metrics = field(default_factory=Metrics)
-    leader: LeaderElector | None = None  # with --leader-elect: the lease that fences every write
+    shards: ShardElector | None = None  # with --leader-elect/--shards: the Leases that fence every write
+    generations: Generations = field(default_factory=Generations)  # which ECS object events need a reconcile
     dependencies: PodDependencies = field(init=False)
     queues: dict[str, WorkQueue] = field(default_factory=dict)
 
@@ -79,7 +80,7 @@ class OperatorContext:
         def bound(namespace: str, name: str) -> float | None:
             return reconcile(self, namespace, name)
 
-        queue = WorkQueue(kind, bound, self.scheduler, self.metrics)
+        queue = WorkQueue(kind, bound, self.scheduler, self.metrics, owns=self.owns)
         self.queues[kind] = queue
         return queue
 
@@ -101,6 +102,10 @@ class OperatorContext:
     @property
     def task_definitions(self) -> WorkQueue:
         return self.queues[KIND_TASK_DEFINITION]
+
+    def owns(self, namespace: str) -> bool:
+        """Whether this replica acts on ``namespace`` now (always, without leader election)."""
+        return self.shards is None or self.shards.owns(namespace)
 
     def wake(self, kind: str, namespace: str, name: str, delay: float = 0.0) -> None:
         """Reconcile an object of `kind` soon (a dependency appeared, an owned object drifted)."""

@@ -31,7 +31,7 @@ def user_agent(identity: str) -> str:
     return f"ecs-operator/{identity}"
 
 
-def fenced_session(info: kopf.ConnectionInfo, may_write: Callable[[], bool], identity: str) -> kopf.AiohttpSession:
+def fenced_session(info: kopf.ConnectionInfo, may_write: Callable[[str], bool], identity: str) -> kopf.AiohttpSession:
     """kopf's connection, built as kopf builds it, refusing writes while this replica may not act."""
 
     async def fence(

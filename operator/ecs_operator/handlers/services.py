@@ -15,6 +15,7 @@ from typing import Any
 import kopf
 
 from ..kube import NotFound
+from ..kube.finalizers import has_finalizer
 from ..models import ECSClusterSpec, ECSServiceSpec, SpecError, TaskDefinitionSpec, parse_service
 from ..plan import Patch, Problem, Reason, ServiceSnapshot, plan_service, plan_service_deletion
 from ..plan.conditions import report
@@ -25,10 +26,9 @@ from ..render.errors import RenderError
 from ..render.schedule import ScheduleError
 from ..render.service import ServiceRender, force_token, render_service
 from ..vocabulary import GROUP, KIND_SERVICE, LABEL_SERVICE, PLURALS, VERSION
-from .changes import register_changes
+from .changes import adopt, register_changes, release
 from .clock import utcnow
 from .context import OperatorContext, context_of, namespaced
-from .errors import kopf_errors
 
 __all__ = ["reconcile_service", "register"]
 
@@ -43,7 +43,8 @@ def reconcile_service(ctx: OperatorContext, namespace: str, name: str) -> float 
         ctx.services.forget(namespace, name)
         return None
     if body["metadata"].get("deletionTimestamp"):
-        return None
+        return _drain(ctx, body)
+    adopt(ctx, body)
     now = utcnow()
     try:
         snapshot = _observe(ctx, body, now)
@@ -168,22 +169,25 @@ def _scale_existing(ctx: OperatorContext, namespace: str, name: str, desired: in
     ]
 
 
-@kopf_errors
-def service_deleted(body: kopf.Body, namespace: str | None, name: str, memo: kopf.Memo, **_: Any) -> None:
-    """ECS DeleteService: DRAINING while every workload scales to zero; garbage collection does the rest."""
-    namespace = namespaced(namespace)
-    ctx = context_of(memo)
-    ctx.services.forget(namespace, name)
+def _drain(ctx: OperatorContext, body: dict[str, Any]) -> float | None:
+    """ECS DeleteService: DRAINING while every workload scales to zero; garbage collection does the rest.
+
+    https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_DeleteService.html
+    """
+    if not has_finalizer(body):
+        return None  # not ours to hold (deleted before its first reconcile)
+    namespace, name = body["metadata"]["namespace"], body["metadata"]["name"]
     plan, stopping = plan_service_deletion(
-        dict(body),
+        body,
         ctx.lookups.workloads(namespace, name),
         ctx.kube.list("v1", "Pod", namespace, labels={LABEL_SERVICE: name}),
         utcnow(),
     )
-    ctx.executor.execute(dict(body), plan)
+    ctx.executor.execute(body, plan)
     if stopping:
-        raise kopf.TemporaryError(f"draining: {stopping} tasks still stopping", delay=DRAIN_RECHECK_SECONDS)
-    ctx.applier.forget_owner(namespace, name)
+        return DRAIN_RECHECK_SECONDS
+    release(ctx, KIND_SERVICE, body)
+    return None
 
 
 async def service_seen(event: kopf.RawEvent, body: kopf.Body, memo: kopf.Memo, **_: Any) -> None:
@@ -222,7 +226,6 @@ async def service_pod_event(
 
 def register(registry: kopf.OperatorRegistry) -> None:
     plural = PLURALS[KIND_SERVICE]
-    register_changes(registry, KIND_SERVICE, "service_changed")
-    kopf.on.delete(GROUP, VERSION, plural, backoff=5, registry=registry)(service_deleted)
+    register_changes(registry, KIND_SERVICE)
     kopf.on.event(GROUP, VERSION, plural, registry=registry)(service_seen)
     kopf.on.event("", "v1", "pods", labels={LABEL_SERVICE: kopf.PRESENT}, registry=registry)(service_pod_event)

@@ -7,12 +7,14 @@ from typing import Any
 
 import kopf
 
-from ..vocabulary import FINALIZER, GROUP
+from ..vocabulary import GROUP
 from . import admission
 from .context import context_of
 from .leader import fenced_session
 
 __all__ = ["register"]
+
+KOPF_FINALIZER = f"{GROUP}/kopf-unused"
 
 
 async def login(memo: kopf.Memo, **kwargs: Any) -> kopf.ConnectionInfo | kopf.AiohttpSession | None:
@@ -25,20 +27,18 @@ async def login(memo: kopf.Memo, **kwargs: Any) -> kopf.ConnectionInfo | kopf.Ai
         info = kopf.login_with_service_account(**kwargs)
     else:
         info = kopf.login_with_kubeconfig(**kwargs)
-    if info is None or ctx.leader is None:
+    if info is None or ctx.shards is None:
         return info
-    return fenced_session(info, ctx.leader.may_act, ctx.leader.identity)
+    return fenced_session(info, ctx.shards.may_write_namespaced, ctx.shards.identity)
 
 
 def configure(settings: kopf.OperatorSettings, memo: kopf.Memo, **_: Any) -> None:
     ours = context_of(memo).settings
     settings.execution.max_workers = ours.kopf_workers
     settings.posting.level = logging.WARNING
-    settings.persistence.finalizer = FINALIZER
-    settings.persistence.progress_storage = kopf.AnnotationsProgressStorage(prefix=GROUP)
-    settings.persistence.diffbase_storage = kopf.AnnotationsDiffBaseStorage(
-        prefix=GROUP, key="last-handled-configuration"
-    )
+    # kopf only watches (handlers/changes.py): it keeps no state on objects, and its finalizer is
+    # never ours, so kopf cannot release a deletion the operator holds
+    settings.persistence.finalizer = KOPF_FINALIZER
     # Reconnect watches regularly so an API server restart is noticed quickly.
     settings.watching.server_timeout = 60
     settings.watching.client_timeout = 90
@@ -48,11 +48,11 @@ def configure(settings: kopf.OperatorSettings, memo: kopf.Memo, **_: Any) -> Non
 
 
 def shutdown(memo: kopf.Memo, **_: Any) -> None:
-    """Drop deferred work: a stopping operator must not act after kopf has stopped; hand the lease on."""
+    """Drop deferred work: a stopping operator must not act after kopf has stopped; hand the leases on."""
     ctx = context_of(memo)
     ctx.stop()
-    if ctx.leader is not None:
-        ctx.leader.release()
+    if ctx.shards is not None:
+        ctx.shards.release()
 
 
 def register(registry: kopf.OperatorRegistry) -> None:

@@ -90,7 +90,7 @@ def _newer_than_status(ctx: OperatorContext, namespace: str, owner: str, labels:
 
 def register(registry: kopf.OperatorRegistry) -> None:
     plural = PLURALS[KIND_TASK_DEFINITION]
-    register_changes(registry, KIND_TASK_DEFINITION, "task_definition_changed")
+    register_changes(registry, KIND_TASK_DEFINITION, finalized=False)
     kopf.on.event(GROUP, VERSION, plural, registry=registry)(task_definition_seen)
     kopf.on.event("apps", "v1", "controllerrevisions", labels={LABEL_TASK_DEFINITION: kopf.PRESENT}, registry=registry)(
         revision_seen

@@ -19,6 +19,7 @@ from typing import Any
 import kopf
 
 from ..kube import Conflict, NotFound
+from ..kube.finalizers import has_finalizer
 from ..models import ECSTaskSpec, SpecError, parse_task
 from ..plan import Problem, Reason, TaskSnapshot, plan_task, tasks_to_launch
 from ..plan.conditions import report
@@ -28,10 +29,9 @@ from ..render.errors import RenderError
 from ..render.schedule import ScheduleError
 from ..render.task import TaskRender, cronjob_name, render_task, task_label
 from ..vocabulary import ANNOTATION_ECSTASK, GROUP, KIND_TASK, LABEL_TASK, PLURALS, VERSION
-from .changes import register_changes
+from .changes import adopt, register_changes, release
 from .clock import utcnow
 from .context import OperatorContext, context_of, namespaced
-from .errors import kopf_errors
 
 __all__ = ["reconcile_task", "register"]
 
@@ -45,15 +45,33 @@ def reconcile_task(ctx: OperatorContext, namespace: str, name: str) -> float | N
     except NotFound:
         ctx.tasks.forget(namespace, name)
         return None
+    deleting = bool(body["metadata"].get("deletionTimestamp"))
+    if deleting and not has_finalizer(body):
+        return None  # not ours to hold (deleted before its first reconcile)
+    adopt(ctx, body)
     now = utcnow()
     try:
         snapshot = _observe(ctx, body, now)
     except Problem as problem:
         return ctx.executor.execute(body, report(body, problem, now)).requeue_after
     outcome = ctx.executor.execute(body, plan_task(snapshot))
+    if deleting:
+        return _stopped(ctx, body, outcome.requeue_after)
     if outcome.gone:
         ctx.tasks.forget(namespace, name)
     return outcome.requeue_after
+
+
+def _stopped(ctx: OperatorContext, body: dict[str, Any], requeue_after: float | None) -> float | None:
+    """Deleting an ECSTask is StopTask for all its tasks: it goes once they have stopped (UserInitiated).
+
+    https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_StopTask.html
+    """
+    namespace, name = body["metadata"]["namespace"], body["metadata"]["name"]
+    if _pods(ctx, namespace, name):
+        return min(requeue_after or STOPPING_RECHECK_SECONDS, STOPPING_RECHECK_SECONDS)
+    release(ctx, KIND_TASK, body)
+    return None
 
 
 def _observe(ctx: OperatorContext, body: dict[str, Any], now: datetime) -> TaskSnapshot:
@@ -139,20 +157,6 @@ def _render(
     return rendered, f"{family}:{resolved.revision}"
 
 
-@kopf_errors
-def task_deleted(namespace: str | None, name: str, memo: kopf.Memo, **_: Any) -> None:
-    """Deleting an ECSTask is StopTask for all its tasks: they stop (UserInitiated) before it goes."""
-    namespace = namespaced(namespace)
-    ctx = context_of(memo)
-    ctx.tasks.run(namespace, name, raise_errors=True)
-    remaining = _pods(ctx, namespace, name)
-    if remaining:
-        ctx.tasks.later(namespace, name, 0.5)
-        raise kopf.TemporaryError(f"stopping: {len(remaining)} tasks still running", delay=STOPPING_RECHECK_SECONDS)
-    ctx.tasks.forget(namespace, name)
-    ctx.applier.forget_owner(namespace, name)
-
-
 async def task_pod_event(
     event: kopf.RawEvent,
     body: kopf.Body,
@@ -192,9 +196,7 @@ def task_definition_event(namespace: str | None, name: str, body: kopf.Body, mem
 
 
 def register(registry: kopf.OperatorRegistry) -> None:
-    plural = PLURALS[KIND_TASK]
-    register_changes(registry, KIND_TASK, "task_changed")
-    kopf.on.delete(GROUP, VERSION, plural, backoff=2, registry=registry)(task_deleted)
+    register_changes(registry, KIND_TASK)
     kopf.on.event("", "v1", "pods", labels={LABEL_TASK: kopf.PRESENT}, registry=registry)(task_pod_event)
     kopf.on.event("batch", "v1", "jobs", labels={LABEL_TASK: kopf.PRESENT}, registry=registry)(task_job_event)
     kopf.on.event(GROUP, VERSION, PLURALS["TaskDefinition"], id="task-definition-for-tasks", registry=registry)(

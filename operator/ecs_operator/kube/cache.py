@@ -15,9 +15,9 @@ from typing import Any
 
 from ..plan.cluster import cluster_name, cluster_reference
 from ..plan.task_definition import family_of
-from ..vocabulary import LABEL_SERVICE, LABEL_TASK, LABEL_TASK_DEFINITION
+from ..vocabulary import FINALIZER, LABEL_SERVICE, LABEL_TASK, LABEL_TASK_DEFINITION
 
-__all__ = ["Store", "Caches"]
+__all__ = ["Store", "Caches", "Generations"]
 
 Obj = dict[str, Any]
 
@@ -55,6 +55,37 @@ class Store:
     def all(self) -> list[Obj]:
         with self._lock:
             return [obj for bucket in self._items.values() for obj in bucket.values()]
+
+
+class Generations:
+    """Which events of an ECS object call for a reconcile: it is new (or listed at start-up), its
+    spec changed (``metadata.generation`` moved), its deletion began, or our finalizer is missing.
+
+    Status writes, kopf-free metadata churn and our own finalizer patch do not: they change neither.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._seen: dict[tuple[str, str, str], tuple[Any, bool, bool]] = {}
+
+    def changed(self, kind: str, event_type: str | None, obj: Mapping[str, Any], *, finalized: bool = True) -> bool:
+        """``finalized``: the kind carries our finalizer (a TaskDefinition does not)."""
+        meta = obj.get("metadata") or {}
+        key = (kind, meta.get("namespace") or "", meta["name"])
+        state = (
+            meta.get("generation"),
+            bool(meta.get("deletionTimestamp")),
+            FINALIZER in (meta.get("finalizers") or ()),
+        )
+        with self._lock:
+            before = self._seen.pop(key, None)
+            if event_type == "DELETED":
+                return False
+            self._seen[key] = state
+        if before is None or event_type != "MODIFIED":
+            return True
+        generation, deleting, held = state
+        return generation != before[0] or (deleting and not before[1]) or (finalized and not held and not deleting)
 
 
 def _label(name: str) -> Callable[[Mapping[str, Any]], str | None]:

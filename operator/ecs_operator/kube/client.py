@@ -33,10 +33,11 @@ Obj = dict[str, Any]
 _READS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
-def check_fence(method: str, path: str, may_write: Callable[[], bool] | None) -> None:
-    """Refuse a write (any method but a read) while ``may_write()`` is false: the leader-election fence."""
-    if may_write is not None and method not in _READS and not may_write():
-        raise NotLeader(f"{method} {path}: this replica does not hold its leader lease")
+def check_fence(method: str, path: str, may_write: Callable[[str], bool] | None) -> None:
+    """Refuse a write (any method but a read) to ``path`` while ``may_write(path)`` is false: the
+    leader-election fence (the Lease of the path's shard is not held, or not renewed in time)."""
+    if may_write is not None and method not in _READS and not may_write(path):
+        raise NotLeader(f"{method} {path}: this replica does not hold the lease of its shard")
 
 
 class Kube:
@@ -48,7 +49,7 @@ class Kube:
         headers: Mapping[str, str] | None = None,
         *,
         metrics: Metrics | None = None,
-        fence: Callable[[], bool] | None = None,
+        fence: Callable[[str], bool] | None = None,
         user_agent: str | None = None,
     ) -> None:
         self._api = api_client
@@ -72,8 +73,8 @@ class Kube:
             user_agent=self._user_agent,
         )
 
-    def fenced(self, may_write: Callable[[], bool], user_agent: str | None = None) -> Kube:
-        """The same connection, refusing every write while ``may_write()`` is false (leader election).
+    def fenced(self, may_write: Callable[[str], bool], user_agent: str | None = None) -> Kube:
+        """The same connection, refusing a write to a path while ``may_write(path)`` is false (leader election).
 
         Reads and watches go on, so a standby's caches stay warm; ``user_agent`` names the replica
         in the API server's audit log.

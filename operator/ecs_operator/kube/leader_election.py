@@ -16,6 +16,7 @@ import threading
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import Any
 
 from ..metrics import Metrics
 from ..plan.leadership import ElectionTiming, LeaseRecord, claim, may_act, record_of, released
@@ -43,8 +44,10 @@ class LeaderElector:
         clock: Callable[[], float] = time.monotonic,
         wall_clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         metrics: Metrics | None = None,
+        annotations: dict[str, str] | None = None,
     ) -> None:
         self.kube = kube
+        self.annotations = annotations or {}  # written with every renewal (a member's shard count)
         self.namespace = namespace
         self.name = name
         self.identity = identity
@@ -128,6 +131,12 @@ class LeaderElector:
         thread.start()
         return thread
 
+    def drop(self) -> None:
+        """Stop holding without a write (the lease could not be renewed in time)."""
+        self.stopping.set()
+        self._renewed_at = None
+        self._report(False)
+
     def release(self) -> None:
         """Give the lease up (a clean shutdown), so a standby takes it at its next try, not a lease later."""
         self.stopping.set()
@@ -149,7 +158,9 @@ class LeaderElector:
         return f"/apis/{LEASE_API_VERSION}/namespaces/{self.namespace}/leases/{self.name}"
 
     def _write(self, record: LeaseRecord, resource_version: str | None, timeout: float) -> None:
-        metadata: dict[str, str] = {"name": self.name, "namespace": self.namespace}
+        metadata: dict[str, Any] = {"name": self.name, "namespace": self.namespace}
+        if self.annotations:
+            metadata["annotations"] = self.annotations
         body = {"apiVersion": LEASE_API_VERSION, "kind": "Lease", "metadata": metadata, "spec": record.spec()}
         if resource_version is None:
             self.kube.request(

@@ -26,7 +26,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
 from ..metrics import RESULT_ERROR, RESULT_REQUEUE, RESULT_SUCCESS, Metrics
-from .errors import Forbidden
+from .errors import Forbidden, NotLeader
 
 __all__ = ["Key", "Reconcile", "Scheduler", "WorkQueue", "FAILURE_RETRY_SECONDS"]
 
@@ -130,8 +130,10 @@ class WorkQueue:
         metrics: Metrics | None = None,
         *,
         clock: Callable[[], float] = time.monotonic,
+        owns: Callable[[str], bool] | None = None,
     ) -> None:
         self.name = name
+        self._owns = owns or (lambda namespace: True)  # sharding: another replica acts on the rest
         self.controller = name.lower()  # controller-runtime names a controller (and its queue) by its kind
         self._reconcile = reconcile
         self._scheduler = scheduler
@@ -156,6 +158,8 @@ class WorkQueue:
 
         ``due_at``: when a deferred run became due (its queue time counts from then).
         """
+        if not self._owns(namespace):
+            return None  # not this replica's shard (any more): its owner has its own trigger
         key = (namespace, name)
         arrived = self._clock() if due_at is None else due_at
         with self._lock:
@@ -185,8 +189,10 @@ class WorkQueue:
                         raise
                     if rerun:
                         continue
-                    if _namespace_terminating(exc):
-                        requeue = None  # the namespace is going away with everything in it
+                    if _namespace_terminating(exc) or isinstance(exc, NotLeader):
+                        # the namespace is going away with everything in it; or this replica lost
+                        # the namespace's shard mid-reconcile and its new owner reconciles it
+                        requeue = None
                     else:
                         log.exception("%s %s/%s: reconcile failed", self.name, namespace, name)
                         requeue = FAILURE_RETRY_SECONDS
@@ -210,6 +216,8 @@ class WorkQueue:
 
     def later(self, namespace: str, name: str, delay: float) -> None:
         """Reconcile again after `delay` seconds (an earlier pending request wins)."""
+        if not self._owns(namespace):
+            return
         due = self._clock() + max(0.0, delay)
         self._scheduler.schedule((self.name, namespace, name), delay, lambda: self.run(namespace, name, due_at=due))
 

@@ -15,11 +15,13 @@ unavailable" event.
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Callable
 from typing import Any
 
 import kopf
 
 from ..kube import Conflict, Kube, NotFound
+from ..kube.errors import NotLeader
 from ..render.capacity import FARGATE_SCHEDULER
 from ..render.fargate import build_binding, build_fargate_node, fargate_node_name
 from ..vocabulary import ANNOTATION_FARGATE_POD_UID, LABEL_MANAGED_BY, MANAGED_BY
@@ -31,11 +33,14 @@ NO_CAPACITY_ANNOTATION = "ecs.operator.dev/kwok-fargate-capacity-unavailable"
 
 
 class FargateProvisioner:
-    def __init__(self, kube: Kube) -> None:
+    def __init__(self, kube: Kube, owns: Callable[[str], bool]) -> None:
         self._kube = kube
+        self._owns = owns  # sharding: the replica that owns the pod's namespace places it
 
     def pod_event(self, event: kopf.RawEvent, body: kopf.Body, **_: Any) -> None:
         pod = dict(body)
+        if not self._owns(pod["metadata"]["namespace"]):
+            return
         node = fargate_node_name(pod)
         phase = (pod.get("status") or {}).get("phase")
         if event.get("type") == "DELETED" or phase in ("Succeeded", "Failed"):
@@ -78,7 +83,12 @@ class FargateProvisioner:
             )
 
     def sweep_orphan_nodes(self, **_: Any) -> None:
-        """Nodes whose task went away while the operator was down."""
+        """Nodes whose task went away while the operator was down (a replica that holds no shard yet
+        leaves them to one that does)."""
+        with contextlib.suppress(NotLeader):
+            self._sweep()
+
+    def _sweep(self) -> None:
         live = {
             p["metadata"]["uid"]
             for p in self._kube.list("v1", "Pod")
@@ -91,8 +101,8 @@ class FargateProvisioner:
                 self._kube.delete("v1", "Node", None, node["metadata"]["name"])
 
 
-def register(registry: kopf.OperatorRegistry, kube: Kube) -> None:
-    provisioner = FargateProvisioner(kube)
+def register(registry: kopf.OperatorRegistry, kube: Kube, owns: Callable[[str], bool] = lambda _: True) -> None:
+    provisioner = FargateProvisioner(kube, owns)
     kopf.on.event(
         "", "v1", "pods", field="spec.schedulerName", value=FARGATE_SCHEDULER, id="fargate-pod", registry=registry
     )(provisioner.pod_event)
