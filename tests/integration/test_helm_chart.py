@@ -176,7 +176,11 @@ def test_default_render_installs_what_kustomize_installs(helm: str, kubectl: str
     assert [e["name"] for e in container["env"]] == ["POD_NAME", "POD_NAMESPACE"]
     lease_rules = _one(chart, "Role", "ecs-operator-leader-election")["rules"]
     assert lease_rules == [
-        {"apiGroups": ["coordination.k8s.io"], "resources": ["leases"], "verbs": ["get", "create", "update"]}
+        {
+            "apiGroups": ["coordination.k8s.io"],
+            "resources": ["leases"],
+            "verbs": ["get", "list", "create", "update", "delete"],
+        }
     ]
     assert {p["name"]: p["containerPort"] for p in container["ports"]} == {"health": 8081, "metrics": 8080}
     assert container["livenessProbe"]["httpGet"]["port"] == "health"
@@ -220,6 +224,15 @@ def test_values_reach_the_operator(helm: str) -> None:
     assert deployment["spec"]["replicas"] == 2
     assert deployment["spec"]["strategy"] == {"type": "Recreate"}  # no lease: never two pods at once
     assert not [o for o in chart if o["kind"] == "ServiceMonitor" or o["metadata"]["name"] == "ecs-operator-metrics"]
+
+
+def test_shards_reach_the_operator(helm: str) -> None:
+    """`leaderElection.shards` > 1 runs `--shards N` (leader election by shard), rolling like one Lease.
+
+    The Role lets a replica list and delete membership Leases (counting the replicas, clearing dead ones)."""
+    chart = _render(helm, "leaderElection.shards=4", "replicas=3")
+    assert _operator(chart)["args"][:3] == ["run", "--shards", "4"]
+    assert _one(chart, "Deployment", "ecs-operator")["spec"]["strategy"] == {"type": "RollingUpdate"}
 
 
 def test_switches_leave_out_rbac_and_the_ecs_api(helm: str) -> None:

@@ -1,8 +1,9 @@
 """LeaderElector against the real API server: one holder, races settled by resourceVersion, the fence.
 
-Electors run in this process with short timings (lease 3 s, renew deadline 2 s, retry 0.5 s);
-the operator's use of them (two `ecs-operator run --leader-elect` replicas, SIGKILL, SIGSTOP,
-SIGTERM) is tests/reliability/test_leader_election.py.
+Electors run in this process with short timings (lease 3 s, renew deadline 2 s, retry 0.5 s).
+The rounds over them are tests/integration/test_shard_election.py (ShardElector); the operator's use
+(two `ecs-operator run --leader-elect` replicas, SIGKILL, SIGSTOP, SIGTERM; `--shards 4`) is
+tests/reliability/test_leader_election.py.
 """
 
 from __future__ import annotations
@@ -98,22 +99,3 @@ def test_a_holder_that_stops_renewing_is_fenced_before_another_takes_over(kube: 
     spec = _lease(kube, namespace)
     assert spec["holderIdentity"] == "b" and spec["leaseTransitions"] == 1
     assert not a.try_once(), "the old holder cannot take it back while b renews"
-
-
-def test_keep_renews_and_reports_a_lost_lease(kube: Kube, namespace: str) -> None:
-    a, b = _elector(kube, namespace, "a"), _elector(kube, namespace, "b")
-    assert a.try_once()
-    lost = threading.Event()
-    a.keep(on_lost=lost.set)
-    deadline = time.monotonic() + 2 * FAST.lease_duration
-    while time.monotonic() < deadline:
-        assert not b.try_once(), "a renews: b never gets the lease"
-        time.sleep(FAST.retry_period)
-    assert a.may_act() and not lost.is_set()
-    # another writer takes the lease away (as after a long pause): a notices and reports it
-    lease = kube.get("coordination.k8s.io/v1", "Lease", namespace, "ecs-operator-test")
-    lease["spec"]["holderIdentity"] = "someone-else"
-    kube.replace(lease)
-    assert lost.wait(FAST.renew_deadline + 2 * FAST.retry_period + 1)
-    assert not a.may_act() and a.lost.is_set()
-    a.stopping.set()

@@ -11,6 +11,9 @@ Injected and checked:
 * SIGSTOP of the leader for longer than its lease, while the services change: the standby takes
   over; after SIGCONT the old leader sends no write (audit log) and exits to restart as a standby.
 * SIGTERM of the leader: it releases the lease and the standby leads within 3 s.
+* ``--shards 4`` over two replicas: each holds two shards, every namespace's writes come from the
+  one replica holding its shard (audit log); SIGKILL of one moves its shards to the other, which
+  then acts on their namespaces.
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ from manifests import ecs_service, task_definition
 
 from conftest import Operators
 from ecs_operator.localcluster.cluster import ClusterHandle, LocalCluster
+from ecs_operator.plan.sharding import shard_of
 
 CRDS = Path(__file__).resolve().parents[2] / "crds"
 API = "ecs.operator.dev/v1alpha1"
@@ -43,6 +47,7 @@ POLICY = {
     "rules": [{"level": "None", "verbs": ["get", "list", "watch"]}, {"level": "Metadata"}],
 }
 LEADING = re.compile(r"became leader: lease \S+ held by (\S+)")
+SHARD_LEASE = re.compile(r"ecs-operator-shard-(\d)-of-4")
 
 
 @pytest.fixture(scope="module")
@@ -222,3 +227,103 @@ def test_sigterm_releases_the_lease_and_the_standby_leads_within_3s(audited, rep
     wait_until(lambda: steady(kube.get(API, "ECSService", namespace, "after-term"), 1), timeout=120, message="after")
     assert took_over <= 3, f"the standby led {took_over:.1f}s after SIGTERM"
     report(f"leader election: SIGTERM; the lease was released and the standby led after {took_over:.1f}s")
+
+
+def _shard_holders(kube: Any, namespace: str) -> dict[int, str]:
+    """Shard -> the identity holding its Lease now."""
+    held = {}
+    for lease in kube.list("coordination.k8s.io/v1", "Lease", namespace):
+        found = SHARD_LEASE.fullmatch(lease["metadata"]["name"])
+        if found and lease["spec"].get("holderIdentity"):
+            held[int(found.group(1))] = lease["spec"]["holderIdentity"]
+    return held
+
+
+def _teams(prefix: str, per_shard: int = 2) -> list[str]:
+    """Namespace names covering each of the 4 shards ``per_shard`` times."""
+    chosen: dict[int, list[str]] = {i: [] for i in range(4)}
+    for i in range(1000):
+        name = f"{prefix}-t{i}"
+        if len(chosen[shard_of(name, 4)]) < per_shard:
+            chosen[shard_of(name, 4)].append(name)
+    return [n for names in chosen.values() for n in names]
+
+
+@pytest.mark.timeout(1200)
+def test_four_shards_over_two_replicas_one_acts_per_namespace_and_a_killed_ones_shards_move(audited, replicas) -> None:
+    local, handle = audited
+    ops, namespace = replicas
+    kube = kube_client(handle)
+    teams = _teams(namespace)
+    for team in teams:
+        handle.kubectl("create", "namespace", team)
+    try:
+        first = _start(ops, namespace, "--shards", "4")
+        second = _start(ops, namespace, "--shards", "4")
+        agents = {_identity(op): op for op in (first, second)}
+
+        def split() -> bool:
+            holders = _shard_holders(kube, namespace)
+            return len(holders) == 4 and sorted(list(holders.values()).count(i) for i in agents) == [2, 2]
+
+        wait_until(split, timeout=60, message="two shards each")
+        settled = time.time()
+        owner = {team: _shard_holders(kube, namespace)[shard_of(team, 4)] for team in teams}
+        for team in teams:
+            ssa(kube, _small_task_definition(team))
+            for i in range(3):
+                ssa(kube, _service(team, f"svc-{i}"))
+        for team in teams:
+            wait_until(
+                lambda team=team: sum(1 for s in kube.list(API, "ECSService", team) if steady(s, 1)) == 3,
+                timeout=300,
+                interval=2,
+                message=f"{team}'s services steady",
+                describe=lambda team=team: not_steady(kube, team, 1),
+            )
+        time.sleep(2)  # audit events are flushed in batches
+        for team in teams:
+            writers = {who for who in agents if _writes(local, f"ecs-operator/{who}", team, after=settled)}
+            assert writers == {owner[team]}, f"{team} (shard {shard_of(team, 4)}) written by {writers}"
+
+        victim = agents[owner[teams[0]]]
+        survivor = next(op for op in agents.values() if op is not victim)
+        survivor_id = _identity(survivor)
+        killed = time.monotonic()
+        victim.kill()
+        wait_until(
+            lambda: set(_shard_holders(kube, namespace).values()) == {survivor_id},
+            timeout=60,
+            interval=0.5,
+            message="the killed replica's shards to move",
+        )
+        moved = time.monotonic() - killed
+        after_kill = time.time()
+        for team in teams:
+            for i in range(3):
+                ssa(kube, _service(team, f"svc-{i}", 2))
+        for team in teams:
+            wait_until(
+                lambda team=team: sum(1 for s in kube.list(API, "ECSService", team) if steady(s, 2)) == 3,
+                timeout=300,
+                interval=2,
+                message=f"{team}'s services scaled",
+                describe=lambda team=team: not_steady(kube, team, 2),
+            )
+            assert sorted(d["metadata"]["name"] for d in kube.list("apps/v1", "Deployment", team)) == [
+                "svc-0",
+                "svc-1",
+                "svc-2",
+            ]
+        orphaned = [
+            team for team in teams if _writes(local, f"ecs-operator/{survivor_id}", team, after=after_kill) == []
+        ]
+        assert orphaned == [], f"no writes from the survivor in {orphaned}"
+        report(
+            f"sharding: 4 shards over 2 replicas, {len(teams)} namespaces each written by one replica; "
+            f"SIGKILL moved the shards after {moved:.1f}s"
+        )
+    finally:
+        if not ops.live():
+            ops.start()
+        handle.kubectl("delete", "namespace", *teams, "--wait=true", "--timeout=180s", check=False, timeout=200)

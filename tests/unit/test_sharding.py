@@ -34,8 +34,10 @@ def test_fair_share_rounds_up() -> None:
 
 
 def test_rebalance_claims_up_to_the_share_and_hands_back_above_it() -> None:
-    assert rebalance(set(), 4, 1, [2, 3, 0, 1]).claim == (2, 3, 0, 1)  # alone: everything
-    assert rebalance({0}, 4, 2, [2, 3, 1]).claim == (2,)  # one more, in this replica's order
+    alone = rebalance(set(), 4, 1, [2, 3, 0, 1])
+    assert (alone.claim, alone.want) == ((2, 3, 0, 1), 4)  # everything
+    one_more = rebalance({0}, 4, 2, [2, 3, 1])
+    assert (one_more.claim, one_more.want) == ((2, 3, 1), 1)  # in this replica's order, the first free one
     assert rebalance({0, 1}, 4, 2, [2, 3]).claim == ()  # at its share
     moved = rebalance({0, 1, 2, 3}, 4, 2, [])  # a second replica joined
     assert moved.release == (2, 3) and moved.claim == ()

@@ -1,4 +1,6 @@
-"""One replica's hold on its leader Lease: acquire, renew every retry period, release on shutdown.
+"""One replica's hold on one Lease: claim or renew it in one round trip, release it on shutdown.
+
+:class:`.shard_election.ShardElector` runs the rounds (every retry period) for each shard Lease.
 
 The decisions are :mod:`ecs_operator.plan.leadership`'s; this module only reads and writes the
 Lease. Writes are PUTs carrying the resourceVersion read, so two replicas racing for a free lease
@@ -57,7 +59,6 @@ class LeaderElector:
         self._renewed_at: float | None = None  # when the last successful renewal started
         self._seen: tuple[tuple[str | None, str | None] | None, float] = (None, clock())
         self.stopping = threading.Event()
-        self.lost = threading.Event()  # set once, when a held lease could not be renewed in time
         self._metrics = metrics
         self._report(False)
 
@@ -97,39 +98,6 @@ class LeaderElector:
         self._renewed_at = started
         self._seen = ((wanted.holder, wanted.renew_time), started)
         return True
-
-    def acquire(self) -> bool:
-        """Wait until this replica holds the lease (True) or :attr:`stopping` is set (False)."""
-        log.info("waiting for leader lease %s/%s as %s", self.namespace, self.name, self.identity)
-        while not self.stopping.is_set():
-            if self.try_once():
-                return True
-            self.stopping.wait(self.timing.retry_period)
-        return False
-
-    def keep(self, on_lost: Callable[[], None]) -> threading.Thread:
-        """Renew in a daemon thread; call ``on_lost`` once if the renew deadline passes first."""
-
-        def renew() -> None:
-            while not self.stopping.wait(self.timing.retry_period):
-                if self.try_once():
-                    continue
-                if not self.may_act():
-                    self._renewed_at = None
-                    self._report(False)
-                    log.error(
-                        "lost leader lease %s/%s: not renewed within %.0fs",
-                        self.namespace,
-                        self.name,
-                        self.timing.renew_deadline,
-                    )
-                    self.lost.set()
-                    on_lost()
-                    return
-
-        thread = threading.Thread(target=renew, name=f"lease-{self.name}", daemon=True)
-        thread.start()
-        return thread
 
     def drop(self) -> None:
         """Stop holding without a write (the lease could not be renewed in time)."""

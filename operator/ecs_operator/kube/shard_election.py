@@ -107,8 +107,9 @@ class ShardElector:
         for index in sorted(self._held):
             elector = self._electors[index]
             if not elector.try_once() and not elector.may_act():
-                self._held = self._held - {index}
-                elector.drop()
+                for dropped in self._held:  # this replica stops acting on all of them: it restarts
+                    self._electors[dropped].drop()
+                self._held = frozenset()
                 self._report()
                 log.error(
                     "lost leader lease %s/%s: not renewed within %.0fs",
@@ -121,10 +122,12 @@ class ShardElector:
         move = rebalance(self._held, self.shards, members, order, count_agreed=agreed)
         for index in move.release:
             self._hand_back(index)
+        gained = 0
         for index in move.claim:
-            if self.stopping.is_set():
+            if self.stopping.is_set() or gained >= move.want:
                 break
             if self._electors[index].try_once():
+                gained += 1
                 self._held = self._held | {index}
                 self._report()
                 try:

@@ -53,10 +53,12 @@ def fair_share(shards: int, members: int) -> int:
 
 @dataclass(frozen=True)
 class ShardMove:
-    """What one replica does this round: try to claim these shards (in order), hand back those."""
+    """What one replica does this round: try the ``claim`` shards in order until it has gained
+    ``want`` of them (the others may be held: only trying tells), and hand back ``release``."""
 
     claim: tuple[int, ...]
     release: tuple[int, ...]
+    want: int = 0
 
 
 def rebalance(
@@ -75,8 +77,8 @@ def rebalance(
         return ShardMove((), tuple(ordered[target:]))
     if not count_agreed:
         return ShardMove((), ())
-    wanted = [i for i in preferred if i not in held][: target - len(ordered)]
-    return ShardMove(tuple(wanted), ())
+    want = target - len(ordered)
+    return ShardMove(tuple(i for i in preferred if i not in held) if want else (), (), want)
 
 
 def namespace_of_path(path: str) -> str | None:
