@@ -69,7 +69,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
     import kopf
 
-    from .handlers import build_registry, create_context
+    from .handlers import build_registry, create_context, watched_resources
+    from .health import Health
     from .plan.leadership import ElectionTiming
     from .settings import LOCAL_FARGATE, Settings
 
@@ -91,6 +92,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
         print(f"ecs-operator run: {exc}", file=sys.stderr)
         return 2
     metrics = _serve_metrics(args.metrics_port, per_service=args.per_service_metrics)
+    stale = args.watch_stale_seconds if args.watch_stale_seconds is not None else 3 * settings.watch_client_timeout
+    health = Health(stale_after=stale)
     leader = _elect(args, settings, timing, metrics) if args.leader_elect else None
     if args.leader_elect and leader is None:
         return 0  # asked to stop while waiting for the lease
@@ -103,11 +106,14 @@ def _cmd_run(args: argparse.Namespace) -> int:
         kube = unfenced.fenced(leader.may_act, user_agent(leader.identity))
     ctx = create_context(settings, kube=kube, metrics=metrics)
     ctx.leader = leader
+    ctx.health = health
     registry = build_registry(admission_webhook=settings.webhook_enabled)
     if settings.local_fargate:
         from .localcluster.fargate_provisioner import register as register_fargate_provisioner
 
         register_fargate_provisioner(registry, ctx.kube)
+    health.expect(watched_resources(registry), args.namespace or ())
+    health.serve(args.health_port)  # /healthz and /readyz (kopf's own liveness endpoint is not used)
     if leader is not None:
         # kopf stops as on a SIGTERM (its own graceful path); a stop_flag would be waited for on an
         # executor thread that keeps asyncio.run from returning
@@ -119,7 +125,6 @@ def _cmd_run(args: argparse.Namespace) -> int:
             clusterwide=not args.namespace,
             namespaces=args.namespace or (),
             standalone=True,
-            liveness_endpoint=f"http://0.0.0.0:{args.health_port}/healthz" if args.health_port else None,
         )
     except Exception:
         if leader is None or not leader.lost.is_set():
@@ -674,7 +679,14 @@ def build_parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="run the operator against the current kubeconfig")
     run.add_argument("-n", "--namespace", action="append", help="watch only this namespace (repeatable)")
     run.add_argument("--kubeconfig", help="kubeconfig file (default: $KUBECONFIG, ~/.kube/config, in-cluster)")
-    run.add_argument("--health-port", type=int, default=8081, help="kopf liveness endpoint port (default 8081; 0: off)")
+    run.add_argument(
+        "--health-port", type=int, default=8081, help="/healthz (liveness) and /readyz port (default 8081; 0: off)"
+    )
+    run.add_argument(
+        "--watch-stale-seconds",
+        type=float,
+        help="/healthz fails when a watch has not reconnected for this long (default: 3 x kopf's watch client timeout)",
+    )
     run.add_argument("--metrics-port", type=int, default=8080, help="Prometheus /metrics port (default 8080; 0: off)")
     run.add_argument(
         "--per-service-metrics",
