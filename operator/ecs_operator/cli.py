@@ -70,7 +70,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
     import kopf
 
-    from .handlers import build_registry, create_context
+    from .handlers import build_registry, create_context, watched_resources
+    from .health import Health
     from .plan.leadership import ElectionTiming
     from .settings import LOCAL_FARGATE, Settings
 
@@ -95,6 +96,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
         print(f"ecs-operator run: --shards must be 1 or more, got {args.shards}", file=sys.stderr)
         return 2
     metrics = _serve_metrics(args.metrics_port, per_service=args.per_service_metrics)
+    stale = args.watch_stale_seconds if args.watch_stale_seconds is not None else 3 * settings.watch_client_timeout
+    health = Health(stale_after=stale)
     shards = _shard_elector(args, settings, timing, metrics)
     kube = None
     if shards is not None:
@@ -105,15 +108,20 @@ def _cmd_run(args: argparse.Namespace) -> int:
         kube = unfenced.fenced(shards.may_write, user_agent(shards.identity))
     ctx = create_context(settings, kube=kube, metrics=metrics)
     ctx.shards = shards
+    ctx.health = health
     registry = build_registry(admission_webhook=settings.webhook_enabled)
     if settings.local_fargate:
         from .localcluster.fargate_provisioner import register as register_fargate_provisioner
 
         register_fargate_provisioner(registry, ctx.kube, ctx.owns)
+    health.expect(watched_resources(registry), args.namespace or ())
     if shards is not None:
         from .handlers.shards import adopt_shard
 
         shards.on_gained = lambda index: adopt_shard(ctx, index, args.namespace or ())
+        health.add_readiness_check("leases", shards.readiness)
+    health.serve(args.health_port)  # /healthz and /readyz (kopf's own liveness endpoint is not used)
+    if shards is not None:
         # kopf stops as on a SIGTERM (its own graceful path); a stop_flag would be waited for on an
         # executor thread that keeps asyncio.run from returning
         shards.keep(on_lost=lambda: os.kill(os.getpid(), signal.SIGTERM))
@@ -124,14 +132,13 @@ def _cmd_run(args: argparse.Namespace) -> int:
             clusterwide=not args.namespace,
             namespaces=args.namespace or (),
             standalone=True,
-            liveness_endpoint=f"http://0.0.0.0:{args.health_port}/healthz" if args.health_port else None,
         )
     except Exception:
         if shards is None or not shards.lost.is_set():
             raise  # a lost lease fails kopf's own fenced writes: that is expected
     if shards is not None and shards.lost.is_set():
         print(
-            "ecs-operator run: lost a leader lease; exiting so this replica restarts with an empty queue",
+            "ecs-operator run: lost the leader lease of a shard; exiting to restart with an empty queue",
             file=sys.stderr,
         )
         return 1
@@ -703,7 +710,14 @@ def build_parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="run the operator against the current kubeconfig")
     run.add_argument("-n", "--namespace", action="append", help="watch only this namespace (repeatable)")
     run.add_argument("--kubeconfig", help="kubeconfig file (default: $KUBECONFIG, ~/.kube/config, in-cluster)")
-    run.add_argument("--health-port", type=int, default=8081, help="kopf liveness endpoint port (default 8081; 0: off)")
+    run.add_argument(
+        "--health-port", type=int, default=8081, help="/healthz (liveness) and /readyz port (default 8081; 0: off)"
+    )
+    run.add_argument(
+        "--watch-stale-seconds",
+        type=float,
+        help="/healthz fails when a watch has not reconnected for this long (default: 3 x kopf's watch client timeout)",
+    )
     run.add_argument("--metrics-port", type=int, default=8080, help="Prometheus /metrics port (default 8080; 0: off)")
     run.add_argument(
         "--per-service-metrics",

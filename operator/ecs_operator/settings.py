@@ -37,6 +37,7 @@ ENVIRONMENT: dict[str, str] = {
     "webhook_port": "ECS_OPERATOR_WEBHOOK_PORT",
     "webhook_cert_dir": "ECS_OPERATOR_WEBHOOK_CERT_DIR",
     "webhook_configuration": "ECS_OPERATOR_WEBHOOK_CONFIGURATION",
+    "watch_timeout": "ECS_OPERATOR_WATCH_TIMEOUT",
 }
 """Settings field -> the environment variable it is read from."""
 
@@ -56,6 +57,12 @@ class Settings:
     webhook_port: int | None = None  # None: 9443 (a free port on the local cluster); 0: a free port
     webhook_cert_dir: str | None = None  # tls.crt + tls.key (cert-manager's Secret); None: self-signed
     webhook_configuration: str | None = None  # the configuration kopf keeps up to date; None: deploy/'s own
+    watch_timeout: int = 60  # seconds (whole: timeoutSeconds) the API server keeps a watch of kopf open
+
+    @property
+    def watch_client_timeout(self) -> float:
+        """How long kopf waits on one watch request before it gives up on it (90 s by default)."""
+        return self.watch_timeout * 1.5
 
     @property
     def local_fargate(self) -> bool:
@@ -101,6 +108,7 @@ class Settings:
             webhook_port=_optional_int(env, "webhook_port"),
             webhook_cert_dir=env.get(ENVIRONMENT["webhook_cert_dir"]) or None,
             webhook_configuration=env.get(ENVIRONMENT["webhook_configuration"]) or None,
+            watch_timeout=max(1, _number(env, "watch_timeout", int, defaults.watch_timeout)),
         )
 
 

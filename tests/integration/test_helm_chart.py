@@ -183,7 +183,8 @@ def test_default_render_installs_what_kustomize_installs(helm: str, kubectl: str
         }
     ]
     assert {p["name"]: p["containerPort"] for p in container["ports"]} == {"health": 8081, "metrics": 8080}
-    assert container["livenessProbe"]["httpGet"]["port"] == "health"
+    assert container["livenessProbe"]["httpGet"] == {"path": "/healthz", "port": "health"}
+    assert container["readinessProbe"]["httpGet"] == {"path": "/readyz", "port": "health"}
     service = _one(chart, "Service", "ecs-operator-metrics")
     assert service["spec"]["ports"] == [{"name": "metrics", "port": 8080, "targetPort": "metrics", "protocol": "TCP"}]
     assert {o["kind"] for o in chart} >= {"CustomResourceDefinition", "ClusterRole", "Deployment", "Service"}

@@ -44,8 +44,22 @@ def test_deployment_is_hardened() -> None:
     assert pod["securityContext"]["runAsNonRoot"] is True
     assert container["securityContext"]["readOnlyRootFilesystem"] is True
     assert container["securityContext"]["allowPrivilegeEscalation"] is False
-    assert container["livenessProbe"]["httpGet"]["path"] == "/healthz"
     assert container["resources"]["requests"] and container["resources"]["limits"]
+
+
+def test_deployment_probes_liveness_and_readiness() -> None:
+    """/healthz restarts a wedged operator, /readyz tells when it works; a standby is never ready, so a
+    rollout must not wait for the new pods to be ready before it stops the leader."""
+    spec = yaml.safe_load((DEPLOY / "deployment.yaml").read_text())["spec"]
+    container = spec["template"]["spec"]["containers"][0]
+    probes = {kind: container[kind]["httpGet"] for kind in ("livenessProbe", "readinessProbe")}
+    assert probes == {
+        "livenessProbe": {"path": "/healthz", "port": "health"},
+        "readinessProbe": {"path": "/readyz", "port": "health"},
+    }
+    assert {p["name"]: p["containerPort"] for p in container["ports"]}["health"] == 8081
+    assert container["args"][container["args"].index("--health-port") + 1] == "8081"
+    assert spec["strategy"]["rollingUpdate"]["maxUnavailable"] == "100%"
 
 
 def _api_docs() -> list[dict]:

@@ -55,3 +55,10 @@ def test_nothing_else_reads_the_environment() -> None:
         "localcluster/versions.py",
         "settings.py",
     ]
+
+
+def test_watch_timeout_sets_kopf_watches_and_their_client_timeout() -> None:
+    assert (Settings().watch_timeout, Settings().watch_client_timeout) == (60, 90.0)
+    short = Settings.from_environ({"ECS_OPERATOR_WATCH_TIMEOUT": "2"})
+    assert (short.watch_timeout, short.watch_client_timeout) == (2, 3.0)
+    assert Settings.from_environ({"ECS_OPERATOR_WATCH_TIMEOUT": "0"}).watch_timeout == 1  # 0 would mean the server's

@@ -3,7 +3,7 @@
 Handlers receive it through kopf's ``memo`` (:func:`context_of`); nothing in handlers/ keeps
 state at module level (a unit test scans for it). One context per operator process: its API
 connection, watch caches, applier and executor, the reconcile queues of each kind, settings,
-and its metrics (a registry of its own, so two contexts never share a counter).
+its metrics (a registry of its own, so two contexts never share a counter), and its health.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..health import Health
 from ..kube import Kube, connect
 from ..kube.applier import Applier
 from ..kube.cache import Caches, Generations
@@ -44,6 +45,7 @@ class OperatorContext:
     metrics: Metrics = field(default_factory=Metrics)
     shards: ShardElector | None = None  # with --leader-elect/--shards: the Leases that fence every write
     generations: Generations = field(default_factory=Generations)  # which ECS object events need a reconcile
+    health: Health = field(default_factory=Health)  # what /healthz and /readyz answer; kopf's watches feed it
     dependencies: PodDependencies = field(init=False)
     queues: dict[str, WorkQueue] = field(default_factory=dict)
 

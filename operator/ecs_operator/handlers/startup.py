@@ -10,26 +10,31 @@ import kopf
 from ..vocabulary import GROUP
 from . import admission
 from .context import context_of
-from .leader import fenced_session
+from .session import fence_middleware, health_middleware, operator_session
 
 __all__ = ["register"]
 
 KOPF_FINALIZER = f"{GROUP}/kopf-unused"
 
 
-async def login(memo: kopf.Memo, **kwargs: Any) -> kopf.ConnectionInfo | kopf.AiohttpSession | None:
+async def login(memo: kopf.Memo, **kwargs: Any) -> kopf.AiohttpSession | None:
     """Log in from KUBECONFIG (or ~/.kube/config), else from the pod's service account.
 
-    Under leader election kopf's writes are fenced by the lease, as the operator's own are.
+    kopf gets a session of ours: its watches tell the health probes they turn, and under leader
+    election its writes are fenced by the lease, as the operator's own are.
     """
     ctx = context_of(memo)
     if ctx.settings.in_cluster and not ctx.settings.kubeconfig:
         info = kopf.login_with_service_account(**kwargs)
     else:
         info = kopf.login_with_kubeconfig(**kwargs)
-    if info is None or ctx.shards is None:
-        return info
-    return fenced_session(info, ctx.shards.may_write_namespaced, ctx.shards.identity)
+    if info is None:
+        return None
+    middlewares = [health_middleware(ctx.health)]
+    if ctx.shards is None:
+        return operator_session(info, middlewares=middlewares)
+    middlewares.append(fence_middleware(ctx.shards.may_write_namespaced))
+    return operator_session(info, identity=ctx.shards.identity, middlewares=middlewares)
 
 
 def configure(settings: kopf.OperatorSettings, memo: kopf.Memo, **_: Any) -> None:
@@ -40,8 +45,8 @@ def configure(settings: kopf.OperatorSettings, memo: kopf.Memo, **_: Any) -> Non
     # never ours, so kopf cannot release a deletion the operator holds
     settings.persistence.finalizer = KOPF_FINALIZER
     # Reconnect watches regularly so an API server restart is noticed quickly.
-    settings.watching.server_timeout = 60
-    settings.watching.client_timeout = 90
+    settings.watching.server_timeout = ours.watch_timeout  # 60 s; the health probes count on it
+    settings.watching.client_timeout = ours.watch_client_timeout
     settings.watching.connect_timeout = 10
     settings.networking.request_timeout = 30
     admission.configure(settings, ours)

@@ -94,6 +94,11 @@ class ShardElector:
         namespace = namespace_of_path(path)
         return namespace is None or self.owns(namespace)
 
+    def readiness(self) -> str | None:
+        """For /readyz: None once the first round is done (this replica knows what it holds: it may
+        hold nothing, as a standby does, and still be ready to watch, serve the webhook and take over)."""
+        return None if self.settled.is_set() else "the first round of Lease claims has not finished"
+
     def held(self) -> frozenset[int]:
         return self._held
 
