@@ -249,6 +249,17 @@ def _teams(prefix: str, per_shard: int = 2) -> list[str]:
     return [n for names in chosen.values() for n in names]
 
 
+def _all_steady(kube: Any, teams: list[str], desired: int) -> None:
+    for team in teams:
+        wait_until(
+            lambda team=team: sum(1 for s in kube.list(API, "ECSService", team) if steady(s, desired)) == 3,
+            timeout=300,
+            interval=2,
+            message=f"{team}'s 3 services steady at {desired}",
+            describe=lambda team=team: not_steady(kube, team, desired),
+        )
+
+
 @pytest.mark.timeout(1200)
 def test_four_shards_over_two_replicas_one_acts_per_namespace_and_a_killed_ones_shards_move(audited, replicas) -> None:
     local, handle = audited
@@ -273,14 +284,7 @@ def test_four_shards_over_two_replicas_one_acts_per_namespace_and_a_killed_ones_
             ssa(kube, _small_task_definition(team))
             for i in range(3):
                 ssa(kube, _service(team, f"svc-{i}"))
-        for team in teams:
-            wait_until(
-                lambda team=team: sum(1 for s in kube.list(API, "ECSService", team) if steady(s, 1)) == 3,
-                timeout=300,
-                interval=2,
-                message=f"{team}'s services steady",
-                describe=lambda team=team: not_steady(kube, team, 1),
-            )
+        _all_steady(kube, teams, 1)
         time.sleep(2)  # audit events are flushed in batches
         for team in teams:
             writers = {who for who in agents if _writes(local, f"ecs-operator/{who}", team, after=settled)}
@@ -302,14 +306,8 @@ def test_four_shards_over_two_replicas_one_acts_per_namespace_and_a_killed_ones_
         for team in teams:
             for i in range(3):
                 ssa(kube, _service(team, f"svc-{i}", 2))
+        _all_steady(kube, teams, 2)
         for team in teams:
-            wait_until(
-                lambda team=team: sum(1 for s in kube.list(API, "ECSService", team) if steady(s, 2)) == 3,
-                timeout=300,
-                interval=2,
-                message=f"{team}'s services scaled",
-                describe=lambda team=team: not_steady(kube, team, 2),
-            )
             assert sorted(d["metadata"]["name"] for d in kube.list("apps/v1", "Deployment", team)) == [
                 "svc-0",
                 "svc-1",

@@ -534,3 +534,28 @@ def test_a_patch_of_a_missing_object_is_skipped_and_an_event_failure_is_ignored(
     outcome = executor_for(kube).execute(OWNER, plan)
     assert [op[0] for op in kube.ops] == ["patch-missing", "status", "event"]
     assert outcome.requeue_after == 3.0
+
+
+def test_stop_waits_for_running_reconciles_within_its_grace_period(real_scheduler: Scheduler) -> None:
+    started, release = threading.Event(), threading.Event()
+
+    def reconcile(namespace: str, name: str) -> None:
+        started.set()
+        release.wait(WAIT)
+
+    queue = WorkQueue("ECSService", reconcile, real_scheduler)
+    queue.later("prod", "web", 0)
+    assert started.wait(WAIT)
+    assert real_scheduler.stop(grace=0.05) is False, "a reconcile is still running after the grace period"
+    threading.Timer(0.1, release.set).start()
+    assert real_scheduler.stop(grace=WAIT) is True, "it finished within the grace period"
+
+
+def test_a_queue_runs_nothing_outside_the_namespaces_it_owns(scheduler: Scheduler) -> None:
+    ran: list[str] = []
+    owned = {"mine"}
+    queue = WorkQueue("ECSService", lambda ns, name: ran.append(ns), scheduler, owns=lambda ns: ns in owned)
+    queue.run("mine", "web")
+    queue.run("theirs", "web")
+    queue.later("theirs", "api", 0)
+    assert ran == ["mine"] and scheduler.pending() == 0

@@ -115,8 +115,9 @@ class OperatorContext:
         if queue is not None:
             queue.later(namespace, name, delay)
 
-    def stop(self) -> None:
-        self.scheduler.stop()
+    def stop(self, grace: float = 0.0) -> bool:
+        """No new reconciles; those running get ``grace`` seconds to finish (True: all did)."""
+        return self.scheduler.stop(grace)
 
 
 def context_of(memo: Any) -> OperatorContext:

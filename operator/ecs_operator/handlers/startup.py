@@ -15,6 +15,7 @@ from .session import fence_middleware, health_middleware, operator_session
 __all__ = ["register"]
 
 KOPF_FINALIZER = f"{GROUP}/kopf-unused"
+SHUTDOWN_GRACE_SECONDS = 5.0  # well inside a pod's terminationGracePeriodSeconds (30 s by default)
 
 
 async def login(memo: kopf.Memo, **kwargs: Any) -> kopf.AiohttpSession | None:
@@ -53,9 +54,17 @@ def configure(settings: kopf.OperatorSettings, memo: kopf.Memo, **_: Any) -> Non
 
 
 def shutdown(memo: kopf.Memo, **_: Any) -> None:
-    """Drop deferred work: a stopping operator must not act after kopf has stopped; hand the leases on."""
+    """Drop deferred work, give running reconciles a bounded grace period, then hand the leases on.
+
+    A stopping operator must not act after kopf has stopped; what is still running when the Leases
+    go is refused at the write fence, and the next holder reconciles every object of its shards.
+    """
     ctx = context_of(memo)
-    ctx.stop()
+    if not ctx.stop(SHUTDOWN_GRACE_SECONDS):
+        logging.getLogger("ecs_operator").warning(
+            "stopping with reconciles still running after %.0fs; their writes are refused from now on",
+            SHUTDOWN_GRACE_SECONDS,
+        )
     if ctx.shards is not None:
         ctx.shards.release()
 

@@ -55,6 +55,7 @@ class Scheduler:
         self._thread: threading.Thread | None = None
         self._stopped = False
         self._ready: Counter[str] = Counter()  # handed to the pool, not started yet, by the key's first part
+        self._running = 0  # started, not finished
 
     def schedule(self, key: tuple[str, ...], delay: float, fn: Callable[[], object]) -> None:
         due = self._clock() + max(0.0, delay)
@@ -88,15 +89,24 @@ class Scheduler:
             due = self._due.get(key)
         return None if due is None else due - self._clock()
 
-    def stop(self) -> None:
-        """Drop pending work and let running work finish."""
+    def stop(self, grace: float = 0.0) -> bool:
+        """Drop pending work and let running work finish, waiting up to ``grace`` seconds for it.
+
+        True when nothing is running any more. What is still running after the grace period is cut
+        off at the write fence when the caller then hands its Leases on.
+        """
+        deadline = self._clock() + grace
         with self._cond:
             self._stopped = True
             self._heap.clear()
             self._due.clear()
-            self._cond.notify()
+            self._cond.notify_all()
+            while self._running and self._clock() < deadline:
+                self._cond.wait(max(0.0, deadline - self._clock()))
+            idle = self._running == 0
         if self._pool is not None:
             self._pool.shutdown(wait=False, cancel_futures=True)
+        return idle
 
     def _loop(self) -> None:
         while True:
@@ -116,7 +126,13 @@ class Scheduler:
     def _started(self, first: str, fn: Callable[[], object]) -> None:
         with self._cond:
             self._ready[first] -= 1
-        fn()
+            self._running += 1
+        try:
+            fn()
+        finally:
+            with self._cond:
+                self._running -= 1
+                self._cond.notify_all()
 
 
 class WorkQueue:
