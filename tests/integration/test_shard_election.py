@@ -56,9 +56,15 @@ def test_two_replicas_split_four_shards_and_a_release_moves_them_at_once(kube: K
     a.run_round()
     assert a.held() == ALL and sorted(gained) == [0, 1, 2, 3]  # alone: everything
     assert metrics.registry.get_sample_value("ecs_operator_shards_held") == 4
+    leading = "leader_election_master_status"
+    assert metrics.registry.get_sample_value(leading, {"name": "ecs-operator-test-shard-3-of-4"}) == 1
     b = _elector(kube, namespace, "b")
     _rounds(b, a, b)  # b announces itself, a hands two back, b claims them
     assert len(a.held()) == 2 and len(b.held()) == 2 and a.held() | b.held() == ALL
+    assert metrics.registry.get_sample_value("ecs_operator_shards_held") == 2
+    for i in range(4):  # the shards handed back read 0
+        held = metrics.registry.get_sample_value(leading, {"name": f"ecs-operator-test-shard-{i}-of-4"})
+        assert held == (1 if i in a.held() else 0)
     holders = _lease_holders(kube, namespace)
     assert sorted(holders.values()) == ["a", "a", "b", "b"]
     assert all(holders[f"ecs-operator-test-shard-{i}-of-4"] == "a" for i in a.held())
