@@ -47,9 +47,11 @@ class LeaderElector:
         wall_clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         metrics: Metrics | None = None,
         annotations: dict[str, str] | None = None,
+        announce: bool = True,
     ) -> None:
         self.kube = kube
         self.annotations = annotations or {}  # written with every renewal (a member's shard count)
+        self.announce = announce  # log taking the lease (a membership Lease is not news)
         self.namespace = namespace
         self.name = name
         self.identity = identity
@@ -94,7 +96,8 @@ class LeaderElector:
             return False
         if self._renewed_at is None:
             self._report(True)
-            log.info("became leader: lease %s/%s held by %s", self.namespace, self.name, self.identity)
+            if self.announce:
+                log.info("became leader: lease %s/%s held by %s", self.namespace, self.name, self.identity)
         self._renewed_at = started
         self._seen = ((wanted.holder, wanted.renew_time), started)
         return True

@@ -66,6 +66,7 @@ class ShardElector:
             self.timing,
             clock=clock,
             annotations={SHARDS_ANNOTATION: str(self.shards)},
+            announce=False,
         )
         self._members_seen: dict[str, tuple[object, float]] = {}  # lease name -> (its record, when it changed)
         self.on_gained: Callable[[int], None] = lambda index: None
