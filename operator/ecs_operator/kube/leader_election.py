@@ -16,7 +16,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -71,6 +71,18 @@ class LeaderElector:
     def may_act(self) -> bool:
         return may_act(self._renewed_at, self._clock(), self.timing)
 
+    def observe(self, lease: Mapping[str, Any] | None, at: float | None = None) -> LeaseRecord | None:
+        """Note the Lease as read at ``at`` (now): a change starts the holder's lease duration again.
+
+        A replica that reads a Lease every round (a list of them, see ShardElector) knows how long it
+        has gone unrenewed when it comes to claim it, instead of starting to count then.
+        """
+        current = record_of(lease)
+        observed = (current.holder, current.renew_time) if current else None
+        if observed != self._seen[0]:
+            self._seen = (observed, self._clock() if at is None else at)
+        return current
+
     def try_once(self) -> bool:
         """One acquire-or-renew round trip; True when this replica holds the lease afterwards."""
         started = self._clock()
@@ -82,10 +94,7 @@ class LeaderElector:
                 log.debug("reading lease %s/%s: %s", self.namespace, self.name, exc)
                 return False
             lease = None
-        current = record_of(lease)
-        observed = (current.holder, current.renew_time) if current else None
-        if observed != self._seen[0]:
-            self._seen = (observed, started)  # a change we saw: the holder's lease runs from now
+        current = self.observe(lease, started)
         wanted = claim(current, self._seen[1], self.identity, started, self._wall_clock(), self.timing)
         if wanted is None:
             return False

@@ -195,7 +195,12 @@ class ShardElector:
             self._metrics.shards_held(len(self._held))
 
     def _members(self) -> tuple[int, bool]:
-        """How many replicas share the work (this one included), and whether all run this shard count."""
+        """How many replicas share the work (this one included), and whether all run this shard count.
+
+        One list of the namespace's Leases a round; it also tells every shard's elector how its Lease
+        looks, so the Lease of a replica that died is claimed a lease duration after it stopped
+        renewing, not a lease duration after this replica first looked at it.
+        """
         self._member.try_once()
         try:
             leases = self.kube.list("coordination.k8s.io/v1", "Lease", self.namespace)
@@ -204,9 +209,12 @@ class ShardElector:
             return max(1, len(self._members_seen)), True
         now, live, agreed = self._clock(), 0, True
         prefix = f"{self.base}-member-"
+        shard_leases = {e.name: e for e in self._electors}
         names = set()
         for lease in leases:
             name = lease["metadata"]["name"]
+            if name in shard_leases:
+                shard_leases[name].observe(lease, now)  # so a dead holder's lease is known to run out
             if not name.startswith(prefix):
                 continue
             names.add(name)
