@@ -27,6 +27,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -182,6 +183,27 @@ def operator_requests(local: LocalCluster) -> int | None:
         return sum(1 for line in log_file if user in line)
 
 
+def operator_request_mix(local: LocalCluster, skip: int, top: int = 12) -> dict[str, int]:
+    """The operator's requests after its first ``skip`` ones, by verb and resource (audit log)."""
+    if not local.audit_log.is_file():
+        return {}
+    user = f"system:serviceaccount:{OPERATOR_NS}:{ACCOUNT}"
+    mix: Counter[str] = Counter()
+    seen = 0
+    with open(local.audit_log, encoding="utf-8", errors="replace") as log_file:
+        for line in log_file:
+            if user not in line:
+                continue
+            seen += 1
+            if seen <= skip:
+                continue
+            event = json.loads(line)
+            ref = event.get("objectRef") or {}
+            resource = ref.get("resource", "?") + (f"/{ref['subresource']}" if ref.get("subresource") else "")
+            mix[f"{event.get('verb')} {resource}"] += 1
+    return dict(mix.most_common(top))
+
+
 class ProcessStats:
     """CPU seconds and peak RSS of a process, read from /proc while it runs."""
 
@@ -335,6 +357,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         steady_requests = _minus(operator_requests(local), baseline_requests)
         result["api_requests_to_steady"] = steady_requests
         result["api_requests_per_service"] = round(steady_requests / n, 1) if steady_requests is not None else None
+        result["api_requests_to_steady_by_kind"] = operator_request_mix(local, baseline_requests or 0)
 
         log("rollout latency: registering revision 2")
         watch = RevisionWatch(cluster, ecs_ns, 2)
@@ -378,6 +401,8 @@ def summary(r: dict[str, Any]) -> str:
             f"{r['api_requests_total']} incl. the rollout",
             f"rollout latency       p50 {r['rollout_latency_p50_s']} s, p99 {r['rollout_latency_p99_s']} s "
             f"(target p99 <= 5), max {r['rollout_latency_max_s']} s",
+            "requests to steady    "
+            + ", ".join(f"{kind} {count}" for kind, count in (r.get("api_requests_to_steady_by_kind") or {}).items()),
         ]
     )
 
