@@ -12,6 +12,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -60,9 +61,15 @@ def test_kubectl_ecs_status_prints_what_ecs_operator_status_prints(
 ) -> None:
     context = cluster.kubectl("config", "current-context").stdout.strip()
     for flags in (["-n", webserver], ["-n", webserver, "-o", "json"], ["-n", webserver, "--context", context]):
-        plugin = run(env, cluster.kubectl_binary, "ecs", "status", *flags)
-        direct = run(env, str(BIN / "ecs-operator"), "status", *flags)
-        assert plugin.returncode == 0, plugin.stderr
+        # the suite's operator may be writing the service's status between the two reads: the
+        # outputs must agree once it has nothing more to write
+        for _ in range(20):
+            plugin = run(env, cluster.kubectl_binary, "ecs", "status", *flags)
+            direct = run(env, str(BIN / "ecs-operator"), "status", *flags)
+            assert plugin.returncode == 0, plugin.stderr
+            if (plugin.stdout, plugin.stderr) == (direct.stdout, direct.stderr):
+                break
+            time.sleep(1)
         assert (plugin.stdout, plugin.stderr) == (direct.stdout, direct.stderr), flags
     lines = plugin.stdout.splitlines()
     assert lines[lines.index("SERVICES") + 2].split()[:2] == ["webserver", "default"], plugin.stdout

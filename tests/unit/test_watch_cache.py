@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ecs_operator.kube.cache import Generations, OwnWrites, Store
+from ecs_operator.kube.cache import Generations, Store
 from ecs_operator.vocabulary import FINALIZER
 
 
@@ -50,36 +50,3 @@ def test_generations_of_a_kind_without_our_finalizer_ignore_its_absence() -> Non
     assert seen.changed("TaskDefinition", "ADDED", ecs(1, finalizers=()), finalized=False)
     assert not seen.changed("TaskDefinition", "MODIFIED", ecs(1, finalizers=()), finalized=False)
     assert seen.changed("ECSService", "MODIFIED", ecs(1, finalizers=()))  # kinds are separate
-
-
-def versioned(rv: str) -> dict:
-    return {"metadata": {"name": "web", "namespace": "prod", "resourceVersion": rv}}
-
-
-def test_own_writes_hold_the_cache_back_until_the_watch_delivers_them() -> None:
-    own = OwnWrites()
-    own.seen("ECSService", "ADDED", versioned("10"))
-    assert not own.pending("ECSService", "prod", "web")
-    own.wrote("ECSService", versioned("12"))  # our status patch answered with version 12
-    assert own.pending("ECSService", "prod", "web")
-    own.seen("ECSService", "MODIFIED", versioned("11"))  # someone else's older change
-    assert own.pending("ECSService", "prod", "web")
-    own.seen("ECSService", "MODIFIED", versioned("13"))  # past ours: the cache holds our write
-    assert not own.pending("ECSService", "prod", "web")
-    own.wrote("ECSService", versioned("13"))  # the event came before the answer was recorded
-    assert not own.pending("ECSService", "prod", "web")
-    own.wrote("ECSService", versioned("abc"))  # not an etcd revision: only its own event clears it
-    own.seen("ECSService", "MODIFIED", versioned("abd"))
-    assert own.pending("ECSService", "prod", "web")
-    own.seen("ECSService", "DELETED", versioned("abd"))
-    assert not own.pending("ECSService", "prod", "web")
-
-
-def test_a_store_finds_an_object_by_name_as_a_copy() -> None:
-    store = Store(lambda o: o["metadata"]["labels"].get("k"))
-    store.observe("ADDED", obj("a", "x"))
-    found = store.find("prod", "a")
-    assert found is not None and found["metadata"]["name"] == "a"
-    found["metadata"]["labels"]["k"] = "changed"
-    assert store.get("prod", "x")[0]["metadata"]["labels"]["k"] == "x"
-    assert store.find("prod", "b") is None and store.find("other", "a") is None

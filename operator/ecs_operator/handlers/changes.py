@@ -44,9 +44,7 @@ def register_changes(registry: kopf.OperatorRegistry, kind: str, *, finalized: b
 def adopt(ctx: OperatorContext, body: Mapping[str, Any]) -> None:
     """Before the first object of its own exists: hold the object's deletion for ECS's part of it."""
     if not has_finalizer(body) and not body["metadata"].get("deletionTimestamp"):
-        written = add_finalizer(ctx.kube, body)
-        if written is not None:
-            ctx.caches.own_writes.wrote(body["kind"], written)
+        add_finalizer(ctx.kube, body)
 
 
 def release(ctx: OperatorContext, kind: str, body: Mapping[str, Any]) -> None:

@@ -69,7 +69,7 @@ class OperatorContext:
             kube=client,
             caches=caches,
             applier=applier,
-            executor=Executor(client, applier, metrics, caches.own_writes),
+            executor=Executor(client, applier, metrics),
             lookups=Lookups(client, caches),
             traffic=TrafficApplier(client, applier),
             scheduler=Scheduler(settings.reconcile_workers),

@@ -193,7 +193,6 @@ def _drain(ctx: OperatorContext, body: dict[str, Any]) -> float | None:
 async def service_seen(event: kopf.RawEvent, body: kopf.Body, memo: kopf.Memo, **_: Any) -> None:
     ctx = context_of(memo)
     ctx.caches.services_by_cluster.observe(event.get("type"), body)
-    ctx.caches.own_writes.seen(KIND_SERVICE, event.get("type"), body)  # after the cache holds it
     if event.get("type") in ("ADDED", "MODIFIED") and _force_unobserved(body):
         ctx.services.later(namespaced(body["metadata"].get("namespace")), body["metadata"]["name"], 0.0)
 

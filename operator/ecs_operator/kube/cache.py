@@ -8,7 +8,6 @@ every change that could make an answer stale also triggers the reconcile again.
 
 from __future__ import annotations
 
-import copy
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -18,7 +17,7 @@ from ..plan.cluster import cluster_name, cluster_reference
 from ..plan.task_definition import family_of
 from ..vocabulary import FINALIZER, LABEL_SERVICE, LABEL_TASK, LABEL_TASK_DEFINITION
 
-__all__ = ["Store", "Caches", "Generations", "OwnWrites"]
+__all__ = ["Store", "Caches", "Generations"]
 
 Obj = dict[str, Any]
 
@@ -56,64 +55,6 @@ class Store:
     def all(self) -> list[Obj]:
         with self._lock:
             return [obj for bucket in self._items.values() for obj in bucket.values()]
-
-    def find(self, namespace: str, name: str) -> Obj | None:
-        """The object itself, by namespace and name (a deep copy: callers may change it)."""
-        with self._lock:
-            where = self._where.get((namespace, name))
-            found = self._items.get(where, {}).get(name) if where is not None else None
-            return copy.deepcopy(found) if found is not None else None
-
-
-class OwnWrites:
-    """Our writes to an object that its watch has not delivered yet: until it has, the cached copy
-    is older than what we wrote, and a reconcile must read the object from the API server.
-
-    resourceVersions are opaque to clients; kube-apiserver's are etcd revisions, integers that grow,
-    so an event at or past our write's version means the cache holds it. Anything else compares only
-    for equality (a cached copy is then used once the very version we wrote is seen).
-    """
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._pending: dict[tuple[str, str, str], str] = {}
-        self._seen: dict[tuple[str, str, str], str] = {}
-
-    def wrote(self, kind: str, obj: Mapping[str, Any]) -> None:
-        """An API answer to our write of ``obj`` (its metadata carries the new resourceVersion)."""
-        meta = obj.get("metadata") or {}
-        version = meta.get("resourceVersion")
-        if not version:
-            return
-        key = (kind, meta.get("namespace") or "", meta["name"])
-        with self._lock:
-            if not _at_or_past(self._seen.get(key), version):
-                self._pending[key] = version
-
-    def seen(self, kind: str, event_type: str | None, obj: Mapping[str, Any]) -> None:
-        meta = obj.get("metadata") or {}
-        key = (kind, meta.get("namespace") or "", meta["name"])
-        version = meta.get("resourceVersion") or ""
-        with self._lock:
-            if event_type == "DELETED":
-                self._pending.pop(key, None)
-                self._seen.pop(key, None)
-                return
-            self._seen[key] = version
-            if _at_or_past(version, self._pending.get(key)):
-                del self._pending[key]
-
-    def pending(self, kind: str, namespace: str, name: str) -> bool:
-        with self._lock:
-            return (kind, namespace, name) in self._pending
-
-
-def _at_or_past(seen: str | None, written: str | None) -> bool:
-    if seen is None or written is None:
-        return False
-    if seen.isdigit() and written.isdigit():
-        return int(seen) >= int(written)
-    return seen == written
 
 
 class Generations:
@@ -162,4 +103,3 @@ class Caches:
     task_pods: Store = field(default_factory=lambda: Store(_label(LABEL_TASK)))  # by ECSTask name
     services_by_cluster: Store = field(default_factory=lambda: Store(cluster_reference))  # ECSServices by cluster
     deployments: Store = field(default_factory=lambda: Store(_label(LABEL_SERVICE)))  # by ECSService name
-    own_writes: OwnWrites = field(default_factory=OwnWrites)  # which cached ECSServices lag our writes

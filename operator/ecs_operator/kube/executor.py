@@ -19,7 +19,6 @@ from typing import Any
 from ..metrics import Metrics
 from ..plan.types import Deletion, Plan
 from .applier import Applier
-from .cache import OwnWrites
 from .client import Kube
 from .errors import Conflict, NotFound
 from .events import post_event
@@ -38,13 +37,10 @@ class Outcome:
 
 
 class Executor:
-    def __init__(
-        self, kube: Kube, applier: Applier, metrics: Metrics | None = None, own_writes: OwnWrites | None = None
-    ) -> None:
+    def __init__(self, kube: Kube, applier: Applier, metrics: Metrics | None = None) -> None:
         self._kube = kube
         self._applier = applier
         self._metrics = metrics
-        self._own_writes = own_writes  # the watch cache serves an object again once it has our write
 
     def execute(self, owner: Mapping[str, Any], plan: Plan) -> Outcome:
         meta = owner["metadata"]
@@ -76,7 +72,7 @@ class Executor:
     def write_status(self, owner: Mapping[str, Any], status: Mapping[str, Any]) -> None:
         """Merge-patch the status subresource of an ECS object (None values remove members)."""
         meta = owner["metadata"]
-        written = self._kube.patch(
+        self._kube.patch(
             owner["apiVersion"],
             owner["kind"],
             meta["namespace"],
@@ -84,8 +80,6 @@ class Executor:
             {"status": dict(status)},
             subresource="status",
         )
-        if self._own_writes is not None:
-            self._own_writes.wrote(owner["kind"], written)
 
     def _delete(self, namespace: str | None, deletions: list[Deletion]) -> None:
         for deletion in deletions:

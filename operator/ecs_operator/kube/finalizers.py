@@ -25,16 +25,15 @@ def has_finalizer(body: Mapping[str, Any]) -> bool:
     return FINALIZER in ((body.get("metadata") or {}).get("finalizers") or [])
 
 
-def add_finalizer(kube: Kube, body: Mapping[str, Any]) -> dict[str, Any] | None:
-    """Hold the object's deletion until the operator has done ECS's part of it (the object as
-    written, None when it already had the finalizer)."""
+def add_finalizer(kube: Kube, body: Mapping[str, Any]) -> None:
+    """Hold the object's deletion until the operator has done ECS's part of it."""
     current = list((body.get("metadata") or {}).get("finalizers") or [])
     if FINALIZER in current:
-        return None
+        return
     ops: list[dict[str, Any]] = (
         [{"op": "test", "path": "/metadata/finalizers", "value": current}] if current else []
     ) + [{"op": "add", "path": "/metadata/finalizers", "value": [*current, FINALIZER]}]
-    return kube.request("PATCH", _path(body), body=ops, content_type=JSON_PATCH)
+    kube.request("PATCH", _path(body), body=ops, content_type=JSON_PATCH)
 
 
 def remove_finalizer(kube: Kube, body: Mapping[str, Any]) -> None:

@@ -38,16 +38,7 @@ class Lookups:
         self._caches = caches
 
     def get(self, kind: str, namespace: str, name: str) -> Obj:
-        """One of our custom resources as it is now.
-
-        An ECSService comes from the watch cache once the watch has delivered the operator's own
-        last write to it (every other writer's change reaches the cache before the reconcile it
-        triggers); otherwise, and for the other kinds, it is read from the API server.
-        """
-        if kind == KIND_SERVICE and not self._caches.own_writes.pending(kind, namespace, name):
-            cached = self._caches.services_by_cluster.find(namespace, name)
-            if cached is not None:
-                return cached
+        """One of our custom resources, read fresh (a reconcile starts from the object as it is)."""
         return self._kube.get(API_VERSION, kind, namespace, name)
 
     def task_definition(self, namespace: str, family: str) -> Obj | None:
