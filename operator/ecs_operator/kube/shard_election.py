@@ -103,9 +103,6 @@ class ShardElector:
     def held(self) -> frozenset[int]:
         return self._held
 
-    def lease_names(self, indexes: frozenset[int] | None = None) -> list[str]:
-        return [self._electors[i].name for i in sorted(self._held if indexes is None else indexes)]
-
     # -- the loop --------------------------------------------------------------------------------
     def run_round(self) -> bool:
         """Renew, look at the members, claim or hand back; False when a held shard was lost."""
