@@ -1,12 +1,14 @@
 """kopf's HTTP session, built as kopf builds it, with the operator's own client middlewares.
 
-kopf makes its watches and its bookkeeping patches (finalizers, annotations) through one aiohttp
-session, which its login handler may hand it. Ours always does, so that session can carry:
+kopf makes its watches (and its few writes: webhook configuration, Events of failed handlers)
+through one aiohttp session, which its login handler may hand it. Ours always does, so that
+session can carry:
 
 - the health middleware: each watch the API server answers tells :class:`~ecs_operator.health.Health`
   that resource's watch loop turned (liveness, readiness);
-- under leader election, the write fence: writes are refused while this replica may not act, as
-  the operator's own client refuses them (:func:`~ecs_operator.kube.client.check_fence`);
+- under leader election, the write fence: a write is refused while this replica may not act on its
+  path (the namespace's shard), as the operator's own client refuses it
+  (:func:`~ecs_operator.kube.client.check_fence`);
 - the replica's identity as User-Agent (kopf's ``kopf/<version>`` when there is none).
 """
 
@@ -42,7 +44,7 @@ def health_middleware(health: Health) -> Middleware:
 
 
 def fence_middleware(may_write: Callable[[str], bool]) -> Middleware:
-    """Refuse writes while ``may_write()`` is false (the leader-election fence)."""
+    """Refuse a write while ``may_write(path)`` is false (the leader-election fence)."""
 
     async def fence(request: aiohttp.ClientRequest, handler: Handler) -> aiohttp.ClientResponse:
         check_fence(request.method, request.url.path, may_write)
